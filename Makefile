@@ -1,0 +1,44 @@
+# The README's commands. Everything runs from a virtual environment in .venv,
+# built on first use from the pinned requirements.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(CURDIR)/$(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+export PATH := $(BIN):$(PATH)
+
+.PHONY: setup run test lint format bench clean
+
+$(STAMP): requirements.txt requirements-dev.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	touch $(STAMP)
+
+# A development .env: DEBUG asked for, and a random SECRET_KEY kept on this machine.
+.env:
+	$(PYTHON) -c "import secrets; print('DEBUG=1'); print('SECRET_KEY=' + secrets.token_urlsafe(50))" > .env
+
+setup: $(STAMP) .env
+	mkdir -p var
+
+run: setup
+	$(BIN)/python manage.py migrate --no-input
+	$(BIN)/python manage.py seed_demo
+	$(BIN)/honcho start -f Procfile
+
+test: setup
+	DEBUG=0 $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: setup
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+bench: setup
+	@echo "No benchmarks yet: the first ones arrive with the triage workspace."
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .ruff_cache

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class AlertsConfig(AppConfig):
+    verbose_name = "Alerts and care teams"
+    name = "alerts"

@@ -1,0 +1,245 @@
+import zoneinfo
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+
+from patients.models import URGENCY_CHOICES, validate_time_zone
+
+from .engine import RANK
+from .routing import ALWAYS, ContactSpec, HoursError, contact_list_errors, parse_window
+
+
+class CareTeam(models.Model):
+    name = models.CharField(max_length=120, unique=True)
+    time_zone = models.CharField(
+        max_length=64, default=settings.TIME_ZONE, validators=[validate_time_zone],
+        help_text="Contact hours are read in this zone.",
+    )
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, through="TeamMembership", related_name="care_teams", blank=True
+    )
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def tz(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.time_zone)
+
+    def contact_specs(self) -> list[ContactSpec]:
+        return [c.spec() for c in self.contacts.filter(active=True).prefetch_related("hours")]
+
+    def contact_list_errors(self) -> list[str]:
+        return contact_list_errors(self.contact_specs())
+
+
+class TeamMembership(models.Model):
+    ROLE_CHOICES = [("nurse", "Nurse"), ("oncologist", "Oncologist"), ("coordinator", "Coordinator")]
+    team = models.ForeignKey(CareTeam, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="team_memberships"
+    )
+    role = models.CharField(max_length=16, choices=ROLE_CHOICES, default="nurse")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["team", "user"], name="one_membership")]
+
+    def __str__(self):
+        return f"{self.user} in {self.team} ({self.role})"
+
+
+class Contact(models.Model):
+    """Someone on a care team's contact list: whom patients ring, and whom alerts reach."""
+
+    team = models.ForeignKey(CareTeam, on_delete=models.CASCADE, related_name="contacts")
+    name = models.CharField(max_length=120)
+    role = models.CharField(max_length=120, blank=True)
+    phone = models.CharField("phone shown to patients", max_length=32)
+    when_to_call = models.CharField(
+        max_length=200, blank=True, help_text="Shown to patients, e.g. 'weekdays, in clinic hours'"
+    )
+    email = models.EmailField("alert email", blank=True)
+    sms_number = models.CharField(
+        "alert SMS number", max_length=32, blank=True, help_text="International format, +44..."
+    )
+    handles_amber = models.BooleanField(default=False)
+    handles_red = models.BooleanField("handles red (and emergency)", default=False)
+    always_on_duty = models.BooleanField("on duty 24/7", default=False)
+    order = models.PositiveSmallIntegerField(help_text="Place in the escalation chain, 1 first")
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["team", "order"]
+        constraints = [
+            models.UniqueConstraint(fields=["team", "order"], name="one_contact_per_order")
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def handles(self) -> frozenset[str]:
+        return frozenset(u for u, yes in (("amber", self.handles_amber), ("red", self.handles_red)) if yes)
+
+    def spec(self) -> ContactSpec:
+        hours = ALWAYS if self.always_on_duty else tuple(h.window() for h in self.hours.all())
+        return ContactSpec(self.name, self.handles, self.order, hours, ref=self.pk)
+
+    def channels(self) -> list[tuple[str, str]]:
+        """(channel kind, address) for every alert channel the contact has."""
+        return [(k, a) for k, a in (("email", self.email), ("sms", self.sms_number)) if a]
+
+    def clean(self):
+        if not (self.handles_amber or self.handles_red):
+            raise ValidationError("A contact handles amber, red, or both.")
+        if not self.channels() and self.handles_red:
+            raise ValidationError("A contact that handles red needs an alert email or SMS number.")
+
+
+class ContactHours(models.Model):
+    """A weekly on-duty window, in the team's time zone."""
+
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="hours")
+    days = models.CharField(max_length=40, help_text="mon-fri, sat,sun, or mon")
+    start = models.CharField(max_length=5, help_text="HH:MM")
+    end = models.CharField(max_length=5, help_text="HH:MM, up to 24:00; not included")
+
+    class Meta:
+        verbose_name_plural = "contact hours"
+
+    def __str__(self):
+        return f"{self.days} {self.start}-{self.end}"
+
+    def window(self):
+        return parse_window(self.days, self.start, self.end)
+
+    def clean(self):
+        try:
+            self.window()
+        except HoursError as exc:
+            raise ValidationError(str(exc)) from exc
+
+
+FLAG_STATUS_CHOICES = [("open", "Open"), ("acknowledged", "Acknowledged"), ("resolved", "Resolved")]
+
+
+class FlagQuerySet(models.QuerySet):
+    def most_urgent_first(self):
+        rank = models.Case(
+            *(models.When(urgency=u, then=models.Value(r)) for u, r in RANK.items()),
+            output_field=models.IntegerField(),
+        )
+        return self.annotate(urgency_rank=rank).order_by("-urgency_rank", "created_at", "pk")
+
+
+class Flag(models.Model):
+    """A finding at amber or above, for the care team to see and close."""
+
+    check_in = models.ForeignKey("patients.CheckIn", on_delete=models.CASCADE, related_name="flags")
+    symptom = models.CharField(max_length=40)
+    urgency = models.CharField(max_length=16, choices=URGENCY_CHOICES)
+    rule = models.CharField(max_length=8)
+    raised_by = models.CharField(max_length=40, blank=True, help_text="R14, R15")
+    rule_set = models.CharField(max_length=8, default="v1")
+    explanation = models.CharField(max_length=300)
+    status = models.CharField(max_length=16, choices=FLAG_STATUS_CHOICES, default="open")
+    created_at = models.DateTimeField(default=timezone.now)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    resolution_note = models.TextField(blank=True)
+
+    objects = FlagQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["check_in", "symptom", "rule"], name="one_flag_per_finding"
+            )
+        ]
+        indexes = [models.Index(fields=["status", "urgency"])]
+
+    def __str__(self):
+        return f"{self.get_urgency_display()} {self.symptom} ({self.rule})"
+
+
+class Alert(models.Model):
+    """A check-in's call on the care team: routed, notified, escalated until acknowledged."""
+
+    check_in = models.OneToOneField(
+        "patients.CheckIn", on_delete=models.CASCADE, related_name="alert"
+    )
+    urgency = models.CharField(max_length=16, choices=URGENCY_CHOICES)
+    contact = models.ForeignKey(Contact, on_delete=models.PROTECT, related_name="alerts")
+    routing_reason = models.CharField(max_length=200)
+    level = models.PositiveSmallIntegerField(default=0, help_text="Escalations so far")
+    created_at = models.DateTimeField(default=timezone.now)
+    escalate_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    def __str__(self):
+        return f"{self.urgency} alert for {self.check_in}"
+
+
+class Notification(models.Model):
+    """One alert to one contact over one channel: an outbox row, delivered at least once."""
+
+    STATUS_CHOICES = [
+        ("queued", "Queued"),
+        ("sending", "Sending"),
+        ("sent", "Sent"),
+        ("failed", "Failed"),
+    ]
+    CHANNEL_CHOICES = [("email", "Email"), ("sms", "SMS")]
+    alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="notifications")
+    contact = models.ForeignKey(Contact, on_delete=models.PROTECT, related_name="notifications")
+    channel = models.CharField(max_length=16, choices=CHANNEL_CHOICES)
+    address = models.CharField(max_length=254)
+    level = models.PositiveSmallIntegerField(default=0)
+    status = models.CharField(max_length=16, choices=STATUS_CHOICES, default="queued")
+    not_before = models.DateTimeField(default=timezone.now, db_index=True)
+    queued_at = models.DateTimeField(null=True, blank=True, help_text="Last handed to the broker")
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.CharField(max_length=500, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["alert", "contact", "channel"], name="one_notification_per_channel"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.channel} to {self.contact} ({self.status})"
+
+
+class DeliveryAttempt(models.Model):
+    """Written before the network call, completed after: who was told what, when."""
+
+    notification = models.ForeignKey(
+        Notification, on_delete=models.CASCADE, related_name="delivery_attempts"
+    )
+    started_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    ok = models.BooleanField(null=True)
+    error = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["started_at", "pk"]

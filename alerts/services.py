@@ -1,0 +1,300 @@
+"""Flags, alerts, notifications and escalation: the worker's side of the core loop.
+
+Every function takes ids or rows and does one job. Work is claimed with a
+conditional UPDATE so that a task delivered twice does nothing the second
+time; rows are written in one transaction and tasks queued on its commit; no
+network call happens inside a transaction.
+"""
+
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils import timezone
+
+from patients.models import CheckIn
+
+from .channels import ChannelError, channel_for
+from .channels.base import Message
+from .engine import GREEN, Evaluation, PastCheckIn, Treatment, evaluate_check_in
+from .models import Alert, Contact, DeliveryAttempt, Flag, Notification
+from .routing import ESCALATE_AFTER, Route, next_in_chain, route, routed_as
+
+log = logging.getLogger(__name__)
+
+# Seconds to wait before each retry of a transient delivery failure; then it fails.
+DELIVERY_BACKOFF = (30, 120, 600, 1800, 3600)
+# A delivery claimed this long ago with no outcome is taken to have died with its worker.
+STALE_SENDING = timedelta(minutes=10)
+# A check-in not evaluated after this long lost its task (broker down): queue it again.
+STALE_EVALUATION = timedelta(minutes=2)
+
+
+def evaluate(check_in: CheckIn) -> Evaluation:
+    """Run the engine on a check-in (saved or not) with its baseline and the 2 days before."""
+    baseline = check_in.baseline.answers() if check_in.baseline else {}
+    day = check_in.local_date
+    earlier = (
+        CheckIn.objects.filter(
+            patient_id=check_in.patient_id,
+            local_date__gte=day - timedelta(days=2),
+            local_date__lt=day,
+        )
+        .select_related("baseline")
+    )
+    history = [
+        PastCheckIn((day - c.local_date).days, c.answers(), c.baseline.answers() if c.baseline else {})
+        for c in earlier
+    ]
+    treatment = check_in.patient.treatment
+    context = (
+        Treatment(treatment.with_chemotherapy, treatment.status) if treatment else Treatment()
+    )
+    return evaluate_check_in(check_in.answers(), baseline, history=history, treatment=context)
+
+
+def route_for(patient, urgency: str, at) -> Route | None:
+    """Whom the patient's team alerts (and the patient rings) for `urgency` at `at`."""
+    team = patient.care_team
+    return route(team.contact_specs(), urgency, at, team.tz)
+
+
+def flag_check_in(check_in_id: int, *, now=None) -> list[int]:
+    """Create a check-in's flags, its alert and the alert's notifications, once.
+
+    1. Claim the check-in (evaluated_at from NULL to now); a second run stops here.
+    2. Evaluate it with the engine; write a flag per finding at amber or above.
+    3. Route the overall urgency to a contact; write the alert and one
+       notification per channel of that contact.
+    4. On commit, queue delivery of the notifications that are due now (an amber
+       alert with nobody on duty waits for the sweep at the contact's hours).
+    Returns the ids of the notifications written.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        claimed = CheckIn.objects.filter(pk=check_in_id, evaluated_at__isnull=True).update(
+            evaluated_at=now
+        )
+        if not claimed:
+            return []
+        check_in = CheckIn.objects.select_related(
+            "patient__care_team", "patient__user", "baseline"
+        ).get(pk=check_in_id)
+        evaluation = evaluate(check_in)
+        Flag.objects.bulk_create(
+            Flag(
+                check_in=check_in,
+                symptom=f.symptom,
+                urgency=f.urgency,
+                rule=f.rule,
+                raised_by=",".join(f.raised_by),
+                rule_set=evaluation.rule_set,
+                explanation=f.explanation[:300],
+                created_at=now,
+            )
+            for f in evaluation.alerting_findings
+        )
+        if evaluation.urgency == GREEN:
+            return []
+        chosen = route_for(check_in.patient, evaluation.urgency, now)
+        if chosen is None:
+            # Only a contact list without a 24/7 red contact gets here; admins see it
+            # as an error, and the flags are in the triage queue all the same.
+            log.error("no contact to alert for check-in %s (%s)", check_in.pk, evaluation.urgency)
+            return []
+        alert = Alert.objects.create(
+            check_in=check_in,
+            urgency=evaluation.urgency,
+            contact_id=chosen.contact.ref,
+            routing_reason=chosen.reason[:200],
+            created_at=now,
+            escalate_at=chosen.deliver_at + ESCALATE_AFTER[routed_as(evaluation.urgency)],
+        )
+        return _notify(alert, Contact.objects.get(pk=chosen.contact.ref), chosen.deliver_at, now)
+
+
+def _notify(alert: Alert, contact: Contact, not_before, now) -> list[int]:
+    notifications = [
+        Notification.objects.create(
+            alert=alert,
+            contact=contact,
+            channel=kind,
+            address=address,
+            level=alert.level,
+            not_before=not_before,
+            created_at=now,
+        )
+        for kind, address in contact.channels()
+    ]
+    ids = [n.pk for n in notifications]
+    queue_notifications([n.pk for n in notifications if n.not_before <= now], now=now)
+    return ids
+
+
+def queue_notifications(ids: list[int], *, now=None) -> None:
+    """Mark the notifications handed to the broker and queue them once the transaction commits."""
+    if not ids:
+        return
+    from . import tasks
+
+    Notification.objects.filter(pk__in=ids).update(queued_at=now or timezone.now())
+    for pk in ids:
+        transaction.on_commit(lambda pk=pk: tasks.enqueue(tasks.deliver_notification, pk))
+
+
+def alert_message(alert: Alert) -> Message:
+    """The words of an alert. The SMS carries no symptom details, only that review is needed."""
+    check_in = alert.check_in
+    patient = check_in.patient
+    link = settings.SITE_URL + reverse("alerts:queue")
+    level = alert.get_urgency_display().upper()
+    lines = [
+        f"{level} alert: {patient.name} ({patient.hospital_number}) needs review.",
+        "",
+        *(f"- {flag.get_urgency_display()}: {flag.explanation}" for flag in check_in.flags.all()),
+        "",
+        f"Routed: {alert.routing_reason}.",
+        f"Open the triage queue to acknowledge: {link}",
+    ]
+    return Message(
+        subject=f"{level} alert: a patient needs review",
+        body="\n".join(lines),
+        short=f"Symptom tracker: {level} alert, a patient needs review. {link}",
+    )
+
+
+def deliver_notification(notification_id: int, *, now=None) -> int | None:
+    """Deliver one notification; returns seconds until a retry, or None when done.
+
+    1. Claim it (queued and due -> sending); a second run stops here.
+    2. Write the attempt row, then call the channel outside any transaction.
+    3. Record the outcome: sent; failed (permanent error, or retries used up);
+       or queued again with the next backoff delay.
+    """
+    now = now or timezone.now()
+    claimed = Notification.objects.filter(
+        pk=notification_id, status="queued", not_before__lte=now
+    ).update(status="sending", attempts=F("attempts") + 1)
+    if not claimed:
+        return None
+    notification = Notification.objects.select_related(
+        "alert__check_in__patient__user", "contact"
+    ).get(pk=notification_id)
+    attempt = DeliveryAttempt.objects.create(notification=notification, started_at=now)
+    try:
+        channel_for(notification.channel).deliver(
+            notification.address,
+            alert_message(notification.alert),
+            idempotency_key=f"notification-{notification.pk}",
+        )
+    except ChannelError as exc:
+        error = str(exc)[:500]
+        _finish(attempt, ok=False, error=error)
+        retries_left = notification.attempts <= len(DELIVERY_BACKOFF)
+        if exc.permanent or not retries_left:
+            log.warning("notification %s failed: %s", notification.pk, error)
+            Notification.objects.filter(pk=notification.pk).update(status="failed", last_error=error)
+            return None
+        delay = DELIVERY_BACKOFF[notification.attempts - 1]
+        retry_at = timezone.now() + timedelta(seconds=delay)
+        Notification.objects.filter(pk=notification.pk).update(
+            status="queued", not_before=retry_at, queued_at=retry_at, last_error=error
+        )
+        return delay
+    _finish(attempt, ok=True)
+    Notification.objects.filter(pk=notification.pk).update(status="sent", sent_at=timezone.now())
+    return None
+
+
+def _finish(attempt: DeliveryAttempt, *, ok: bool, error: str = "") -> None:
+    attempt.ok, attempt.error, attempt.finished_at = ok, error, timezone.now()
+    attempt.save(update_fields=["ok", "error", "finished_at"])
+
+
+def escalate_overdue_alerts(*, now=None) -> int:
+    """Move each unacknowledged alert past its window to the next contact on duty.
+
+    Returns how many alerts moved. An alert at the end of its chain stays with
+    its last contact and in the triage queue; it is not escalated again.
+    """
+    now = now or timezone.now()
+    moved = 0
+    overdue = Alert.objects.filter(acknowledged_at__isnull=True, escalate_at__lte=now)
+    for alert in overdue.select_related("contact", "check_in__patient__care_team"):
+        team = alert.check_in.patient.care_team
+        following = next_in_chain(
+            team.contact_specs(), alert.urgency, alert.contact.order, now, team.tz
+        )
+        window = ESCALATE_AFTER[routed_as(alert.urgency)]
+        with transaction.atomic():
+            claimed = Alert.objects.filter(
+                pk=alert.pk, level=alert.level, acknowledged_at__isnull=True
+            ).update(
+                level=F("level") + 1,
+                contact_id=following.ref if following else alert.contact_id,
+                escalate_at=now + window if following else None,
+            )
+            if not claimed or following is None:
+                continue
+            alert.refresh_from_db()
+            _notify(alert, Contact.objects.get(pk=following.ref), now, now)
+            moved += 1
+    return moved
+
+
+def send_due_notifications(*, now=None) -> int:
+    """The outbox sweep: queue what is due and what a broker or a worker lost.
+
+    - queued notifications due now, never handed to the broker or handed long ago;
+    - 'sending' ones whose attempt never finished (the worker died): queued again;
+    - check-ins never evaluated (their task was lost): evaluation queued again.
+    """
+    from . import tasks
+
+    now = now or timezone.now()
+    requeue_before = now - timedelta(seconds=settings.NOTIFICATION_REQUEUE_AFTER_SECONDS)
+    Notification.objects.filter(
+        status="sending",
+        delivery_attempts__finished_at__isnull=True,
+        delivery_attempts__started_at__lt=now - STALE_SENDING,
+    ).update(status="queued")
+    with transaction.atomic():
+        due = list(
+            Notification.objects.filter(status="queued", not_before__lte=now)
+            .filter(Q(queued_at__isnull=True) | Q(queued_at__lt=requeue_before))
+            .values_list("pk", flat=True)
+        )
+        queue_notifications(due, now=now)
+        lost = CheckIn.objects.filter(
+            evaluated_at__isnull=True, submitted_at__lt=now - STALE_EVALUATION
+        ).values_list("pk", flat=True)
+        for pk in lost:
+            transaction.on_commit(lambda pk=pk: tasks.enqueue(tasks.evaluate_check_in, pk))
+    return len(due)
+
+
+def acknowledge_flag(flag: Flag, user, *, now=None) -> bool:
+    """Open -> acknowledged; stops the check-in's alert escalating. False if not open."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        changed = Flag.objects.filter(pk=flag.pk, status="open").update(
+            status="acknowledged", acknowledged_at=now, acknowledged_by=user
+        )
+        Alert.objects.filter(check_in_id=flag.check_in_id, acknowledged_at__isnull=True).update(
+            acknowledged_at=now, acknowledged_by=user, escalate_at=None
+        )
+    return bool(changed)
+
+
+def resolve_flag(flag: Flag, user, *, note: str, now=None) -> bool:
+    """Open or acknowledged -> resolved, with a note; acknowledges first if need be."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        acknowledge_flag(flag, user, now=now)
+        changed = Flag.objects.filter(pk=flag.pk, status="acknowledged").update(
+            status="resolved", resolved_at=now, resolved_by=user, resolution_note=note
+        )
+    return bool(changed)

@@ -1,0 +1,50 @@
+"""Celery tasks: thin, take ids, call a service. Queued on commit by the services."""
+
+import logging
+
+from celery import shared_task
+from django.db import OperationalError
+
+from . import services
+
+log = logging.getLogger(__name__)
+
+RETRY_ON = (OperationalError,)  # the database went away: try again later
+
+
+def enqueue(task, *args) -> None:
+    """Hand a task to the broker; a broker that is down delays alerts, never a request.
+
+    What fails to queue here is picked up by the outbox sweep (send_due_notifications).
+    """
+    try:
+        task.delay(*args)
+    except Exception:
+        log.exception("could not queue %s%s; the outbox sweep will retry", task.name, args)
+
+
+@shared_task(
+    acks_late=True, autoretry_for=RETRY_ON, retry_backoff=5, retry_backoff_max=300, max_retries=8
+)
+def evaluate_check_in(check_in_id: int) -> None:
+    services.flag_check_in(check_in_id)
+
+
+@shared_task(
+    bind=True, acks_late=True, autoretry_for=RETRY_ON, retry_backoff=5, max_retries=8
+)
+def deliver_notification(self, notification_id: int) -> None:
+    delay = services.deliver_notification(notification_id)
+    if delay is not None:
+        # The row already says when; this is the fast path (the sweep is the safety net).
+        raise self.retry(countdown=delay, max_retries=None)
+
+
+@shared_task(acks_late=True)
+def escalate_overdue_alerts() -> None:
+    services.escalate_overdue_alerts()
+
+
+@shared_task(acks_late=True)
+def send_due_notifications() -> None:
+    services.send_due_notifications()

@@ -1,0 +1,212 @@
+import zoneinfo
+from datetime import date
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from .catalogue import BASELINE_ITEMS, ITEMS, SCORE, TEMPERATURE, YESNO, Item
+
+URGENCY_CHOICES = [
+    ("green", "Green"),
+    ("amber", "Amber"),
+    ("red", "Red"),
+    ("emergency", "Emergency"),
+]
+
+
+def validate_time_zone(name: str) -> None:
+    if name not in zoneinfo.available_timezones():
+        raise ValidationError(f"{name!r} is not a time zone name such as Europe/London.")
+
+
+class Patient(models.Model):
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="patient"
+    )
+    care_team = models.ForeignKey("alerts.CareTeam", on_delete=models.PROTECT, related_name="patients")
+    hospital_number = models.CharField(max_length=32, unique=True)
+    date_of_birth = models.DateField(null=True, blank=True)
+    time_zone = models.CharField(
+        max_length=64, default=settings.TIME_ZONE, validators=[validate_time_zone]
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["user__last_name", "user__first_name"]
+
+    def __str__(self):
+        return f"{self.name} ({self.hospital_number})"
+
+    @property
+    def name(self) -> str:
+        return self.user.get_full_name() or self.user.get_username()
+
+    @property
+    def tz(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.time_zone)
+
+    def local_date(self, at=None) -> date:
+        """The patient's calendar day at an instant: 'today' is theirs, not the server's."""
+        return (at or timezone.now()).astimezone(self.tz).date()
+
+    @property
+    def treatment(self):
+        """The current treatment: the most recently started one."""
+        return self.treatments.order_by("-start_date", "-pk").first()
+
+    @property
+    def active_baseline(self):
+        return self.baselines.order_by("-created_at", "-pk").first()
+
+
+class Treatment(models.Model):
+    KIND_CHOICES = [
+        ("checkpoint_inhibitor", "Checkpoint inhibitor"),
+        ("monoclonal_antibody", "Other monoclonal antibody"),
+        ("car_t", "CAR-T cell therapy"),
+        ("cytokine", "Cytokine"),
+    ]
+    STATUS_CHOICES = [
+        ("active", "Active"),
+        ("held", "Delayed or held"),
+        ("stopped", "Stopped"),
+        ("finished", "Finished"),
+    ]
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="treatments")
+    kind = models.CharField(max_length=32, choices=KIND_CHOICES)
+    medicines = models.CharField(max_length=200, help_text="For example: pembrolizumab")
+    with_chemotherapy = models.BooleanField(default=False)
+    status = models.CharField(max_length=16, choices=STATUS_CHOICES, default="active")
+    start_date = models.DateField()
+    last_dose_date = models.DateField(null=True, blank=True)
+    steroids = models.CharField(
+        max_length=200, blank=True, help_text="Current steroids and dose, if any"
+    )
+
+    class Meta:
+        ordering = ["-start_date", "-pk"]
+
+    def __str__(self):
+        return f"{self.medicines} ({self.get_status_display().lower()})"
+
+    def clean(self):
+        if self.last_dose_date and self.start_date and self.last_dose_date < self.start_date:
+            raise ValidationError({"last_dose_date": "The last dose cannot be before the start."})
+
+    def days_since_last_dose(self, today: date) -> int | None:
+        return (today - self.last_dose_date).days if self.last_dose_date else None
+
+
+def _answer_field(item: Item) -> models.Field:
+    if item.kind == YESNO:
+        return models.BooleanField(item.label, null=True, blank=True)
+    low, high = item.bounds
+    validators = [MinValueValidator(low), MaxValueValidator(high)]
+    if item.kind == TEMPERATURE:
+        return models.DecimalField(
+            item.label, max_digits=3, decimal_places=1, null=True, blank=True, validators=validators
+        )
+    return models.PositiveSmallIntegerField(item.label, null=True, blank=True, validators=validators)
+
+
+def _range_constraints(prefix: str, items: tuple[Item, ...]) -> list[models.CheckConstraint]:
+    """The catalogue's ranges, enforced by the database as well as by the forms."""
+    return [
+        models.CheckConstraint(
+            condition=Q(**{f"{i.key}__isnull": True})
+            | Q(**{f"{i.key}__gte": i.bounds[0], f"{i.key}__lte": i.bounds[1]}),
+            name=f"{prefix}_{i.key}_range",
+        )
+        for i in items
+        if i.bounds is not None
+    ]
+
+
+class _Answers(models.Model):
+    ITEMS: tuple[Item, ...] = ()
+
+    class Meta:
+        abstract = True
+
+    def answers(self) -> dict:
+        """Answered items only, as the engine takes them."""
+        return {
+            item.key: value
+            for item in self.ITEMS
+            if (value := getattr(self, item.key)) is not None
+        }
+
+
+def _answers_model(name: str, items: tuple[Item, ...]) -> type[models.Model]:
+    attrs = {item.key: _answer_field(item) for item in items}
+    attrs.update(
+        ITEMS=items,
+        __module__=__name__,
+        Meta=type("Meta", (), {"abstract": True}),
+    )
+    return type(name, (_Answers,), attrs)
+
+
+BaselineAnswers = _answers_model("BaselineAnswers", BASELINE_ITEMS)
+CheckInAnswers = _answers_model("CheckInAnswers", ITEMS)
+
+
+class Baseline(BaselineAnswers):
+    """How the patient feels normally. Re-baselining adds a row; earlier ones are kept."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="baselines")
+    created_at = models.DateTimeField(default=timezone.now)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        get_latest_by = "created_at"
+        constraints = _range_constraints("baseline", BASELINE_ITEMS)
+
+    def __str__(self):
+        return f"Baseline of {self.patient} from {self.created_at:%Y-%m-%d}"
+
+
+class CheckIn(CheckInAnswers):
+    ENTERED_BY_CHOICES = [
+        ("patient", "Patient"),
+        ("carer", "Carer"),
+        ("clinician", "Clinician, by phone"),
+    ]
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="check_ins")
+    baseline = models.ForeignKey(
+        Baseline, null=True, blank=True, on_delete=models.PROTECT, related_name="check_ins",
+        help_text="The baseline active when the check-in was made; it is judged against it.",
+    )
+    submitted_at = models.DateTimeField(default=timezone.now, db_index=True)
+    local_date = models.DateField(help_text="The patient's calendar day when it was made")
+    entered_by = models.CharField(max_length=16, choices=ENTERED_BY_CHOICES, default="patient")
+    entered_by_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    free_text = models.TextField("Anything else", max_length=2000, blank=True)
+    new_medicines = models.TextField("New medicines taken", max_length=1000, blank=True)
+    urgency = models.CharField(
+        max_length=16, choices=URGENCY_CHOICES, default="green",
+        help_text="The engine's verdict shown to the patient when it was submitted",
+    )
+    form_token = models.UUIDField(
+        null=True, blank=True, unique=True, help_text="Makes a double-submitted form save once"
+    )
+    evaluated_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the worker created this check-in's flags"
+    )
+
+    class Meta:
+        ordering = ["-submitted_at", "-pk"]
+        indexes = [models.Index(fields=["patient", "-submitted_at"])]
+        constraints = _range_constraints("checkin", ITEMS)
+
+    def __str__(self):
+        return f"Check-in of {self.patient} at {self.submitted_at:%Y-%m-%d %H:%M}"
