@@ -96,6 +96,8 @@ class Treatment(models.Model):
     def clean(self):
         if self.last_dose_date and self.start_date and self.last_dose_date < self.start_date:
             raise ValidationError({"last_dose_date": "The last dose cannot be before the start."})
+        if self.last_dose_date and self.last_dose_date > timezone.localdate():
+            raise ValidationError({"last_dose_date": "The last dose cannot be in the future."})
 
     def days_since_last_dose(self, today: date) -> int | None:
         return (today - self.last_dose_date).days if self.last_dose_date else None
@@ -139,6 +141,10 @@ class _Answers(models.Model):
             for item in self.ITEMS
             if (value := getattr(self, item.key)) is not None
         }
+
+    def answered(self) -> list[tuple[Item, object]]:
+        """(item, value) for each answered item, in catalogue order, for display."""
+        return [(item, value) for item in self.ITEMS if (value := getattr(self, item.key)) is not None]
 
 
 def _answers_model(name: str, items: tuple[Item, ...]) -> type[models.Model]:
