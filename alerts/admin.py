@@ -18,7 +18,9 @@ from .routing import ALWAYS, ContactSpec, contact_list_errors
 
 def _spec(data: dict) -> ContactSpec:
     """Enough of a contact, from form data, to check the list's shape."""
-    handles = {u for u, key in (("amber", "handles_amber"), ("red", "handles_red")) if data.get(key)}
+    handles = {
+        u for u, key in (("amber", "handles_amber"), ("red", "handles_red")) if data.get(key)
+    }
     return ContactSpec(
         data.get("name") or "",
         frozenset(handles),
@@ -51,8 +53,16 @@ class ContactInline(admin.TabularInline):
     formset = ContactInlineFormSet
     extra = 1
     fields = [
-        "order", "name", "role", "phone", "email", "sms_number",
-        "handles_amber", "handles_red", "always_on_duty", "active",
+        "order",
+        "name",
+        "role",
+        "phone",
+        "email",
+        "sms_number",
+        "handles_amber",
+        "handles_red",
+        "always_on_duty",
+        "active",
     ]
     show_change_link = True
 
@@ -86,7 +96,20 @@ class ContactHoursInline(admin.TabularInline):
 class ContactForm(forms.ModelForm):
     class Meta:
         model = Contact
-        fields = "__all__"
+        fields = [
+            "team",
+            "name",
+            "role",
+            "phone",
+            "when_to_call",
+            "email",
+            "sms_number",
+            "handles_amber",
+            "handles_red",
+            "always_on_duty",
+            "order",
+            "active",
+        ]
 
     def clean(self):
         cleaned = super().clean()
@@ -107,7 +130,14 @@ class ContactForm(forms.ModelForm):
 class ContactAdmin(admin.ModelAdmin):
     form = ContactForm
     list_display = [
-        "name", "team", "order", "phone", "handles_amber", "handles_red", "always_on_duty", "active",
+        "name",
+        "team",
+        "order",
+        "phone",
+        "handles_amber",
+        "handles_red",
+        "always_on_duty",
+        "active",
     ]
     list_filter = ["team", "handles_red", "handles_amber", "always_on_duty", "active"]
     search_fields = ["name", "role", "phone", "email", "team__name"]
@@ -118,7 +148,11 @@ class ContactAdmin(admin.ModelAdmin):
 class FlagAdmin(admin.ModelAdmin):
     list_display = ["created_at", "patient", "symptom", "urgency", "rule", "status"]
     list_filter = ["urgency", "status", "rule", "check_in__patient__care_team"]
-    search_fields = ["check_in__patient__hospital_number", "check_in__patient__user__last_name", "symptom"]
+    search_fields = [
+        "check_in__patient__hospital_number",
+        "check_in__patient__user__last_name",
+        "symptom",
+    ]
     date_hierarchy = "created_at"
     list_select_related = ["check_in__patient__user"]
     readonly_fields = [f.name for f in Flag._meta.fields]
@@ -132,7 +166,16 @@ class NotificationInline(admin.TabularInline):
     model = Notification
     extra = 0
     can_delete = False
-    readonly_fields = ["contact", "channel", "address", "level", "status", "attempts", "sent_at", "last_error"]
+    readonly_fields = [
+        "contact",
+        "channel",
+        "address",
+        "level",
+        "status",
+        "attempts",
+        "sent_at",
+        "last_error",
+    ]
     fields = readonly_fields
 
 

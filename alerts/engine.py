@@ -115,7 +115,11 @@ class _Rules:
         if item.cls == RED_FLAG:
             return self._red_flag(item, x)
         if item.cls == AMBER_FLAG:
-            return Finding(item.key, AMBER, "R5", f"{item.label}: yes (warning sign)", x) if x else None
+            return (
+                Finding(item.key, AMBER, "R5", f"{item.label}: yes (warning sign)", x)
+                if x
+                else None
+            )
         if item.cls == ABSOLUTE:
             return self._temperature(item, Decimal(str(x)))
         if item.kind == WELLBEING:
@@ -153,7 +157,9 @@ class _Rules:
     def _temperature(self, item: Item, t: Decimal) -> Finding | None:
         shown = item.display(t)
         if t >= FEVER:
-            return Finding(item.key, RED, "R11", f"temperature {shown}: fever (38.0 °C or above)", t)
+            return Finding(
+                item.key, RED, "R11", f"temperature {shown}: fever (38.0 °C or above)", t
+            )
         if RAISED <= t < FEVER or t < LOW:
             what = "raised (37.5-37.9 °C)" if t >= RAISED else "low (below 36.0 °C)"
             if self.treatment.with_chemotherapy:
@@ -168,8 +174,12 @@ class _Rules:
             return None
         if x <= b - 3:
             return Finding(
-                item.key, AMBER, "R13",
-                f"wellbeing {item.display(x)} vs baseline {item.display(b)}: {x - b}", x, b,
+                item.key,
+                AMBER,
+                "R13",
+                f"wellbeing {item.display(x)} vs baseline {item.display(b)}: {x - b}",
+                x,
+                b,
             )
         return None
 

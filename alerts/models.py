@@ -14,7 +14,9 @@ from .routing import ALWAYS, ContactSpec, HoursError, contact_list_errors, parse
 class CareTeam(models.Model):
     name = models.CharField(max_length=120, unique=True)
     time_zone = models.CharField(
-        max_length=64, default=settings.TIME_ZONE, validators=[validate_time_zone],
+        max_length=64,
+        default=settings.TIME_ZONE,
+        validators=[validate_time_zone],
         help_text="Contact hours are read in this zone.",
     )
     members = models.ManyToManyField(
@@ -39,7 +41,11 @@ class CareTeam(models.Model):
 
 
 class TeamMembership(models.Model):
-    ROLE_CHOICES = [("nurse", "Nurse"), ("oncologist", "Oncologist"), ("coordinator", "Coordinator")]
+    ROLE_CHOICES = [
+        ("nurse", "Nurse"),
+        ("oncologist", "Oncologist"),
+        ("coordinator", "Coordinator"),
+    ]
     team = models.ForeignKey(CareTeam, on_delete=models.CASCADE, related_name="memberships")
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="team_memberships"
@@ -84,7 +90,9 @@ class Contact(models.Model):
 
     @property
     def handles(self) -> frozenset[str]:
-        return frozenset(u for u, yes in (("amber", self.handles_amber), ("red", self.handles_red)) if yes)
+        return frozenset(
+            u for u, yes in (("amber", self.handles_amber), ("red", self.handles_red)) if yes
+        )
 
     def spec(self) -> ContactSpec:
         hours = ALWAYS if self.always_on_duty else tuple(h.window() for h in self.hours.all())
@@ -243,3 +251,7 @@ class DeliveryAttempt(models.Model):
 
     class Meta:
         ordering = ["started_at", "pk"]
+
+    def __str__(self):
+        outcome = {True: "ok", False: "failed", None: "no outcome"}[self.ok]
+        return f"attempt at {self.started_at:%Y-%m-%d %H:%M:%S}: {outcome}"

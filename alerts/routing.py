@@ -67,8 +67,8 @@ def parse_days(text: str) -> frozenset[int]:
     """'mon-fri', 'sat,sun', 'mon', 'fri-mon' (wraps) -> weekday numbers."""
     days: set[int] = set()
     for part in (p.strip().lower() for p in text.split(",")):
-        first, _, last = part.partition("-")
-        if first not in DAY_NAMES or (last and last not in DAY_NAMES):
+        first, dash, last = part.partition("-")
+        if first not in DAY_NAMES or (dash and last not in DAY_NAMES):
             raise HoursError(f"{text!r}: days are mon, tue, wed, thu, fri, sat, sun")
         a = DAY_NAMES.index(first)
         b = DAY_NAMES.index(last) if last else a
@@ -99,7 +99,10 @@ def parse_hours(hours) -> str | tuple[Window, ...]:
         return ALWAYS
     if isinstance(hours, str) or not hours:
         raise HoursError("hours are '24/7' or at least one weekly window")
-    return tuple(parse_window(w["days"], w["start"], w["end"]) for w in hours)
+    try:
+        return tuple(parse_window(w["days"], w["start"], w["end"]) for w in hours)
+    except (KeyError, TypeError) as exc:
+        raise HoursError("each window has 'days', 'start' and 'end'") from exc
 
 
 def on_duty(contact: ContactSpec, at: datetime, tz: ZoneInfo) -> bool:
@@ -114,21 +117,25 @@ def _local_instant(day: date, minute: int, tz: ZoneInfo) -> datetime:
     moment = datetime.combine(day, time()) + timedelta(minutes=minute)
     # Wall-clock time in the team's zone; a time skipped by a clock change is
     # read as after the change (zoneinfo's fold=0 arithmetic).
-    return moment.replace(tzinfo=tz).astimezone(UTC).astimezone(tz)
+    return moment.replace(tzinfo=tz).astimezone(UTC)
 
 
 def next_on_duty(contact: ContactSpec, at: datetime, tz: ZoneInfo) -> datetime | None:
-    """The first instant at or after `at` when the contact is on duty."""
+    """The first instant at or after `at` when the contact is on duty (in UTC).
+
+    Looks 15 days ahead: far enough to pass a window lost to a clock change
+    (a start skipped by the change is read after it and may fall outside its window).
+    """
     if on_duty(contact, at, tz):
-        return at
+        return at.astimezone(UTC)
     today = at.astimezone(tz).date()
-    starts = (
+    starts = sorted(
         _local_instant(today + timedelta(days=offset), w.start, tz)
-        for offset in range(8)
+        for offset in range(15)
         for w in contact.hours
         if (today + timedelta(days=offset)).weekday() in w.days
     )
-    return min((s for s in starts if s > at), default=None)
+    return next((s for s in starts if s > at and on_duty(contact, s, tz)), None)
 
 
 def route(
@@ -147,7 +154,9 @@ def route(
     handling = sorted((c for c in contacts if as_ in c.handles), key=lambda c: c.order)
     for contact in handling:
         if on_duty(contact, at, tz):
-            return Route(contact, at, f"{as_}: first contact on duty that handles {as_}")
+            return Route(
+                contact, at.astimezone(UTC), f"{as_}: first contact on duty that handles {as_}"
+            )
     if as_ == AMBER:
         waits = [(t, c.order, c) for c in handling if (t := next_on_duty(c, at, tz))]
         if waits:
@@ -157,7 +166,7 @@ def route(
         return None
     for contact in handling:
         if contact.always:
-            return Route(contact, at, "red: the 24/7 contact for red")
+            return Route(contact, at.astimezone(UTC), "red: the 24/7 contact for red")
     return None
 
 

@@ -37,22 +37,19 @@ def evaluate(check_in: CheckIn) -> Evaluation:
     """Run the engine on a check-in (saved or not) with its baseline and the 2 days before."""
     baseline = check_in.baseline.answers() if check_in.baseline else {}
     day = check_in.local_date
-    earlier = (
-        CheckIn.objects.filter(
-            patient_id=check_in.patient_id,
-            local_date__gte=day - timedelta(days=2),
-            local_date__lt=day,
-        )
-        .select_related("baseline")
-    )
+    earlier = CheckIn.objects.filter(
+        patient_id=check_in.patient_id,
+        local_date__gte=day - timedelta(days=2),
+        local_date__lt=day,
+    ).select_related("baseline")
     history = [
-        PastCheckIn((day - c.local_date).days, c.answers(), c.baseline.answers() if c.baseline else {})
+        PastCheckIn(
+            (day - c.local_date).days, c.answers(), c.baseline.answers() if c.baseline else {}
+        )
         for c in earlier
     ]
     treatment = check_in.patient.treatment
-    context = (
-        Treatment(treatment.with_chemotherapy, treatment.status) if treatment else Treatment()
-    )
+    context = Treatment(treatment.with_chemotherapy, treatment.status) if treatment else Treatment()
     return evaluate_check_in(check_in.answers(), baseline, history=history, treatment=context)
 
 
@@ -196,10 +193,12 @@ def deliver_notification(notification_id: int, *, now=None) -> int | None:
         retries_left = notification.attempts <= len(DELIVERY_BACKOFF)
         if exc.permanent or not retries_left:
             log.warning("notification %s failed: %s", notification.pk, error)
-            Notification.objects.filter(pk=notification.pk).update(status="failed", last_error=error)
+            Notification.objects.filter(pk=notification.pk).update(
+                status="failed", last_error=error
+            )
             return None
         delay = DELIVERY_BACKOFF[notification.attempts - 1]
-        retry_at = timezone.now() + timedelta(seconds=delay)
+        retry_at = now + timedelta(seconds=delay)
         Notification.objects.filter(pk=notification.pk).update(
             status="queued", not_before=retry_at, queued_at=retry_at, last_error=error
         )

@@ -30,9 +30,7 @@ def evaluate_check_in(check_in_id: int) -> None:
     services.flag_check_in(check_in_id)
 
 
-@shared_task(
-    bind=True, acks_late=True, autoretry_for=RETRY_ON, retry_backoff=5, max_retries=8
-)
+@shared_task(bind=True, acks_late=True, autoretry_for=RETRY_ON, retry_backoff=5, max_retries=8)
 def deliver_notification(self, notification_id: int) -> None:
     delay = services.deliver_notification(notification_id)
     if delay is not None:

@@ -14,19 +14,26 @@ from .models import Flag
 
 class ResolveForm(forms.Form):
     note = forms.CharField(
-        label="What was done", max_length=2000, widget=forms.Textarea(attrs={"rows": 3}),
+        label="What was done",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
         help_text="For example: phoned the patient, advised to attend the assessment unit.",
     )
 
 
 def flags_for(user):
     """Flags of the patients of the clinician's teams, with what a row shows."""
-    return Flag.objects.filter(
-        check_in__patient__care_team__memberships__user=user
-    ).select_related(
-        "check_in__patient__user", "check_in__patient__care_team", "check_in__baseline"
-    ).prefetch_related(
-        Prefetch("check_in__patient__treatments", queryset=Treatment.objects.order_by("-start_date", "-pk"))
+    return (
+        Flag.objects.filter(check_in__patient__care_team__memberships__user=user)
+        .select_related(
+            "check_in__patient__user", "check_in__patient__care_team", "check_in__baseline"
+        )
+        .prefetch_related(
+            Prefetch(
+                "check_in__patient__treatments",
+                queryset=Treatment.objects.order_by("-start_date", "-pk"),
+            )
+        )
     )
 
 
@@ -57,7 +64,11 @@ def _flag_page(request, flag, resolve_form, status=200):
     check_in = flag.check_in
     baseline = check_in.baseline
     answers = [
-        (item, getattr(check_in, item.key), getattr(baseline, item.key, None) if item.has_baseline else None)
+        (
+            item,
+            getattr(check_in, item.key),
+            getattr(baseline, item.key, None) if item.has_baseline else None,
+        )
         for item in ITEMS
         if getattr(check_in, item.key) is not None
     ]

@@ -29,9 +29,7 @@ def run_case(case: dict) -> dict:
     if not isinstance(case, dict) or "id" not in case:
         raise CaseError("a case is a JSON object with an 'id'")
     try:
-        history = [
-            PastCheckIn(int(h["days_ago"]), h["answers"]) for h in case.get("history") or []
-        ]
+        history = [PastCheckIn(int(h["days_ago"]), h["answers"]) for h in case.get("history") or []]
         treatment = Treatment(**case["treatment"]) if case.get("treatment") else None
         evaluation = evaluate_check_in(
             case.get("answers") or {},

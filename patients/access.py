@@ -28,7 +28,9 @@ def patients_for_clinician(user):
 
 
 def get_patient_for_clinician(user, pk: int) -> Patient:
-    return get_object_or_404(patients_for_clinician(user).select_related("care_team", "user"), pk=pk)
+    return get_object_or_404(
+        patients_for_clinician(user).select_related("care_team", "user"), pk=pk
+    )
 
 
 def get_own_check_in(user, pk: int) -> CheckIn:

@@ -50,13 +50,21 @@ def answer_field(item: Item, *, usual=None) -> forms.Field:
         )
     if item.kind == COUNT:
         return forms.IntegerField(
-            label=item.question, min_value=0, max_value=STOOLS_MAX, required=False,
-            help_text=help_text, widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+            label=item.question,
+            min_value=0,
+            max_value=STOOLS_MAX,
+            required=False,
+            help_text=help_text,
+            widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
             error_messages={"max_value": f"Enter a number from 0 to {STOOLS_MAX}."},
         )
     if item.kind == WELLBEING:
         return forms.IntegerField(
-            label=item.question, min_value=0, max_value=10, required=False, help_text=help_text,
+            label=item.question,
+            min_value=0,
+            max_value=10,
+            required=False,
+            help_text=help_text,
             widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
             error_messages={
                 "min_value": "Enter a number from 0 to 10.",
@@ -69,8 +77,13 @@ def answer_field(item: Item, *, usual=None) -> forms.Field:
             f"enter it in °C, between {TEMPERATURE_MIN} and {TEMPERATURE_MAX} (for example 37.2)."
         )
         return forms.DecimalField(
-            label=f"{item.question} (°C)", min_value=TEMPERATURE_MIN, max_value=TEMPERATURE_MAX,
-            max_digits=3, decimal_places=1, required=False, step_size=Decimal("0.1"),
+            label=f"{item.question} (°C)",
+            min_value=TEMPERATURE_MIN,
+            max_value=TEMPERATURE_MAX,
+            max_digits=3,
+            decimal_places=1,
+            required=False,
+            step_size=Decimal("0.1"),
             widget=forms.NumberInput(attrs={"inputmode": "decimal", "step": "0.1"}),
             error_messages={"min_value": message, "max_value": message},
         )
@@ -108,12 +121,16 @@ class BaselineForm(forms.Form):
 class CheckInForm(forms.Form):
     form_token = forms.UUIDField(widget=forms.HiddenInput)
     free_text = forms.CharField(
-        label="Anything else you are struggling with?", required=False, max_length=2000,
+        label="Anything else you are struggling with?",
+        required=False,
+        max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
     new_medicines = forms.CharField(
         label="Have you taken any new medicines since your last check-in? Which?",
-        required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
         help_text="Please do not start new medicines (such as anti-diarrhoea tablets) "
         "before speaking to your team.",
     )
@@ -130,7 +147,7 @@ class CheckInForm(forms.Form):
             ITEMS,
             Fieldset("Anything else", "free_text", "new_medicines"),
             "form_token",
-            HTML('<p class="small text-body-secondary">Questions you leave blank are not counted.</p>'),
+            HTML('<p class="small text-body-secondary">Questions left blank are not counted.</p>'),
             Submit("submit", "Send my check-in", css_class="btn-lg w-100"),
         )
 

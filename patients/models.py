@@ -8,7 +8,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from .catalogue import BASELINE_ITEMS, ITEMS, SCORE, TEMPERATURE, YESNO, Item
+from .catalogue import BASELINE_ITEMS, ITEMS, TEMPERATURE, YESNO, Item
 
 URGENCY_CHOICES = [
     ("green", "Green"),
@@ -27,7 +27,9 @@ class Patient(models.Model):
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="patient"
     )
-    care_team = models.ForeignKey("alerts.CareTeam", on_delete=models.PROTECT, related_name="patients")
+    care_team = models.ForeignKey(
+        "alerts.CareTeam", on_delete=models.PROTECT, related_name="patients"
+    )
     hospital_number = models.CharField(max_length=32, unique=True)
     date_of_birth = models.DateField(null=True, blank=True)
     time_zone = models.CharField(
@@ -112,7 +114,9 @@ def _answer_field(item: Item) -> models.Field:
         return models.DecimalField(
             item.label, max_digits=3, decimal_places=1, null=True, blank=True, validators=validators
         )
-    return models.PositiveSmallIntegerField(item.label, null=True, blank=True, validators=validators)
+    return models.PositiveSmallIntegerField(
+        item.label, null=True, blank=True, validators=validators
+    )
 
 
 def _range_constraints(prefix: str, items: tuple[Item, ...]) -> list[models.CheckConstraint]:
@@ -137,14 +141,14 @@ class _Answers(models.Model):
     def answers(self) -> dict:
         """Answered items only, as the engine takes them."""
         return {
-            item.key: value
-            for item in self.ITEMS
-            if (value := getattr(self, item.key)) is not None
+            item.key: value for item in self.ITEMS if (value := getattr(self, item.key)) is not None
         }
 
     def answered(self) -> list[tuple[Item, object]]:
         """(item, value) for each answered item, in catalogue order, for display."""
-        return [(item, value) for item in self.ITEMS if (value := getattr(self, item.key)) is not None]
+        return [
+            (item, value) for item in self.ITEMS if (value := getattr(self, item.key)) is not None
+        ]
 
 
 def _answers_model(name: str, items: tuple[Item, ...]) -> type[models.Model]:
@@ -187,7 +191,11 @@ class CheckIn(CheckInAnswers):
     ]
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="check_ins")
     baseline = models.ForeignKey(
-        Baseline, null=True, blank=True, on_delete=models.PROTECT, related_name="check_ins",
+        Baseline,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="check_ins",
         help_text="The baseline active when the check-in was made; it is judged against it.",
     )
     submitted_at = models.DateTimeField(default=timezone.now, db_index=True)
@@ -199,7 +207,9 @@ class CheckIn(CheckInAnswers):
     free_text = models.TextField("Anything else", max_length=2000, blank=True)
     new_medicines = models.TextField("New medicines taken", max_length=1000, blank=True)
     urgency = models.CharField(
-        max_length=16, choices=URGENCY_CHOICES, default="green",
+        max_length=16,
+        choices=URGENCY_CHOICES,
+        default="green",
         help_text="The engine's verdict shown to the patient when it was submitted",
     )
     form_token = models.UUIDField(

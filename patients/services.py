@@ -37,7 +37,9 @@ def record_check_in(
     returns the first check-in with created=False.
     """
     now = now or timezone.now()
-    if form_token and (earlier := CheckIn.objects.filter(form_token=form_token, patient=patient).first()):
+    if form_token and (
+        earlier := CheckIn.objects.filter(form_token=form_token, patient=patient).first()
+    ):
         return earlier, alert_services.evaluate(earlier), False
     check_in = CheckIn(
         patient=patient,

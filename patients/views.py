@@ -43,7 +43,9 @@ def baseline(request, patient):
     form = BaselineForm(request.POST or None, current=current)
     if request.method == "POST" and form.is_valid():
         record_baseline(patient=patient, values=form.values(), recorded_by=request.user)
-        messages.success(request, "Your usual has been saved. Check-ins from now on are compared with it.")
+        messages.success(
+            request, "Your usual has been saved. Check-ins from now on are compared with it."
+        )
         return redirect("patients:home")
     rows = [(item, getattr(current, item.key)) for item in BASELINE_ITEMS] if current else []
     return render(
@@ -98,5 +100,9 @@ def contacts(request, patient):
     return render(
         request,
         "patients/contacts.html",
-        {"team": patient.care_team, "contacts": team_contacts, "advice": advice_for(patient, "green")},
+        {
+            "team": patient.care_team,
+            "contacts": team_contacts,
+            "advice": advice_for(patient, "green"),
+        },
     )

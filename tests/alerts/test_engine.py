@@ -383,7 +383,13 @@ def test_it_counts_a_red_day_before_as_amber_or_higher_for_persistence():
         days((1, {"fatigue": 3}), (3, {"fatigue": 3}), (4, {"fatigue": 3})),
         days((2, {"fatigue": 3}), (3, {"fatigue": 3})),
     ],
-    ids=["only yesterday", "only the day before", "day 2 missing", "day 2 missing, 3-4", "day 1 missing"],
+    ids=[
+        "only yesterday",
+        "only the day before",
+        "day 2 missing",
+        "day 2 missing, 3-4",
+        "day 1 missing",
+    ],
 )
 def test_it_does_not_raise_for_persistence_when_a_day_is_missing(history):
     evaluation = evaluate({"fatigue": 3}, history=history)

@@ -91,8 +91,15 @@ def test_it_rejects_days_it_does_not_know(text):
 
 @pytest.mark.parametrize(
     ("text", "minutes"),
-    [("00:00", 0), ("09:00", 540), ("09:30", 570), ("17:45", 1065), ("23:59", 1439)]
-    + [("24:00", 1440), (" 08:15 ", 495)],
+    [
+        ("00:00", 0),
+        ("09:00", 540),
+        ("09:30", 570),
+        ("17:45", 1065),
+        ("23:59", 1439),
+        ("24:00", 1440),
+        (" 08:15 ", 495),
+    ],
 )
 def test_it_parses_times_to_minutes_after_midnight(text, minutes):
     assert parse_time(text) == minutes
@@ -120,13 +127,17 @@ def test_it_parses_a_window_that_ends_at_24_00():
     assert window.covers(5, 1439)
 
 
-@pytest.mark.parametrize(("start", "end"), [("17:00", "09:00"), ("22:00", "06:00"), ("23:59", "00:00")])
+@pytest.mark.parametrize(
+    ("start", "end"), [("17:00", "09:00"), ("22:00", "06:00"), ("23:59", "00:00")]
+)
 def test_it_rejects_a_window_that_crosses_midnight(start, end):
     with pytest.raises(HoursError, match="crosses midnight"):
         parse_window("mon", start, end)
 
 
-@pytest.mark.parametrize(("start", "end"), [("09:00", "09:00"), ("00:00", "00:00"), ("24:00", "24:00")])
+@pytest.mark.parametrize(
+    ("start", "end"), [("09:00", "09:00"), ("00:00", "00:00"), ("24:00", "24:00")]
+)
 def test_it_rejects_an_empty_window(start, end):
     with pytest.raises(HoursError):
         parse_window("mon", start, end)
@@ -344,6 +355,28 @@ def test_it_reads_a_start_in_the_skipped_hour_as_after_the_clocks_go_forward():
     assert on_duty(night, found, LONDON)
 
 
+@pytest.mark.parametrize(
+    ("tz", "start", "end", "at", "expected"),
+    [
+        # London skips 01:00-02:00 on 2026-03-29; the window's next real pass is 5 April.
+        (LONDON, "01:00", "02:00", "2026-03-28 12:00", "2026-04-05 00:00"),
+        (LONDON, "01:15", "01:45", "2026-03-28 12:00", "2026-04-05 00:15"),
+        # New York skips 02:00-03:00 on 2026-03-08; the next real pass is 15 March.
+        (NEW_YORK, "02:00", "03:00", "2026-03-07 12:00", "2026-03-15 06:00"),
+    ],
+    ids=["London 01:00-02:00", "London 01:15-01:45", "New York 02:00-03:00"],
+)
+def test_it_never_waits_for_a_window_lost_in_the_hour_skipped_when_the_clocks_go_forward(
+    tz, start, end, at, expected
+):
+    # REFERENCE.md: amber "waits for the first on-duty time of such a contact".
+    lost = office(handles=(AMBER,), days="sun", start=start, end=end)
+    found = next_on_duty(lost, utc(at), tz)
+    assert found is not None
+    assert on_duty(lost, found, tz), f"{found} is not an on-duty time"
+    assert found == utc(expected)
+
+
 def test_it_takes_the_first_pass_of_a_start_in_the_repeated_hour():
     night = office(days="sun", start="01:00", end="02:00")
     found = next_on_duty(night, utc("2026-10-24 12:00"), LONDON)
@@ -353,7 +386,9 @@ def test_it_takes_the_first_pass_of_a_start_in_the_repeated_hour():
 
 
 def test_it_has_no_next_on_duty_time_without_windows():
-    assert next_on_duty(ContactSpec("Nobody", frozenset({AMBER}), 1, ()), TUESDAY_10, LONDON) is None
+    assert (
+        next_on_duty(ContactSpec("Nobody", frozenset({AMBER}), 1, ()), TUESDAY_10, LONDON) is None
+    )
 
 
 # route -----------------------------------------------------------------------------------
@@ -470,7 +505,7 @@ def test_it_finds_no_amber_contact_when_nobody_handles_amber():
 
 
 def test_it_escalates_after_15_minutes_for_red_and_4_hours_for_amber():
-    assert ESCALATE_AFTER == {RED: timedelta(minutes=15), AMBER: timedelta(hours=4)}
+    assert dict(ESCALATE_AFTER) == {RED: timedelta(minutes=15), AMBER: timedelta(hours=4)}
 
 
 @pytest.mark.parametrize(

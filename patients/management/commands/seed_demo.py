@@ -16,21 +16,38 @@ TEAM = "Immunotherapy Unit, St Catherine's Hospital"
 
 CONTACTS = [
     dict(
-        order=1, name="Immunotherapy nurse specialist", role="Clinical nurse specialist team",
-        phone="020 7946 0101", email="cns-team@example.org", sms_number="+447700900101",
-        handles_amber=True, handles_red=True, when_to_call="Weekdays 9am to 5pm.",
+        order=1,
+        name="Immunotherapy nurse specialist",
+        role="Clinical nurse specialist team",
+        phone="020 7946 0101",
+        email="cns-team@example.org",
+        sms_number="+447700900101",
+        handles_amber=True,
+        handles_red=True,
+        when_to_call="Weekdays 9am to 5pm.",
         hours=[("mon-fri", "09:00", "17:00")],
     ),
     dict(
-        order=2, name="Acute oncology 24-hour line", role="Acute oncology service",
-        phone="020 7946 0999", email="aos-hotline@example.org", sms_number="+447700900999",
-        handles_amber=True, handles_red=True, always_on_duty=True,
+        order=2,
+        name="Acute oncology 24-hour line",
+        role="Acute oncology service",
+        phone="020 7946 0999",
+        email="aos-hotline@example.org",
+        sms_number="+447700900999",
+        handles_amber=True,
+        handles_red=True,
+        always_on_duty=True,
         when_to_call="Any time, day or night, including weekends.",
     ),
     dict(
-        order=3, name="On-call oncology registrar", role="Oncology registrar on call",
-        phone="020 7946 0300", email="onc-oncall@example.org", sms_number="+447700900300",
-        handles_red=True, always_on_duty=True,
+        order=3,
+        name="On-call oncology registrar",
+        role="Oncology registrar on call",
+        phone="020 7946 0300",
+        email="onc-oncall@example.org",
+        sms_number="+447700900300",
+        handles_red=True,
+        always_on_duty=True,
         when_to_call="Reached through the 24-hour line if it cannot take your call.",
     ),
 ]
@@ -38,16 +55,24 @@ CONTACTS = [
 # (username, first, last, hospital number, baseline, daily answers, today's answers)
 PATIENTS = [
     (
-        "alice", "Alice", "Morgan", "RXH1000001",
+        "alice",
+        "Alice",
+        "Morgan",
+        "RXH1000001",
         dict(stools_per_day=1, fatigue=1, wellbeing=8, joint_pain=1, itching=0),
         dict(stools_per_day=1, fatigue=1, wellbeing=8, joint_pain=1),
         None,
     ),
     (
-        "bob", "Robert", "Okafor", "RXH1000002",
+        "bob",
+        "Robert",
+        "Okafor",
+        "RXH1000002",
         dict(stools_per_day=1, fatigue=1, wellbeing=7, abdominal_pain=0, cough=1),
         dict(stools_per_day=1, fatigue=2, wellbeing=7, cough=1),
-        dict(stools_per_day=7, abdominal_pain=2, fatigue=2, wellbeing=4, stool_blood_or_mucus=False),
+        dict(
+            stools_per_day=7, abdominal_pain=2, fatigue=2, wellbeing=4, stool_blood_or_mucus=False
+        ),
     ),
 ]
 
@@ -87,8 +112,11 @@ class Command(BaseCommand):
                 user=user, care_team=team, hospital_number=number, time_zone="Europe/London"
             )
             Treatment.objects.create(
-                patient=patient, kind="checkpoint_inhibitor", medicines="pembrolizumab",
-                status="active", start_date=(now - timedelta(days=63)).date(),
+                patient=patient,
+                kind="checkpoint_inhibitor",
+                medicines="pembrolizumab",
+                status="active",
+                start_date=(now - timedelta(days=63)).date(),
                 last_dose_date=(now - timedelta(days=12)).date(),
             )
             base = Baseline.objects.create(
@@ -104,9 +132,13 @@ class Command(BaseCommand):
 
     def _check_in(self, patient, baseline, at, answers):
         check_in = CheckIn(
-            patient=patient, baseline=baseline, submitted_at=at,
-            local_date=patient.local_date(at), entered_by="patient",
-            entered_by_user=patient.user, **answers,
+            patient=patient,
+            baseline=baseline,
+            submitted_at=at,
+            local_date=patient.local_date(at),
+            entered_by="patient",
+            entered_by_user=patient.user,
+            **answers,
         )
         check_in.urgency = alert_services.evaluate(check_in).urgency
         check_in.save()
@@ -116,10 +148,10 @@ class Command(BaseCommand):
 
     def _print_logins(self):
         self.stdout.write(
-            "\nDemo logins (password for all: %s)\n"
+            f"\nDemo logins (password for all: {PASSWORD})\n"
             "  patient  alice  (baseline 1 stool a day; try a check-in with 9 stools)\n"
             "  patient  bob    (has an open red flag)\n"
             "  nurse    nurse  (triage queue)\n"
             "  admin    admin  (Django admin: teams, contacts, patients)\n"
-            "Open http://127.0.0.1:8000/\n" % PASSWORD
+            "Open http://127.0.0.1:8000/\n"
         )
