@@ -1,0 +1,70 @@
+"""The core loop on the real stack: a red check-in becomes exactly one flag and one
+notification per channel, delivered once, even when its task is delivered twice."""
+
+import pytest
+from django.utils import timezone
+
+from alerts import tasks
+from alerts.models import DeliveryAttempt, Flag, Notification
+from patients.services import record_check_in
+
+from ..factories import (
+    BaselineFactory,
+    CareTeamFactory,
+    PatientFactory,
+    TreatmentFactory,
+    london_contact_list,
+)
+from .conftest import wait_for
+
+pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def patient(services_ready):
+    team = CareTeamFactory(time_zone="Europe/London")
+    london_contact_list(team)
+    patient = PatientFactory(care_team=team)
+    TreatmentFactory(patient=patient)
+    BaselineFactory(patient=patient, stools_per_day=1)
+    return patient
+
+
+def test_a_red_check_in_becomes_one_flag_and_one_notification_per_channel(patient, worker):
+    check_in, evaluation, created = record_check_in(
+        patient=patient, answers={"stools_per_day": 9}, entered_by="patient", user=patient.user
+    )
+    assert created and evaluation.urgency == "red"  # the patient's advice, before any worker
+    # The broker delivers the evaluation a second time (a redelivery after a lost ack).
+    tasks.evaluate_check_in.delay(check_in.pk)
+
+    def delivered():
+        return Notification.objects.filter(alert__check_in=check_in, status="sent").count() == 2
+
+    wait_for(delivered, what="both notifications to be sent")
+    tasks.evaluate_check_in.delay(check_in.pk)  # and once more, after everything is done
+    deliveries = [n.pk for n in Notification.objects.filter(alert__check_in=check_in)]
+    for pk in deliveries:
+        tasks.deliver_notification.delay(pk)  # deliveries redelivered too
+    wait_for(lambda: _queue_empty(), what="the worker to drain the queue")
+
+    flags = Flag.objects.filter(check_in=check_in)
+    assert [(f.symptom, f.urgency, f.rule) for f in flags] == [("stools_per_day", "red", "R2")]
+    notifications = Notification.objects.filter(alert__check_in=check_in)
+    assert sorted(n.channel for n in notifications) == ["email", "sms"]
+    assert all(n.attempts == 1 and n.sent_at <= timezone.now() for n in notifications)
+    assert DeliveryAttempt.objects.filter(notification__in=notifications, ok=True).count() == 2
+    mail = list((worker.outbox / "mail").glob("*.log"))
+    assert len(mail) == 1 and "RED alert" in mail[0].read_text()
+    sms = (worker.outbox / "sms.log").read_text().splitlines()
+    routed = check_in.alert.contact  # whoever is on duty at the real time of the test run
+    assert len(sms) == 1 and routed.sms_number in sms[0]
+
+
+def _queue_empty() -> bool:
+    from symptom_tracker.celery import app
+
+    with app.connection_for_write() as conn:
+        client = conn.default_channel.client
+        # kombu's Redis transport: waiting messages in a list, taken-but-unacked in a hash.
+        return client.llen("alerts") == 0 and client.hlen("unacked") == 0
