@@ -19,13 +19,11 @@ from .factories import (
     london_contact_list,
 )
 
-REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
 
-
-def skip_or_fail(reason: str):
-    """Skip a test whose service is absent, or fail it when CI requires the services."""
-    if REQUIRE_SERVICES:
-        pytest.fail(f"REQUIRE_SERVICES=1 but {reason}")
+def skip_or_fail(reason: str, flag: str = "REQUIRE_SERVICES"):
+    """Skip a test whose service is absent, or fail it when CI requires it (flag=1)."""
+    if os.environ.get(flag) == "1":
+        pytest.fail(f"{flag}=1 but {reason}")
     pytest.skip(reason)
 
 
