@@ -121,6 +121,16 @@ class ContactForm(forms.ModelForm):
         if cleaned.get("active", True):
             specs.append(_spec(cleaned))
         errors = contact_list_errors(specs)
+        left = self.instance.team if self.instance.pk else None
+        if left is not None and left != team:
+            # Moving a contact away must not leave its old team without a 24/7 red contact.
+            remaining = left.contacts.filter(active=True).exclude(pk=self.instance.pk)
+            errors += [
+                f"{left}: {e}"
+                for e in contact_list_errors(
+                    [c.spec() for c in remaining.prefetch_related("hours")]
+                )
+            ]
         if errors:
             raise ValidationError(errors)
         return cleaned

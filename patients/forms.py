@@ -151,6 +151,16 @@ class CheckInForm(forms.Form):
             Submit("submit", "Send my check-in", css_class="btn-lg w-100"),
         )
 
+    def full_clean(self):
+        super().full_clean()
+        if self.is_bound and "form_token" in self._errors:
+            # A lost or mangled hidden token (an old cached page): nothing is saved,
+            # and the form comes back with a fresh token so that sending again works.
+            del self._errors["form_token"]
+            self.add_error(None, "This form had expired. Check your answers and send it again.")
+            self.data = self.data.copy()
+            self.data["form_token"] = str(uuid.uuid4())
+
     def answers(self) -> dict:
         return {
             item.key: value

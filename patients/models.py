@@ -101,7 +101,8 @@ class Treatment(models.Model):
         if self.last_dose_date and self.last_dose_date > timezone.localdate():
             raise ValidationError({"last_dose_date": "The last dose cannot be in the future."})
 
-    def days_since_last_dose(self, today: date) -> int | None:
+    def days_since_last_dose(self, today: date | None = None) -> int | None:
+        today = today or timezone.localdate()
         return (today - self.last_dose_date).days if self.last_dose_date else None
 
 
@@ -213,7 +214,7 @@ class CheckIn(CheckInAnswers):
         help_text="The engine's verdict shown to the patient when it was submitted",
     )
     form_token = models.UUIDField(
-        null=True, blank=True, unique=True, help_text="Makes a double-submitted form save once"
+        null=True, blank=True, help_text="Makes a double-submitted form save once"
     )
     evaluated_at = models.DateTimeField(
         null=True, blank=True, help_text="When the worker created this check-in's flags"
@@ -222,7 +223,10 @@ class CheckIn(CheckInAnswers):
     class Meta:
         ordering = ["-submitted_at", "-pk"]
         indexes = [models.Index(fields=["patient", "-submitted_at"])]
-        constraints = _range_constraints("checkin", ITEMS)
+        constraints = [
+            models.UniqueConstraint(fields=["patient", "form_token"], name="one_check_in_per_form"),
+            *_range_constraints("checkin", ITEMS),
+        ]
 
     def __str__(self):
         return f"Check-in of {self.patient} at {self.submitted_at:%Y-%m-%d %H:%M}"

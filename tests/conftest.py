@@ -31,6 +31,8 @@ def skip_or_fail(reason: str, flag: str = "REQUIRE_SERVICES"):
 def test_settings(settings):
     """Plain HTTP and unhashed static files: the production settings minus the proxy."""
     settings.SECURE_SSL_REDIRECT = False
+    # Most tests log in: a fast hasher keeps the suite quick (never used outside tests).
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.STORAGES = {
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

@@ -1,0 +1,115 @@
+"""Recording the patient's usual (baseline) through the page; re-baselining keeps history."""
+
+import uuid
+from datetime import UTC, datetime
+
+import pytest
+import time_machine
+from django.urls import reverse
+
+from patients.models import Baseline, CheckIn
+
+from ..conftest import login
+
+TUESDAY_10 = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
+BASELINE = reverse("patients:baseline")
+
+
+def record(client, **values):
+    """Post the baseline page. The wall clock runs on: the fixtures' baseline was recorded
+    a moment ago by it, and the newest baseline is the active one."""
+    return client.post(BASELINE, {k: str(v) for k, v in values.items()}, follow=True)
+
+
+def check_in(client, **answers):
+    data = {"form_token": str(uuid.uuid4()), **{k: str(v) for k, v in answers.items()}}
+    return client.post(reverse("patients:check_in"), data, follow=True)
+
+
+def test_it_records_a_first_baseline(client, patient):
+    Baseline.objects.filter(patient=patient).delete()
+    login(client, patient.user)
+
+    with time_machine.travel(TUESDAY_10, tick=False):
+        response = record(client, stools_per_day=2, fatigue=1, joint_pain=2, wellbeing=7)
+
+    baseline = Baseline.objects.get(patient=patient)
+    assert (baseline.stools_per_day, baseline.fatigue, baseline.joint_pain, baseline.wellbeing) == (
+        2,
+        1,
+        2,
+        7,
+    )
+    assert baseline.nausea is None
+    assert baseline.recorded_by == patient.user
+    assert baseline.created_at == TUESDAY_10
+    assert response.redirect_chain == [(reverse("patients:home"), 302)]
+    assert "Your usual has been saved." in response.text
+
+
+def test_the_page_shows_the_current_baseline_as_the_starting_values(patient_client, patient):
+    response = patient_client.get(BASELINE)
+
+    form = response.context["form"]
+    assert form.fields["stools_per_day"].initial == 1
+    assert form.fields["wellbeing"].initial == 8
+    assert "Saving again starts a new baseline" in response.text
+
+
+def test_re_baselining_keeps_the_earlier_row_and_makes_the_new_one_active(patient_client, patient):
+    earlier = patient.active_baseline
+
+    record(patient_client, stools_per_day=3, wellbeing=6)
+
+    assert Baseline.objects.filter(patient=patient).count() == 2
+    assert Baseline.objects.filter(pk=earlier.pk, stools_per_day=1, wellbeing=8).exists()
+    active = patient.active_baseline
+    assert active != earlier
+    assert (active.stools_per_day, active.wellbeing) == (3, 6)
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("stools_per_day", 51, "Enter a number from 0 to 50."),
+        ("stools_per_day", -1, "Ensure this value is greater than or equal to 0."),
+        ("wellbeing", 11, "Enter a number from 0 to 10."),
+        ("fatigue", 5, "Select a valid choice. 5 is not one of the available choices."),
+        ("fatigue", "abc", "Select a valid choice. abc is not one of the available choices."),
+    ],
+)
+def test_it_rejects_a_value_out_of_range_and_saves_nothing(
+    patient_client, patient, field, value, message
+):
+    response = record(patient_client, **{"nausea": 0, field: value})
+
+    assert response.status_code == 200 and not response.redirect_chain
+    assert response.context["form"].errors[field] == [message]
+    assert f'id="id_{field}_error"' in response.text
+    assert "Nothing has been saved yet" in response.text
+    assert Baseline.objects.filter(patient=patient).count() == 1
+
+
+def test_a_check_in_made_before_re_baselining_keeps_its_baseline(patient_client, patient):
+    earlier = patient.active_baseline
+    check_in(patient_client, stools_per_day=9)
+
+    record(patient_client, stools_per_day=9, wellbeing=8)
+
+    saved = CheckIn.objects.get()
+    assert saved.baseline == earlier
+    assert patient.active_baseline != earlier
+    assert patient.active_baseline.check_ins.count() == 0
+    result = patient_client.get(reverse("patients:check_in_result", args=[saved.pk]))
+    assert result.context["evaluation"].urgency == "red"
+
+
+def test_a_check_in_after_re_baselining_is_compared_with_the_new_baseline(patient_client, patient):
+    record(patient_client, stools_per_day=9, wellbeing=8)
+
+    response = check_in(patient_client, stools_per_day=9)
+
+    saved = CheckIn.objects.get()
+    assert saved.baseline == patient.active_baseline
+    assert saved.urgency == "green"
+    assert "Thank you: nothing new to report" in response.text
