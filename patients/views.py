@@ -84,6 +84,7 @@ def check_in_result(request, patient, pk):
             "check_in": saved,
             "evaluation": evaluation,
             "advice": advice_for(patient, evaluation.urgency),
+            "today": patient.local_date(),
         },
     )
 

@@ -2,12 +2,13 @@
 
 import re
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
 from django.core import mail
 from django.urls import reverse
+from django.utils import timezone
 
 from alerts.models import Alert, ContactHours, Flag, Notification
 from patients.models import CheckIn
@@ -302,3 +303,21 @@ def test_the_contacts_page_lists_the_teams_contacts_with_numbers_and_hours(
     assert "Available mon-fri 09:00\u201317:00." in text
     assert text.count("Available 24 hours a day, every day.") == 2
     assert "Dr Elsewhere" not in text and "Retired line" not in text
+
+
+def test_red_advice_without_any_contact_still_says_whom_to_ring(patient_client, patient):
+    patient.care_team.contacts.all().delete()
+
+    response = send(patient_client, form(stools_per_day=9))
+
+    assert "Urgent: phone now" in response.text
+    assert "no number for this right now" in response.text
+    assert 'href="tel:999"' in response.text
+
+
+def test_an_old_check_in_says_its_advice_was_for_that_day(patient_client, patient):
+    old = make_check_in(patient, at=timezone.now() - timedelta(days=3), stools_per_day=9)
+
+    response = patient_client.get(reverse("patients:check_in_result", args=[old.pk]))
+
+    assert "the advice was for that day" in response.text
