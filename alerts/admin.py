@@ -1,5 +1,5 @@
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
 
@@ -85,7 +85,14 @@ class CareTeamAdmin(admin.ModelAdmin):
 
     @admin.display(description="contact list")
     def problems(self, team):
-        return " ".join(team.contact_list_errors()) or "OK"
+        return " ".join(team.contact_list_problems()) or "OK"
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        team = self.get_object(request, object_id)
+        if team is not None and request.method == "GET":
+            for problem in team.contact_list_problems():
+                messages.warning(request, problem)
+        return super().change_view(request, object_id, form_url, extra_context)
 
 
 class ContactHoursInline(admin.TabularInline):
@@ -152,6 +159,21 @@ class ContactAdmin(admin.ModelAdmin):
     list_filter = ["team", "handles_red", "handles_amber", "always_on_duty", "active"]
     search_fields = ["name", "role", "phone", "email", "team__name"]
     inlines = [ContactHoursInline]
+
+    def get_actions(self, request):
+        # Bulk deletion would skip the contact-list check; delete one at a time.
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    def has_delete_permission(self, request, obj=None):
+        """No deleting the contact a team's list cannot do without (untick active first
+        to see why)."""
+        if obj is not None:
+            remaining = obj.team.contacts.filter(active=True).exclude(pk=obj.pk)
+            if contact_list_errors([c.spec() for c in remaining.prefetch_related("hours")]):
+                return False
+        return super().has_delete_permission(request, obj)
 
 
 @admin.register(Flag)

@@ -2,6 +2,7 @@ import zoneinfo
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from django.db import models
 from django.utils import timezone
 
@@ -39,6 +40,25 @@ class CareTeam(models.Model):
     def contact_list_errors(self) -> list[str]:
         return contact_list_errors(self.contact_specs())
 
+    def contact_list_problems(self) -> list[str]:
+        """Errors, plus what an admin should mend: contacts never on duty, broken channels."""
+        problems = self.contact_list_errors()
+        contacts = self.contacts.filter(active=True).prefetch_related("hours")
+        problems += [
+            f"{c.name} is never on duty: tick 24/7 or add hours."
+            for c in contacts
+            if not c.always_on_duty and not c.hours.all()
+        ]
+        failed = (
+            Notification.objects.filter(contact__team=self, status="failed")
+            .values_list("contact__name", "channel")
+            .distinct()
+        )
+        problems += [
+            f"{name}: {channel} alerts are failing (see Notifications)." for name, channel in failed
+        ]
+        return problems
+
 
 class TeamMembership(models.Model):
     ROLE_CHOICES = [
@@ -71,7 +91,16 @@ class Contact(models.Model):
     )
     email = models.EmailField("alert email", blank=True)
     sms_number = models.CharField(
-        "alert SMS number", max_length=32, blank=True, help_text="International format, +44..."
+        "alert SMS number",
+        max_length=16,
+        blank=True,
+        validators=[
+            RegexValidator(
+                r"^\+[1-9]\d{7,14}$",
+                "Enter the number in international format with no spaces, e.g. +447700900123.",
+            )
+        ],
+        help_text="International format with no spaces, e.g. +447700900123",
     )
     handles_amber = models.BooleanField(default=False)
     handles_red = models.BooleanField("handles red (and emergency)", default=False)
@@ -105,8 +134,8 @@ class Contact(models.Model):
     def clean(self):
         if not (self.handles_amber or self.handles_red):
             raise ValidationError("A contact handles amber, red, or both.")
-        if not self.channels() and self.handles_red:
-            raise ValidationError("A contact that handles red needs an alert email or SMS number.")
+        if not self.channels():
+            raise ValidationError("A contact that takes alerts needs an alert email or SMS number.")
 
 
 class ContactHours(models.Model):
@@ -221,6 +250,7 @@ class Notification(models.Model):
     status = models.CharField(max_length=16, choices=STATUS_CHOICES, default="queued")
     not_before = models.DateTimeField(default=timezone.now, db_index=True)
     queued_at = models.DateTimeField(null=True, blank=True, help_text="Last handed to the broker")
+    claimed_at = models.DateTimeField(null=True, blank=True, help_text="Last taken by a worker")
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.CharField(max_length=500, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)

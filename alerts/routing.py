@@ -190,6 +190,8 @@ def contact_list_errors(contacts: Sequence[ContactSpec]) -> list[str]:
             "The contact list needs a contact on duty 24/7 that handles red alerts, "
             "so that an urgent alert always reaches someone."
         )
+    if not any(AMBER in c.handles for c in contacts):
+        errors.append("The contact list needs a contact that handles amber alerts.")
     orders = [c.order for c in contacts]
     if len(orders) != len(set(orders)):
         errors.append("Two contacts have the same order; give each a different place in the chain.")

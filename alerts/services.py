@@ -19,7 +19,7 @@ from patients.models import CheckIn
 
 from .channels import ChannelError, channel_for
 from .channels.base import Message
-from .engine import GREEN, Evaluation, PastCheckIn, Treatment, evaluate_check_in
+from .engine import AMBER, GREEN, RED, Evaluation, PastCheckIn, Treatment, evaluate_check_in
 from .models import Alert, Contact, DeliveryAttempt, Flag, Notification
 from .routing import ESCALATE_AFTER, Route, next_in_chain, route, routed_as
 
@@ -31,6 +31,8 @@ DELIVERY_BACKOFF = (30, 120, 600, 1800, 3600)
 STALE_SENDING = timedelta(minutes=10)
 # A check-in not evaluated after this long lost its task (broker down): queue it again.
 STALE_EVALUATION = timedelta(minutes=2)
+# How far back the sweep looks for check-ins still owed an alert.
+ALERT_OWED_FOR = timedelta(days=14)
 
 
 def evaluate(check_in: CheckIn) -> Evaluation:
@@ -54,20 +56,29 @@ def evaluate(check_in: CheckIn) -> Evaluation:
 
 
 def route_for(patient, urgency: str, at) -> Route | None:
-    """Whom the patient's team alerts (and the patient rings) for `urgency` at `at`."""
+    """Whom the patient's team alerts (and the patient rings) for `urgency` at `at`.
+
+    A list where nobody can take amber (no contact handles it, or none ever comes
+    on duty) routes amber as red rather than to nobody: an alert is never dropped.
+    """
     team = patient.care_team
-    return route(team.contact_specs(), urgency, at, team.tz)
+    specs = team.contact_specs()
+    chosen = route(specs, urgency, at, team.tz)
+    if chosen is None and routed_as(urgency) == AMBER:
+        fallback = route(specs, RED, at, team.tz)
+        if fallback is not None:
+            reason = f"amber: nobody can take amber, so the red route ({fallback.reason})"
+            return Route(fallback.contact, fallback.deliver_at, reason)
+    return chosen
 
 
 def flag_check_in(check_in_id: int, *, now=None) -> list[int]:
     """Create a check-in's flags, its alert and the alert's notifications, once.
 
     1. Claim the check-in (evaluated_at from NULL to now); a second run stops here.
-    2. Evaluate it with the engine; write a flag per finding at amber or above.
-    3. Route the overall urgency to a contact; write the alert and one
-       notification per channel of that contact.
-    4. On commit, queue delivery of the notifications that are due now (an amber
-       alert with nobody on duty waits for the sweep at the contact's hours).
+    2. Evaluate it with the engine; write a flag per finding at amber or above,
+       and the worker's verdict on the check-in.
+    3. Raise its alert (raise_alert).
     Returns the ids of the notifications written.
     """
     now = now or timezone.now()
@@ -94,23 +105,36 @@ def flag_check_in(check_in_id: int, *, now=None) -> list[int]:
             )
             for f in evaluation.alerting_findings
         )
-        if evaluation.urgency == GREEN:
-            return []
-        chosen = route_for(check_in.patient, evaluation.urgency, now)
-        if chosen is None:
-            # Only a contact list without a 24/7 red contact gets here; admins see it
-            # as an error, and the flags are in the triage queue all the same.
-            log.error("no contact to alert for check-in %s (%s)", check_in.pk, evaluation.urgency)
-            return []
-        alert = Alert.objects.create(
-            check_in=check_in,
-            urgency=evaluation.urgency,
-            contact_id=chosen.contact.ref,
-            routing_reason=chosen.reason[:200],
-            created_at=now,
-            escalate_at=chosen.deliver_at + ESCALATE_AFTER[routed_as(evaluation.urgency)],
-        )
-        return _notify(alert, Contact.objects.get(pk=chosen.contact.ref), chosen.deliver_at, now)
+        if check_in.urgency != evaluation.urgency:
+            check_in.urgency = evaluation.urgency
+            check_in.save(update_fields=["urgency"])
+        return raise_alert(check_in, now=now)
+
+
+def raise_alert(check_in: CheckIn, *, now) -> list[int]:
+    """Route an evaluated check-in at amber or above; write its alert and notifications.
+
+    Writes one notification per channel of the routed contact and queues, on
+    commit, those due now (an amber alert with nobody on duty waits for the sweep
+    at the contact's hours). Nothing to do for green or an alert already raised.
+    When nobody can be routed (a contact list an admin broke), the flags are in
+    the queue all the same and the sweep tries again until the list is mended.
+    """
+    if check_in.urgency == GREEN or Alert.objects.filter(check_in=check_in).exists():
+        return []
+    chosen = route_for(check_in.patient, check_in.urgency, now)
+    if chosen is None:
+        log.error("no contact to alert for check-in %s (%s)", check_in.pk, check_in.urgency)
+        return []
+    alert = Alert.objects.create(
+        check_in=check_in,
+        urgency=check_in.urgency,
+        contact_id=chosen.contact.ref,
+        routing_reason=chosen.reason[:200],
+        created_at=now,
+        escalate_at=chosen.deliver_at + ESCALATE_AFTER[routed_as(check_in.urgency)],
+    )
+    return _notify(alert, Contact.objects.get(pk=chosen.contact.ref), chosen.deliver_at, now)
 
 
 def _notify(alert: Alert, contact: Contact, not_before, now) -> list[int]:
@@ -174,7 +198,7 @@ def deliver_notification(notification_id: int, *, now=None) -> int | None:
     now = now or timezone.now()
     claimed = Notification.objects.filter(
         pk=notification_id, status="queued", not_before__lte=now
-    ).update(status="sending", attempts=F("attempts") + 1)
+    ).update(status="sending", attempts=F("attempts") + 1, claimed_at=now)
     if not claimed:
         return None
     notification = Notification.objects.select_related(
@@ -187,7 +211,10 @@ def deliver_notification(notification_id: int, *, now=None) -> int | None:
             alert_message(notification.alert),
             idempotency_key=f"notification-{notification.pk}",
         )
-    except ChannelError as exc:
+    except Exception as exc:  # anything else is a transient failure with the same limits
+        if not isinstance(exc, ChannelError):
+            log.exception("notification %s: unexpected delivery error", notification.pk)
+            exc = ChannelError(f"{type(exc).__name__}: {exc}")
         error = str(exc)[:500]
         _finish(attempt, ok=False, error=error)
         retries_left = notification.attempts <= len(DELIVERY_BACKOFF)
@@ -216,8 +243,9 @@ def _finish(attempt: DeliveryAttempt, *, ok: bool, error: str = "") -> None:
 def escalate_overdue_alerts(*, now=None) -> int:
     """Move each unacknowledged alert past its window to the next contact on duty.
 
-    Returns how many alerts moved. An alert at the end of its chain stays with
-    its last contact and in the triage queue; it is not escalated again.
+    Returns how many alerts moved. An alert with nobody further on duty stays
+    with its contact (and in the triage queue) and is looked at again after
+    another window, in case someone has come on duty.
     """
     now = now or timezone.now()
     moved = 0
@@ -230,11 +258,11 @@ def escalate_overdue_alerts(*, now=None) -> int:
         window = ESCALATE_AFTER[routed_as(alert.urgency)]
         with transaction.atomic():
             claimed = Alert.objects.filter(
-                pk=alert.pk, level=alert.level, acknowledged_at__isnull=True
+                pk=alert.pk, escalate_at=alert.escalate_at, acknowledged_at__isnull=True
             ).update(
-                level=F("level") + 1,
+                level=F("level") + 1 if following else F("level"),
                 contact_id=following.ref if following else alert.contact_id,
-                escalate_at=now + window if following else None,
+                escalate_at=now + window,
             )
             if not claimed or following is None:
                 continue
@@ -249,18 +277,19 @@ def send_due_notifications(*, now=None) -> int:
 
     - queued notifications due now, never handed to the broker or handed long ago;
     - 'sending' ones whose attempt never finished (the worker died): queued again;
-    - check-ins never evaluated (their task was lost): evaluation queued again.
+    - check-ins never evaluated (their task was lost): evaluation queued again;
+    - check-ins owed an alert that could not be routed (a broken contact list).
     """
     from . import tasks
 
     now = now or timezone.now()
     requeue_before = now - timedelta(seconds=settings.NOTIFICATION_REQUEUE_AFTER_SECONDS)
-    Notification.objects.filter(
-        status="sending",
-        delivery_attempts__finished_at__isnull=True,
-        delivery_attempts__started_at__lt=now - STALE_SENDING,
-    ).update(status="queued")
     with transaction.atomic():
+        stale = Notification.objects.filter(status="sending", claimed_at__lt=now - STALE_SENDING)
+        DeliveryAttempt.objects.filter(notification__in=stale, finished_at__isnull=True).update(
+            finished_at=now, ok=False, error="no outcome: the worker was lost"
+        )
+        stale.update(status="queued", queued_at=None)
         due = list(
             Notification.objects.filter(status="queued", not_before__lte=now)
             .filter(Q(queued_at__isnull=True) | Q(queued_at__lt=requeue_before))
@@ -272,6 +301,12 @@ def send_due_notifications(*, now=None) -> int:
         ).values_list("pk", flat=True)
         for pk in lost:
             transaction.on_commit(lambda pk=pk: tasks.enqueue(tasks.evaluate_check_in, pk))
+    owed = CheckIn.objects.filter(
+        evaluated_at__isnull=False, alert__isnull=True, submitted_at__gte=now - ALERT_OWED_FOR
+    ).exclude(urgency=GREEN)
+    for check_in in owed.select_related("patient__care_team", "patient__user"):
+        with transaction.atomic():
+            raise_alert(check_in, now=now)
     return len(due)
 
 

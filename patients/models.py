@@ -98,7 +98,8 @@ class Treatment(models.Model):
     def clean(self):
         if self.last_dose_date and self.start_date and self.last_dose_date < self.start_date:
             raise ValidationError({"last_dose_date": "The last dose cannot be before the start."})
-        if self.last_dose_date and self.last_dose_date > timezone.localdate():
+        today = self.patient.local_date() if self.patient_id else timezone.localdate()
+        if self.last_dose_date and self.last_dose_date > today:
             raise ValidationError({"last_dose_date": "The last dose cannot be in the future."})
 
     def days_since_last_dose(self, today: date | None = None) -> int | None:

@@ -33,14 +33,20 @@ def record_check_in(
 ) -> tuple[CheckIn, Evaluation, bool]:
     """Save a check-in, judge it at once for the patient's advice, queue the worker.
 
-    The same form submitted twice (same form_token) saves once: the second call
-    returns the first check-in with created=False.
+    The same form submitted twice (same form_token, same answers) saves once: the
+    second call returns the first check-in with created=False. A form sent again
+    with changed answers (back, tick another box, send) is a new check-in.
     """
     now = now or timezone.now()
-    if form_token and (
-        earlier := CheckIn.objects.filter(form_token=form_token, patient=patient).first()
-    ):
-        return earlier, alert_services.evaluate(earlier), False
+    earlier = (
+        CheckIn.objects.filter(form_token=form_token, patient=patient).first()
+        if form_token
+        else None
+    )
+    if earlier is not None:
+        if _same(earlier, answers, free_text, new_medicines):
+            return earlier, alert_services.evaluate(earlier), False
+        form_token = None
     check_in = CheckIn(
         patient=patient,
         baseline=patient.active_baseline,
@@ -66,6 +72,14 @@ def record_check_in(
     return check_in, evaluation, True
 
 
+def _same(check_in: CheckIn, answers: dict, free_text: str, new_medicines: str) -> bool:
+    return (
+        check_in.answers() == {k: v for k, v in answers.items() if v is not None}
+        and check_in.free_text == free_text
+        and check_in.new_medicines == new_medicines
+    )
+
+
 def _queue_evaluation(check_in_id: int) -> None:
     from alerts import tasks
 
@@ -79,7 +93,7 @@ class Advice:
     urgency: str
     contact: Contact | None  # whom to phone for this urgency now (or when next on duty)
     available_from: object | None  # set when that contact is not on duty now
-    urgent_line: Contact | None  # the 24/7 contact for red: "if you get worse"
+    urgent_line: Contact | None  # the first 24/7 contact for red: "if you get worse", any time
 
     @property
     def phone_now(self) -> bool:
@@ -93,8 +107,14 @@ class Advice:
 def advice_for(patient: Patient, urgency: str, *, now=None) -> Advice:
     now = now or timezone.now()
     contacts = {c.pk: c for c in patient.care_team.contacts.filter(active=True)}
-    urgent = alert_services.route_for(patient, RED, now)
-    urgent_line = contacts.get(urgent.contact.ref) if urgent else None
+    urgent_line = next(
+        (
+            c
+            for c in sorted(contacts.values(), key=lambda c: c.order)
+            if c.always_on_duty and c.handles_red
+        ),
+        None,
+    )
     if urgency == GREEN:
         return Advice(urgency, None, None, urgent_line)
     chosen = alert_services.route_for(patient, urgency, now)

@@ -4,6 +4,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 
 from alerts import services as alert_services
+from alerts.models import Alert
 
 from .access import get_own_check_in, is_clinician, patient_required
 from .catalogue import BASELINE_ITEMS
@@ -83,7 +84,8 @@ def check_in_result(request, patient, pk):
         {
             "check_in": saved,
             "evaluation": evaluation,
-            "advice": advice_for(patient, evaluation.urgency),
+            "advice": advice_for(patient, saved.urgency),
+            "alert": Alert.objects.filter(check_in=saved).first(),
             "today": patient.local_date(),
         },
     )

@@ -7,8 +7,10 @@ from django.urls import reverse
 from django.utils.html import escape
 
 from alerts import services
-from alerts.models import CareTeam, Contact
+from alerts.models import CareTeam, Contact, Notification
 from patients.services import record_check_in
+
+from ..factories import make_check_in
 
 TUESDAY_10 = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)  # in hours in London, 05:00 in New York
 
@@ -185,13 +187,13 @@ def test_it_refuses_two_contacts_with_the_same_order(admin_client_):
     assert not Contact.objects.filter(name="Day nurse").exists()
 
 
-def test_it_refuses_a_contact_for_red_with_no_alert_channel(admin_client_):
+def test_it_refuses_a_contact_with_no_alert_channel(admin_client_):
     response = admin_client_.post(
         reverse("admin:alerts_careteam_add"),
         team_form("Day unit", {"name": "24-hour line", "always_on_duty": True, "email": ""}),
     )
 
-    assert "A contact that handles red needs an alert email or SMS number." in response.text
+    assert "A contact that takes alerts needs an alert email or SMS number." in response.text
     assert not CareTeam.objects.filter(name="Day unit").exists()
 
 
@@ -354,3 +356,54 @@ def test_the_admin_list_pages_load_with_search_and_filters(
 
     assert response.status_code == 200
     assert response.context["cl"].result_count == count
+
+
+def test_it_will_not_delete_the_only_24_7_contact_for_red(admin_client_, team):
+    line, registrar = team.contacts_by_role["line"], team.contacts_by_role["registrar"]
+    registrar.delete()  # leaves the 24-hour line as the only 24/7 contact for red
+
+    url = reverse("admin:alerts_contact_delete", args=[line.pk])
+    assert admin_client_.get(url).status_code == 403
+    assert admin_client_.post(url, {"post": "yes"}).status_code == 403
+    assert Contact.objects.filter(pk=line.pk).exists()
+
+
+def test_it_deletes_a_contact_the_list_can_do_without(admin_client_, team):
+    registrar = team.contacts_by_role["registrar"]
+
+    url = reverse("admin:alerts_contact_delete", args=[registrar.pk])
+    response = admin_client_.post(url, {"post": "yes"})
+
+    assert response.status_code == 302
+    assert not Contact.objects.filter(pk=registrar.pk).exists()
+
+
+def test_contacts_have_no_bulk_delete(admin_client_, team):
+    response = admin_client_.get(reverse("admin:alerts_contact_changelist"))
+
+    assert 'value="delete_selected"' not in response.text
+
+
+@pytest.mark.parametrize("number", ["+44 7700 900123", "07700900123", "+4477009"])
+def test_it_refuses_an_sms_number_not_in_international_format(admin_client_, team, number):
+    nurse = team.contacts_by_role["nurse"]
+
+    response = admin_client_.post(change_url(nurse), contact_form(nurse, sms_number=number))
+
+    assert "Enter the number in international format with no spaces" in response.text
+    nurse.refresh_from_db()
+    assert nurse.sms_number == "+447700900101"
+
+
+def test_the_team_list_shows_contacts_never_on_duty_and_failing_channels(
+    admin_client_, team, patient
+):
+    team.contacts_by_role["nurse"].hours.all().delete()
+    check_in = make_check_in(patient, stools_per_day=9)
+    services.flag_check_in(check_in.pk)
+    Notification.objects.filter(channel="sms").update(status="failed")
+
+    response = admin_client_.get(reverse("admin:alerts_careteam_changelist"))
+
+    assert "Immunotherapy nurse specialist is never on duty" in response.text
+    assert "sms alerts are failing" in response.text

@@ -34,7 +34,7 @@ def test_a_red_alert_unacknowledged_for_15_minutes_goes_to_the_next_contact(pati
     assert {n.level for n in to_line} == {1}
 
 
-def test_it_keeps_escalating_down_the_chain_and_stops_at_its_end(patient, team):
+def test_it_keeps_escalating_down_the_chain_and_waits_at_its_end(patient, team):
     alert = red_alert(patient)
 
     services.escalate_overdue_alerts(now=TUESDAY_10 + timedelta(minutes=15))
@@ -42,9 +42,12 @@ def test_it_keeps_escalating_down_the_chain_and_stops_at_its_end(patient, team):
     alert.refresh_from_db()
     assert alert.contact == team.contacts_by_role["registrar"] and alert.level == 2
 
+    # Nobody further: it stays with the registrar, is not counted as an escalation,
+    # and is looked at again after another window.
     assert services.escalate_overdue_alerts(now=TUESDAY_10 + timedelta(minutes=45)) == 0
     alert.refresh_from_db()
-    assert alert.escalate_at is None and alert.contact == team.contacts_by_role["registrar"]
+    assert alert.contact == team.contacts_by_role["registrar"] and alert.level == 2
+    assert alert.escalate_at == TUESDAY_10 + timedelta(minutes=60)
     assert Notification.objects.filter(alert=alert).count() == 6
 
 
@@ -75,7 +78,8 @@ def test_escalation_skips_contacts_that_are_off_duty_or_do_not_handle_the_urgenc
     assert alert.contact == team.contacts_by_role["line"]
     services.escalate_overdue_alerts(now=TUESDAY_10 + timedelta(hours=8))
     alert.refresh_from_db()
-    assert alert.contact == team.contacts_by_role["line"] and alert.escalate_at is None
+    assert alert.contact == team.contacts_by_role["line"] and alert.level == 1
+    assert alert.escalate_at == TUESDAY_10 + timedelta(hours=12)
 
 
 def test_escalating_twice_at_the_same_moment_moves_the_alert_once(patient, team):

@@ -203,8 +203,10 @@ def test_the_sweep_requeues_a_delivery_whose_worker_died(
     check_in = make_check_in(patient, at=TUESDAY_10, stools_per_day=9)
     ids = services.flag_check_in(check_in.pk, now=TUESDAY_10)
     stuck = Notification.objects.get(pk__in=ids, channel="email")
-    Notification.objects.filter(pk=stuck.pk).update(status="sending", attempts=1)
-    DeliveryAttempt.objects.create(notification=stuck, started_at=TUESDAY_10)
+    Notification.objects.filter(pk=stuck.pk).update(
+        status="sending", attempts=1, claimed_at=TUESDAY_10
+    )
+    dead = DeliveryAttempt.objects.create(notification=stuck, started_at=TUESDAY_10)
     Notification.objects.exclude(pk=stuck.pk).update(status="sent")
 
     later = TUESDAY_10 + timedelta(minutes=11)
@@ -214,6 +216,8 @@ def test_the_sweep_requeues_a_delivery_whose_worker_died(
     stuck.refresh_from_db()
     assert stuck.status == "sent" and stuck.attempts == 2
     assert len(mail.outbox) == 1
+    dead.refresh_from_db()
+    assert dead.ok is False and dead.error == "no outcome: the worker was lost"
 
 
 def test_the_sweep_evaluates_a_check_in_whose_task_was_lost(

@@ -557,8 +557,12 @@ def test_it_accepts_a_contact_list_with_a_24_7_red_contact_and_distinct_orders()
 )
 def test_it_rejects_a_contact_list_without_a_24_7_red_contact(contacts):
     errors = contact_list_errors(contacts)
-    assert len(errors) == 1
-    assert "24/7" in errors[0]
+    assert any("24/7" in e for e in errors)
+
+
+def test_it_rejects_a_contact_list_where_nobody_handles_amber():
+    errors = contact_list_errors([contact("Line", (RED,), 1)])
+    assert errors == ["The contact list needs a contact that handles amber alerts."]
 
 
 def test_it_rejects_a_contact_list_with_duplicate_orders():

@@ -7,11 +7,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import time_machine
 from django.core import mail
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
 from alerts.models import Alert, ContactHours, Flag, Notification
-from patients.models import CheckIn
+from patients.models import CheckIn, Treatment
 from patients.services import record_baseline
 
 from ..conftest import login
@@ -123,7 +124,7 @@ def test_the_emergency_number_comes_from_the_settings(patient_client, settings):
 
     assert "Emergency: call 112 now" in response.text
     assert 'href="tel:112"' in response.text
-    assert "999" not in response.text
+    assert 'href="tel:999"' not in response.text and "call 999" not in response.text
 
 
 def test_a_green_check_in_gives_no_call_now_advice(patient_client):
@@ -321,3 +322,52 @@ def test_an_old_check_in_says_its_advice_was_for_that_day(patient_client, patien
     response = patient_client.get(reverse("patients:check_in_result", args=[old.pk]))
 
     assert "the advice was for that day" in response.text
+
+
+def test_a_form_sent_again_with_changed_answers_is_a_new_check_in(patient_client):
+    # Send, go back, tick chest pain, send again: the new answer must not be lost.
+    data = form(stools_per_day=9)
+    send(patient_client, data)
+
+    response = send(patient_client, {**data, "chest_pain": "yes"})
+
+    assert CheckIn.objects.count() == 2
+    newest = CheckIn.objects.latest("pk")
+    assert newest.chest_pain is True and newest.urgency == "emergency"
+    assert "Emergency: call 999 now" in response.text
+
+
+def test_if_you_get_worse_names_the_24_hour_line_even_in_office_hours(patient_client):
+    friday_1655 = datetime(2026, 11, 27, 16, 55, tzinfo=UTC)
+
+    response = send(patient_client, form(stools_per_day=3), at=friday_1655)
+
+    assert "phone Acute oncology 24-hour line on" in response.text
+    assert "phone Immunotherapy nurse specialist on" not in response.text
+
+
+def test_the_result_says_the_alert_is_on_its_way_before_the_worker_has_run(patient_client):
+    response = send(patient_client, form(stools_per_day=9))  # on_commit not run here
+
+    assert "Your care team is being sent an alert." in response.text
+
+
+def test_a_last_dose_is_judged_against_the_patients_own_date(patient):
+    patient.time_zone = "Australia/Sydney"
+    treatment = Treatment(
+        patient=patient,
+        kind="checkpoint_inhibitor",
+        medicines="nivolumab",
+        start_date=datetime(2026, 11, 1).date(),
+        last_dose_date=datetime(2026, 11, 25).date(),
+    )
+    # 23:30 in London on the 24th is already the 25th in Sydney.
+    with time_machine.travel(datetime(2026, 11, 24, 23, 30, tzinfo=UTC), tick=False):
+        treatment.clean()
+        treatment.last_dose_date = datetime(2026, 11, 26).date()
+        try:
+            treatment.clean()
+        except ValidationError as exc:
+            assert "cannot be in the future" in str(exc)
+        else:
+            raise AssertionError("a dose tomorrow in Sydney was accepted")
