@@ -10,7 +10,7 @@ import logging
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
@@ -305,8 +305,11 @@ def send_due_notifications(*, now=None) -> int:
         evaluated_at__isnull=False, alert__isnull=True, submitted_at__gte=now - ALERT_OWED_FOR
     ).exclude(urgency=GREEN)
     for check_in in owed.select_related("patient__care_team", "patient__user"):
-        with transaction.atomic():
-            raise_alert(check_in, now=now)
+        try:
+            with transaction.atomic():
+                raise_alert(check_in, now=now)
+        except IntegrityError:
+            pass  # another sweep raised it a moment ago
     return len(due)
 
 
