@@ -5,6 +5,7 @@ from django.forms.models import BaseInlineFormSet
 
 from .models import (
     Alert,
+    BrokenChannel,
     CareTeam,
     Contact,
     ContactHours,
@@ -100,6 +101,19 @@ class ContactHoursInline(admin.TabularInline):
     extra = 1
 
 
+class BrokenChannelInline(admin.TabularInline):
+    """Channels that failed permanently; correcting the address (or deleting the
+    row here) lets alerts use the channel again."""
+
+    model = BrokenChannel
+    extra = 0
+    readonly_fields = ["channel", "since", "error"]
+    fields = readonly_fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
 class ContactForm(forms.ModelForm):
     class Meta:
         model = Contact
@@ -111,6 +125,7 @@ class ContactForm(forms.ModelForm):
             "when_to_call",
             "email",
             "sms_number",
+            "webhook_url",
             "handles_amber",
             "handles_red",
             "always_on_duty",
@@ -158,7 +173,8 @@ class ContactAdmin(admin.ModelAdmin):
     ]
     list_filter = ["team", "handles_red", "handles_amber", "always_on_duty", "active"]
     search_fields = ["name", "role", "phone", "email", "team__name"]
-    inlines = [ContactHoursInline]
+    inlines = [ContactHoursInline, BrokenChannelInline]
+    readonly_fields = ["webhook_secret"]
 
     def get_actions(self, request):
         # Bulk deletion would skip the contact-list check; delete one at a time.

@@ -1,3 +1,4 @@
+import secrets
 import zoneinfo
 
 from django.conf import settings
@@ -49,13 +50,11 @@ class CareTeam(models.Model):
             for c in contacts
             if not c.always_on_duty and not c.hours.all()
         ]
-        failed = (
-            Notification.objects.filter(contact__team=self, status="failed")
-            .values_list("contact__name", "channel")
-            .distinct()
-        )
+        broken = BrokenChannel.objects.filter(contact__team=self).select_related("contact")
         problems += [
-            f"{name}: {channel} alerts are failing (see Notifications)." for name, channel in failed
+            f"{b.contact.name}: {b.get_channel_display()} alerts are failing ({b.error}); "
+            "correct the address to try it again."
+            for b in broken
         ]
         return problems
 
@@ -77,6 +76,13 @@ class TeamMembership(models.Model):
 
     def __str__(self):
         return f"{self.user} in {self.team} ({self.role})"
+
+
+def new_webhook_secret() -> str:
+    return secrets.token_hex(32)
+
+
+CHANNEL_KINDS = [("sms", "SMS"), ("email", "Email"), ("webhook", "Webhook")]
 
 
 class Contact(models.Model):
@@ -101,6 +107,17 @@ class Contact(models.Model):
             )
         ],
         help_text="International format with no spaces, e.g. +447700900123",
+    )
+    webhook_url = models.URLField(
+        "alert webhook URL",
+        blank=True,
+        help_text="A hospital system or team chat: signed JSON POST",
+    )
+    webhook_secret = models.CharField(
+        max_length=64,
+        blank=True,
+        default=new_webhook_secret,
+        help_text="Shared secret for the X-Signature header (HMAC-SHA256); see the README",
     )
     handles_amber = models.BooleanField(default=False)
     handles_red = models.BooleanField("handles red (and emergency)", default=False)
@@ -127,15 +144,63 @@ class Contact(models.Model):
         hours = ALWAYS if self.always_on_duty else tuple(h.window() for h in self.hours.all())
         return ContactSpec(self.name, self.handles, self.order, hours, ref=self.pk)
 
-    def channels(self) -> list[tuple[str, str]]:
+    def addresses(self) -> list[tuple[str, str]]:
         """(channel kind, address) for every alert channel the contact has."""
-        return [(k, a) for k, a in (("email", self.email), ("sms", self.sms_number)) if a]
+        pairs = (("sms", self.sms_number), ("email", self.email), ("webhook", self.webhook_url))
+        return [(kind, address) for kind, address in pairs if address]
+
+    def channels(self) -> list[tuple[str, str]]:
+        """The contact's working channels: those with no permanent failure on record."""
+        broken = {b.channel for b in self.broken_channels.all()}
+        return [(kind, address) for kind, address in self.addresses() if kind not in broken]
+
+    def save(self, *args, **kwargs):
+        """A changed address is a mended channel: forget its recorded failure."""
+        if self.pk:
+            before = (
+                Contact.objects.filter(pk=self.pk)
+                .values("email", "sms_number", "webhook_url")
+                .first()
+            )
+            if before:
+                mended = [
+                    kind
+                    for kind, field in (
+                        ("email", "email"),
+                        ("sms", "sms_number"),
+                        ("webhook", "webhook_url"),
+                    )
+                    if before[field] != getattr(self, field)
+                ]
+                BrokenChannel.objects.filter(contact=self, channel__in=mended).delete()
+        super().save(*args, **kwargs)
 
     def clean(self):
         if not (self.handles_amber or self.handles_red):
             raise ValidationError("A contact handles amber, red, or both.")
-        if not self.channels():
-            raise ValidationError("A contact that takes alerts needs an alert email or SMS number.")
+        if not self.addresses():
+            raise ValidationError(
+                "A contact that takes alerts needs an alert email, SMS number or webhook."
+            )
+
+
+class BrokenChannel(models.Model):
+    """A contact's channel that failed permanently (a bad number, a refused address).
+
+    Alerts skip it until an admin changes that address. Shown to admins."""
+
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="broken_channels")
+    channel = models.CharField(max_length=16, choices=CHANNEL_KINDS)
+    since = models.DateTimeField(default=timezone.now)
+    error = models.CharField(max_length=500)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["contact", "channel"], name="one_record_per_channel")
+        ]
+
+    def __str__(self):
+        return f"{self.contact}: {self.channel} broken since {self.since:%Y-%m-%d %H:%M}"
 
 
 class ContactHours(models.Model):
@@ -241,10 +306,9 @@ class Notification(models.Model):
         ("sent", "Sent"),
         ("failed", "Failed"),
     ]
-    CHANNEL_CHOICES = [("email", "Email"), ("sms", "SMS")]
     alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="notifications")
     contact = models.ForeignKey(Contact, on_delete=models.PROTECT, related_name="notifications")
-    channel = models.CharField(max_length=16, choices=CHANNEL_CHOICES)
+    channel = models.CharField(max_length=16, choices=CHANNEL_KINDS)
     address = models.CharField(max_length=254)
     level = models.PositiveSmallIntegerField(default=0)
     status = models.CharField(max_length=16, choices=STATUS_CHOICES, default="queued")
@@ -255,6 +319,12 @@ class Notification(models.Model):
     last_error = models.CharField(max_length=500, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+    link_used_at = models.DateTimeField(
+        null=True, blank=True, help_text="When its acknowledge link was used (once only)"
+    )
+    link_used_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     class Meta:
         ordering = ["created_at", "pk"]

@@ -12,15 +12,14 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
-from django.urls import reverse
 from django.utils import timezone
 
 from patients.models import CheckIn
 
 from .channels import ChannelError, channel_for
-from .channels.base import Message
 from .engine import AMBER, GREEN, RED, Evaluation, PastCheckIn, Treatment, evaluate_check_in
-from .models import Alert, Contact, DeliveryAttempt, Flag, Notification
+from .messages import alert_message
+from .models import Alert, BrokenChannel, Contact, DeliveryAttempt, Flag, Notification
 from .routing import ESCALATE_AFTER, Route, next_in_chain, route, routed_as
 
 log = logging.getLogger(__name__)
@@ -138,6 +137,19 @@ def raise_alert(check_in: CheckIn, *, now) -> list[int]:
 
 
 def _notify(alert: Alert, contact: Contact, not_before, now) -> list[int]:
+    """Write a notification per working channel of `contact` (or, with none working,
+    of the next contact in the chain) and queue the due ones on commit."""
+    while not contact.channels():
+        following = _next_contact(alert, after=contact, now=now)
+        if following is None:
+            log.error("alert %s: no contact left with a working channel", alert.pk)
+            return []
+        log.warning(
+            "alert %s: %s has no working channel; going to %s", alert.pk, contact, following
+        )
+        contact = following
+        Alert.objects.filter(pk=alert.pk).update(contact=contact)
+        alert.contact = contact
     notifications = [
         Notification.objects.create(
             alert=alert,
@@ -155,6 +167,50 @@ def _notify(alert: Alert, contact: Contact, not_before, now) -> list[int]:
     return ids
 
 
+def _next_contact(alert: Alert, *, after: Contact, now) -> Contact | None:
+    team = alert.check_in.patient.care_team
+    spec = next_in_chain(team.contact_specs(), alert.urgency, after.order, now, team.tz)
+    return Contact.objects.get(pk=spec.ref) if spec else None
+
+
+def _fall_through(notification: Notification, now) -> None:
+    """After a permanent failure: nothing more while another of the contact's
+    channels for this alert is pending or sent; otherwise its untried working
+    channels, and failing those the next contact in the chain (on duty, handling
+    the urgency), which then holds the alert."""
+    alert, contact = notification.alert, notification.contact
+    if alert.acknowledged_at is not None:
+        return
+    mine = Notification.objects.filter(alert=alert, contact=contact).exclude(pk=notification.pk)
+    if mine.exclude(status="failed").exists():
+        return
+    tried = set(mine.values_list("channel", flat=True)) | {notification.channel}
+    if any(kind not in tried for kind, _ in contact.channels()):
+        for kind, address in contact.channels():
+            if kind not in tried:
+                pending = Notification.objects.create(
+                    alert=alert,
+                    contact=contact,
+                    channel=kind,
+                    address=address,
+                    level=notification.level,
+                    created_at=now,
+                )
+                queue_notifications([pending.pk], now=now)
+        return
+    following = _next_contact(alert, after=contact, now=now)
+    if following is None:
+        log.error("alert %s: every channel failed and nobody follows %s", alert.pk, contact)
+        return
+    Alert.objects.filter(pk=alert.pk).update(
+        contact=following,
+        level=F("level") + 1,
+        escalate_at=now + ESCALATE_AFTER[routed_as(alert.urgency)],
+    )
+    alert.refresh_from_db()
+    _notify(alert, following, now, now)
+
+
 def queue_notifications(ids: list[int], *, now=None) -> None:
     """Mark the notifications handed to the broker and queue them once the transaction commits."""
     if not ids:
@@ -164,27 +220,6 @@ def queue_notifications(ids: list[int], *, now=None) -> None:
     Notification.objects.filter(pk__in=ids).update(queued_at=now or timezone.now())
     for pk in ids:
         transaction.on_commit(lambda pk=pk: tasks.enqueue(tasks.deliver_notification, pk))
-
-
-def alert_message(alert: Alert) -> Message:
-    """The words of an alert. The SMS carries no symptom details, only that review is needed."""
-    check_in = alert.check_in
-    patient = check_in.patient
-    link = settings.SITE_URL + reverse("alerts:queue")
-    level = alert.get_urgency_display().upper()
-    lines = [
-        f"{level} alert: {patient.name} ({patient.hospital_number}) needs review.",
-        "",
-        *(f"- {flag.get_urgency_display()}: {flag.explanation}" for flag in check_in.flags.all()),
-        "",
-        f"Routed: {alert.routing_reason}.",
-        f"Open the triage queue to acknowledge: {link}",
-    ]
-    return Message(
-        subject=f"{level} alert: a patient needs review",
-        body="\n".join(lines),
-        short=f"Symptom tracker: {level} alert, a patient needs review. {link}",
-    )
 
 
 def deliver_notification(notification_id: int, *, now=None) -> int | None:
@@ -202,13 +237,13 @@ def deliver_notification(notification_id: int, *, now=None) -> int | None:
     if not claimed:
         return None
     notification = Notification.objects.select_related(
-        "alert__check_in__patient__user", "contact"
+        "alert__check_in__patient__user", "alert__check_in__patient__care_team", "contact"
     ).get(pk=notification_id)
     attempt = DeliveryAttempt.objects.create(notification=notification, started_at=now)
     try:
-        channel_for(notification.channel).deliver(
+        channel_for(notification.channel, notification.contact).deliver(
             notification.address,
-            alert_message(notification.alert),
+            alert_message(notification),
             idempotency_key=f"notification-{notification.pk}",
         )
     except Exception as exc:  # anything else is a transient failure with the same limits
@@ -220,9 +255,17 @@ def deliver_notification(notification_id: int, *, now=None) -> int | None:
         retries_left = notification.attempts <= len(DELIVERY_BACKOFF)
         if exc.permanent or not retries_left:
             log.warning("notification %s failed: %s", notification.pk, error)
-            Notification.objects.filter(pk=notification.pk).update(
-                status="failed", last_error=error
-            )
+            with transaction.atomic():
+                Notification.objects.filter(pk=notification.pk).update(
+                    status="failed", last_error=error
+                )
+                if exc.permanent:
+                    BrokenChannel.objects.update_or_create(
+                        contact=notification.contact,
+                        channel=notification.channel,
+                        defaults={"since": now, "error": error},
+                    )
+                _fall_through(notification, now)
             return None
         delay = DELIVERY_BACKOFF[notification.attempts - 1]
         retry_at = now + timedelta(seconds=delay)

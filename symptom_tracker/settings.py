@@ -134,6 +134,13 @@ DEFAULT_FROM_EMAIL = envstr("DEFAULT_FROM_EMAIL", "alerts@symptom-tracker.localh
 
 # SMS: the development channel writes each message to the log, and to SMS_FILE when set.
 SMS_FILE = envstr("SMS_FILE")
+# A Twilio-style REST API (form POST of To/From/Body, basic auth); unset: the log channel.
+SMS_API_URL = envstr("SMS_API_URL")
+SMS_ACCOUNT = envstr("SMS_ACCOUNT")
+SMS_TOKEN = envstr("SMS_TOKEN")
+SMS_FROM = envstr("SMS_FROM")
+# How long the acknowledge link in an alert works (it works once).
+ACK_LINK_MAX_AGE_SECONDS = envint("ACK_LINK_MAX_AGE_SECONDS", 24 * 3600)
 
 # Celery. Redis when REDIS_URL is set; otherwise kombu's filesystem transport
 # under var/, which needs no server, so the worker and beat really run.

@@ -1,17 +1,19 @@
 """Alert channels: one class per kind, looked up in a plain registry."""
 
-from .base import Channel, ChannelError
+from .base import Channel, ChannelError, Message
 from .email import EmailChannel
-from .sms import ConsoleSmsChannel
+from .sms import sms_channel
+from .webhook import WebhookChannel
 
-CHANNELS: dict[str, type[Channel]] = {
-    "email": EmailChannel,
-    "sms": ConsoleSmsChannel,
+CHANNELS = {
+    "email": lambda contact: EmailChannel(),
+    "sms": lambda contact: sms_channel(),
+    "webhook": lambda contact: WebhookChannel(contact.webhook_secret),
 }
 
 
-def channel_for(kind: str) -> Channel:
-    return CHANNELS[kind]()
+def channel_for(kind: str, contact) -> Channel:
+    return CHANNELS[kind](contact)
 
 
-__all__ = ["CHANNELS", "Channel", "ChannelError", "channel_for"]
+__all__ = ["CHANNELS", "Channel", "ChannelError", "Message", "channel_for"]

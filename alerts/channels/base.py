@@ -1,4 +1,4 @@
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 class ChannelError(Exception):
@@ -11,11 +11,14 @@ class ChannelError(Exception):
 
 @dataclass(frozen=True)
 class Message:
-    """What an alert says. `short` is for SMS and carries no symptom details."""
+    """What an alert says. `short` (SMS, chat) carries no symptom details, only that
+    a patient needs review and the acknowledge link; `data` is the webhook's JSON."""
 
     subject: str
     body: str
     short: str
+    html: str = ""
+    data: dict = field(default_factory=dict)
 
 
 class Channel:

@@ -3,20 +3,22 @@ from datetime import UTC, datetime
 
 from django.conf import settings
 
+from . import http
 from .base import Channel, ChannelError, Message
 
 log = logging.getLogger(__name__)
 
 
-class ConsoleSmsChannel(Channel):
-    """Development SMS: the message goes to the log, and to SMS_FILE when set.
+def _check_number(address: str) -> None:
+    if not address.startswith("+") or not address[1:].isdigit():
+        raise ChannelError(f"{address!r} is not an international number", permanent=True)
 
-    A provider's HTTP API channel replaces it in production.
-    """
+
+class ConsoleSmsChannel(Channel):
+    """Development SMS: the message goes to the log, and to SMS_FILE when set."""
 
     def deliver(self, address: str, message: Message, *, idempotency_key: str) -> None:
-        if not address.startswith("+") or not address[1:].isdigit():
-            raise ChannelError(f"{address!r} is not an international number", permanent=True)
+        _check_number(address)
         line = f"SMS to {address} [{idempotency_key}]: {message.short}"
         log.info(line)
         if settings.SMS_FILE:
@@ -25,3 +27,23 @@ class ConsoleSmsChannel(Channel):
                     out.write(f"{datetime.now(UTC).isoformat()} {line}\n")
             except OSError as exc:
                 raise ChannelError(f"cannot write {settings.SMS_FILE}: {exc}") from exc
+
+
+class HttpSmsChannel(Channel):
+    """SMS through a Twilio-style REST API: a form POST of To, From and Body with
+    basic auth to SMS_API_URL. 2xx is sent; 4xx (an invalid number) is permanent;
+    429, 5xx and network errors are retried."""
+
+    def deliver(self, address: str, message: Message, *, idempotency_key: str) -> None:
+        _check_number(address)
+        response = http.post(
+            settings.SMS_API_URL,
+            form={"To": address, "From": settings.SMS_FROM, "Body": message.short},
+            auth=(settings.SMS_ACCOUNT, settings.SMS_TOKEN),
+            headers={"I-Twilio-Idempotency-Token": idempotency_key},
+        )
+        http.raise_for_status(response, "SMS provider")
+
+
+def sms_channel() -> Channel:
+    return HttpSmsChannel() if settings.SMS_API_URL else ConsoleSmsChannel()

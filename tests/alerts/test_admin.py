@@ -7,10 +7,8 @@ from django.urls import reverse
 from django.utils.html import escape
 
 from alerts import services
-from alerts.models import CareTeam, Contact, Notification
+from alerts.models import BrokenChannel, CareTeam, Contact
 from patients.services import record_check_in
-
-from ..factories import make_check_in
 
 TUESDAY_10 = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)  # in hours in London, 05:00 in New York
 
@@ -84,6 +82,7 @@ def contact_form(contact: Contact, hours=(), **changes) -> dict:
     data = {k: ("on" if v is True else str(v)) for k, v in fields.items() if v is not False}
     initial = sum(1 for pk, *_ in hours if pk)
     data.update(management("hours", len(hours), initial))
+    data.update(management("broken_channels", 0))
     for i, (pk, days, start, end) in enumerate(hours):
         data.update(
             {
@@ -193,7 +192,9 @@ def test_it_refuses_a_contact_with_no_alert_channel(admin_client_):
         team_form("Day unit", {"name": "24-hour line", "always_on_duty": True, "email": ""}),
     )
 
-    assert "A contact that takes alerts needs an alert email or SMS number." in response.text
+    assert (
+        "A contact that takes alerts needs an alert email, SMS number or webhook." in response.text
+    )
     assert not CareTeam.objects.filter(name="Day unit").exists()
 
 
@@ -399,11 +400,11 @@ def test_the_team_list_shows_contacts_never_on_duty_and_failing_channels(
     admin_client_, team, patient
 ):
     team.contacts_by_role["nurse"].hours.all().delete()
-    check_in = make_check_in(patient, stools_per_day=9)
-    services.flag_check_in(check_in.pk)
-    Notification.objects.filter(channel="sms").update(status="failed")
+    BrokenChannel.objects.create(
+        contact=team.contacts_by_role["line"], channel="sms", error="HTTP 400 invalid number"
+    )
 
     response = admin_client_.get(reverse("admin:alerts_careteam_changelist"))
 
     assert "Immunotherapy nurse specialist is never on duty" in response.text
-    assert "sms alerts are failing" in response.text
+    assert "SMS alerts are failing (HTTP 400 invalid number)" in response.text
