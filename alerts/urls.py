@@ -10,4 +10,5 @@ urlpatterns = [
     path("flags/<int:pk>/acknowledge/", views.acknowledge, name="acknowledge"),
     path("flags/<int:pk>/resolve/", views.resolve, name="resolve"),
     path("patients/<int:pk>/", views.patient_timeline, name="patient"),
+    path("missed/", views.missed, name="missed"),
 ]

@@ -8,7 +8,8 @@ from patients.access import clinician_required, get_patient_for_clinician
 from patients.catalogue import BY_KEY, ITEMS
 from patients.models import Treatment
 
-from . import services
+from . import selectors, services
+from .charts import legend, symptom_chart, window_start
 from .models import Flag
 
 
@@ -39,15 +40,24 @@ def flags_for(user):
 
 @clinician_required
 def queue(request):
-    status = request.GET.get("status", "active")
-    shown = flags_for(request.user)
-    if status == "resolved":
-        shown = shown.filter(status="resolved").order_by("-resolved_at")[:100]
-    else:
-        status = "active"
-        shown = shown.filter(status__in=["open", "acknowledged"]).most_urgent_first()
-    rows = [(flag, BY_KEY.get(flag.symptom), _treatment(flag)) for flag in shown]
-    return render(request, "alerts/queue.html", {"rows": rows, "status": status})
+    """The triage queue; with ?partial=1, only its results region (counts and
+    table), which static/js/queue.js fetches to refresh the page in place."""
+    form = selectors.QueueFilterForm(request.GET, teams=list(request.user.care_teams.all()))
+    shown, counts = selectors.queue_flags(flags_for(request.user), **form.values)
+    context = {
+        "form": form,
+        "status": form.values["status"],
+        "rows": [(flag, BY_KEY.get(flag.symptom), _treatment(flag)) for flag in shown],
+        "counts": counts,
+        "count_links": form.count_links(counts),
+        "refresh_url": request.path + form.query_string(),
+    }
+    if not request.GET.get("partial"):
+        return render(request, "alerts/queue.html", context)
+    response = render(request, "alerts/_queue_results.html", context)
+    response["X-Queue-Results"] = "1"  # not a login page met after the session ended
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 def _treatment(flag):
@@ -119,20 +129,88 @@ def resolve(request, pk):
 
 @clinician_required
 def patient_timeline(request, pk):
+    """A patient for the care team: context, charts of the last 30 days, the check-ins.
+
+    A fixed number of queries however many check-ins and flags (tests assert it).
+    """
     patient = get_patient_for_clinician(request.user, pk)
-    check_ins = patient.check_ins.select_related("baseline").prefetch_related("flags")[:30]
+    today = patient.local_date()
+    check_ins = list(
+        patient.check_ins.filter(local_date__gte=window_start(today))
+        .select_related("entered_by_user")
+        .prefetch_related(
+            Prefetch(
+                "flags",
+                queryset=Flag.objects.select_related(
+                    "acknowledged_by", "resolved_by"
+                ).most_urgent_first(),
+            )
+        )
+    )
+    # A patient who moved west can have a check-in dated after their new today.
+    end = max([today, *(c.local_date for c in check_ins)])
     baseline = patient.active_baseline
+    treatment = patient.treatment
+    charts = _patient_charts(check_ins, baseline, end)
     return render(
         request,
         "alerts/patient.html",
         {
             "patient": patient,
-            "treatment": patient.treatment,
+            "today": today,
+            "treatment": treatment,
+            "days_since_dose": treatment.days_since_last_dose(today) if treatment else None,
             "baseline": baseline,
             "baseline_rows": [
                 (i, getattr(baseline, i.key)) for i in ITEMS if baseline and i.has_baseline
             ],
+            "open_flags": _open_flags(patient),
+            "window": (window_start(end), end),
+            "legend": legend(),
+            "line_charts": [c for c in charts if not c.marks_only],
+            "mark_charts": [c for c in charts if c.marks_only],
             "check_ins": check_ins,
-            "items": ITEMS,
+        },
+    )
+
+
+def _patient_charts(check_ins, baseline, end):
+    """A chart for each item answered in the window or with a recorded baseline."""
+    charts = []
+    for item in ITEMS:
+        usual = getattr(baseline, item.key, None) if item.has_baseline else None
+        points = [(c.local_date, v) for c in check_ins if (v := getattr(c, item.key)) is not None]
+        if not points and usual is None:
+            continue
+        flags = [
+            (c.local_date, f.urgency)
+            for c in check_ins
+            for f in c.flags.all()
+            if f.symptom == item.key
+        ]
+        charts.append(symptom_chart(item, points, usual, today=end, flags=flags))
+    return charts
+
+
+def _open_flags(patient):
+    """The patient's flags still waiting for the team, from any day, most urgent first."""
+    return list(
+        Flag.objects.filter(check_in__patient=patient, status__in=["open", "acknowledged"])
+        .select_related("check_in")
+        .most_urgent_first()
+    )
+
+
+@clinician_required
+def missed(request):
+    """Missed check-ins (R16): a list for the in-hours team, not an alert."""
+    return render(
+        request,
+        "alerts/missed.html",
+        {
+            "missed": selectors.missed_check_ins(user=request.user),
+            "after_days": selectors.MISSED_AFTER_DAYS,
+            "follow_up_days": selectors.FOLLOW_UP_DAYS,
+            "several_teams": request.user.care_teams.count() > 1,
         },
     )
