@@ -12,6 +12,8 @@ from patients.models import URGENCY_CHOICES, validate_time_zone
 from .engine import RANK
 from .routing import ALWAYS, ContactSpec, HoursError, contact_list_errors, parse_window
 
+FLAG_STATUS_CHOICES = [("open", "Open"), ("acknowledged", "Acknowledged"), ("resolved", "Resolved")]
+
 
 class CareTeam(models.Model):
     name = models.CharField(max_length=120, unique=True)
@@ -134,26 +136,6 @@ class Contact(models.Model):
     def __str__(self):
         return self.name
 
-    @property
-    def handles(self) -> frozenset[str]:
-        return frozenset(
-            u for u, yes in (("amber", self.handles_amber), ("red", self.handles_red)) if yes
-        )
-
-    def spec(self) -> ContactSpec:
-        hours = ALWAYS if self.always_on_duty else tuple(h.window() for h in self.hours.all())
-        return ContactSpec(self.name, self.handles, self.order, hours, ref=self.pk)
-
-    def addresses(self) -> list[tuple[str, str]]:
-        """(channel kind, address) for every alert channel the contact has."""
-        pairs = (("sms", self.sms_number), ("email", self.email), ("webhook", self.webhook_url))
-        return [(kind, address) for kind, address in pairs if address]
-
-    def channels(self) -> list[tuple[str, str]]:
-        """The contact's working channels: those with no permanent failure on record."""
-        broken = {b.channel for b in self.broken_channels.all()}
-        return [(kind, address) for kind, address in self.addresses() if kind not in broken]
-
     def save(self, *args, **kwargs):
         """A changed address is a mended channel: forget its recorded failure."""
         if self.pk:
@@ -174,6 +156,26 @@ class Contact(models.Model):
                 ]
                 BrokenChannel.objects.filter(contact=self, channel__in=mended).delete()
         super().save(*args, **kwargs)
+
+    @property
+    def handles(self) -> frozenset[str]:
+        return frozenset(
+            u for u, yes in (("amber", self.handles_amber), ("red", self.handles_red)) if yes
+        )
+
+    def spec(self) -> ContactSpec:
+        hours = ALWAYS if self.always_on_duty else tuple(h.window() for h in self.hours.all())
+        return ContactSpec(self.name, self.handles, self.order, hours, ref=self.pk)
+
+    def addresses(self) -> list[tuple[str, str]]:
+        """(channel kind, address) for every alert channel the contact has."""
+        pairs = (("sms", self.sms_number), ("email", self.email), ("webhook", self.webhook_url))
+        return [(kind, address) for kind, address in pairs if address]
+
+    def channels(self) -> list[tuple[str, str]]:
+        """The contact's working channels: those with no permanent failure on record."""
+        broken = {b.channel for b in self.broken_channels.all()}
+        return [(kind, address) for kind, address in self.addresses() if kind not in broken]
 
     def clean(self):
         if not (self.handles_amber or self.handles_red):
@@ -227,7 +229,42 @@ class ContactHours(models.Model):
             raise ValidationError(str(exc)) from exc
 
 
-FLAG_STATUS_CHOICES = [("open", "Open"), ("acknowledged", "Acknowledged"), ("resolved", "Resolved")]
+class Episode(models.Model):
+    """One run of a symptom for a patient, from its first flag until resolved.
+
+    A later check-in with the same symptom at the same or a lower urgency joins
+    the open episode and alerts nobody again; a higher urgency raises the
+    episode and alerts again. Resolving closes it; the next flag opens another.
+    """
+
+    patient = models.ForeignKey(
+        "patients.Patient", on_delete=models.CASCADE, related_name="episodes"
+    )
+    symptom = models.CharField(max_length=40)
+    urgency = models.CharField(max_length=16, choices=URGENCY_CHOICES)
+    status = models.CharField(max_length=16, choices=FLAG_STATUS_CHOICES, default="open")
+    opened_at = models.DateTimeField(default=timezone.now)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-opened_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["patient", "symptom"],
+                condition=~models.Q(status="resolved"),
+                name="one_open_episode_per_symptom",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.symptom} episode of {self.patient} ({self.status})"
 
 
 class FlagQuerySet(models.QuerySet):
@@ -243,6 +280,12 @@ class Flag(models.Model):
     """A finding at amber or above, for the care team to see and close."""
 
     check_in = models.ForeignKey("patients.CheckIn", on_delete=models.CASCADE, related_name="flags")
+    episode = models.ForeignKey(
+        Episode, null=True, blank=True, on_delete=models.CASCADE, related_name="flags"
+    )
+    alerted = models.BooleanField(
+        default=True, help_text="False when it joined an open episode at no higher urgency"
+    )
     symptom = models.CharField(max_length=40)
     urgency = models.CharField(max_length=16, choices=URGENCY_CHOICES)
     rule = models.CharField(max_length=8)

@@ -17,9 +17,18 @@ from django.utils import timezone
 from patients.models import CheckIn
 
 from .channels import ChannelError, channel_for
-from .engine import AMBER, GREEN, RED, Evaluation, PastCheckIn, Treatment, evaluate_check_in
+from .engine import (
+    AMBER,
+    RANK,
+    RED,
+    Evaluation,
+    PastCheckIn,
+    Treatment,
+    evaluate_check_in,
+    highest,
+)
 from .messages import alert_message
-from .models import Alert, BrokenChannel, Contact, DeliveryAttempt, Flag, Notification
+from .models import Alert, BrokenChannel, Contact, DeliveryAttempt, Episode, Flag, Notification
 from .routing import ESCALATE_AFTER, Route, next_in_chain, route, routed_as
 
 log = logging.getLogger(__name__)
@@ -91,23 +100,51 @@ def flag_check_in(check_in_id: int, *, now=None) -> list[int]:
             "patient__care_team", "patient__user", "baseline"
         ).get(pk=check_in_id)
         evaluation = evaluate(check_in)
-        Flag.objects.bulk_create(
-            Flag(
+        for finding in evaluation.alerting_findings:
+            episode, alerted = _episode_for(check_in.patient, finding, now)
+            Flag.objects.create(
                 check_in=check_in,
-                symptom=f.symptom,
-                urgency=f.urgency,
-                rule=f.rule,
-                raised_by=",".join(f.raised_by),
+                episode=episode,
+                alerted=alerted,
+                status="open" if alerted else episode.status,
+                symptom=finding.symptom,
+                urgency=finding.urgency,
+                rule=finding.rule,
+                raised_by=",".join(finding.raised_by),
                 rule_set=evaluation.rule_set,
-                explanation=f.explanation[:300],
+                explanation=finding.explanation[:300],
                 created_at=now,
             )
-            for f in evaluation.alerting_findings
-        )
         if check_in.urgency != evaluation.urgency:
             check_in.urgency = evaluation.urgency
             check_in.save(update_fields=["urgency"])
         return raise_alert(check_in, now=now)
+
+
+def _episode_for(patient, finding, now) -> tuple[Episode, bool]:
+    """The open episode a finding belongs to, and whether it alerts.
+
+    No open episode for the symptom: a new one, which alerts. An open one at a
+    lower urgency: raised (and open again until acknowledged), which alerts. At
+    the same or a higher urgency: the finding joins it and alerts nobody.
+    """
+    episode = (
+        Episode.objects.select_for_update()
+        .filter(patient=patient, symptom=finding.symptom)
+        .exclude(status="resolved")
+        .first()
+    )
+    if episode is None:
+        episode = Episode.objects.create(
+            patient=patient, symptom=finding.symptom, urgency=finding.urgency, opened_at=now
+        )
+        return episode, True
+    if RANK[finding.urgency] > RANK[episode.urgency]:
+        episode.urgency, episode.status = finding.urgency, "open"
+        episode.acknowledged_at = episode.acknowledged_by = None
+        episode.save(update_fields=["urgency", "status", "acknowledged_at", "acknowledged_by"])
+        return episode, True
+    return episode, False
 
 
 def raise_alert(check_in: CheckIn, *, now) -> list[int]:
@@ -115,23 +152,27 @@ def raise_alert(check_in: CheckIn, *, now) -> list[int]:
 
     Writes one notification per channel of the routed contact and queues, on
     commit, those due now (an amber alert with nobody on duty waits for the sweep
-    at the contact's hours). Nothing to do for green or an alert already raised.
+    at the contact's hours). The alert's urgency is the highest of the flags that
+    alert (new or raised episodes); flags that joined an open episode alert
+    nobody. Nothing to do without such flags or with an alert already raised.
     When nobody can be routed (a contact list an admin broke), the flags are in
     the queue all the same and the sweep tries again until the list is mended.
     """
-    if check_in.urgency == GREEN or Alert.objects.filter(check_in=check_in).exists():
+    alerting = list(check_in.flags.filter(alerted=True).values_list("urgency", flat=True))
+    if not alerting or Alert.objects.filter(check_in=check_in).exists():
         return []
-    chosen = route_for(check_in.patient, check_in.urgency, now)
+    urgency = highest(alerting)
+    chosen = route_for(check_in.patient, urgency, now)
     if chosen is None:
-        log.error("no contact to alert for check-in %s (%s)", check_in.pk, check_in.urgency)
+        log.error("no contact to alert for check-in %s (%s)", check_in.pk, urgency)
         return []
     alert = Alert.objects.create(
         check_in=check_in,
-        urgency=check_in.urgency,
+        urgency=urgency,
         contact_id=chosen.contact.ref,
         routing_reason=chosen.reason[:200],
         created_at=now,
-        escalate_at=chosen.deliver_at + ESCALATE_AFTER[routed_as(check_in.urgency)],
+        escalate_at=chosen.deliver_at + ESCALATE_AFTER[routed_as(urgency)],
     )
     return _notify(alert, Contact.objects.get(pk=chosen.contact.ref), chosen.deliver_at, now)
 
@@ -345,8 +386,11 @@ def send_due_notifications(*, now=None) -> int:
         for pk in lost:
             transaction.on_commit(lambda pk=pk: tasks.enqueue(tasks.evaluate_check_in, pk))
     owed = CheckIn.objects.filter(
-        evaluated_at__isnull=False, alert__isnull=True, submitted_at__gte=now - ALERT_OWED_FOR
-    ).exclude(urgency=GREEN)
+        evaluated_at__isnull=False,
+        alert__isnull=True,
+        flags__alerted=True,
+        submitted_at__gte=now - ALERT_OWED_FOR,
+    ).distinct()
     for check_in in owed.select_related("patient__care_team", "patient__user"):
         try:
             with transaction.atomic():
@@ -357,24 +401,35 @@ def send_due_notifications(*, now=None) -> int:
 
 
 def acknowledge_flag(flag: Flag, user, *, now=None) -> bool:
-    """Open -> acknowledged; stops the check-in's alert escalating. False if not open."""
+    """Acknowledge the flag's episode: its open flags, and the alerts of their
+    check-ins, which stops escalation. False if there was nothing open."""
     now = now or timezone.now()
     with transaction.atomic():
-        changed = Flag.objects.filter(pk=flag.pk, status="open").update(
+        episode_changed = Episode.objects.filter(pk=flag.episode_id, status="open").update(
             status="acknowledged", acknowledged_at=now, acknowledged_by=user
         )
-        Alert.objects.filter(check_in_id=flag.check_in_id, acknowledged_at__isnull=True).update(
-            acknowledged_at=now, acknowledged_by=user, escalate_at=None
+        flags = Flag.objects.filter(Q(pk=flag.pk) | Q(episode_id=flag.episode_id))
+        flags_changed = flags.filter(status="open").update(
+            status="acknowledged", acknowledged_at=now, acknowledged_by=user
         )
-    return bool(changed)
+        Alert.objects.filter(
+            check_in__in=flags.values("check_in"), acknowledged_at__isnull=True
+        ).update(acknowledged_at=now, acknowledged_by=user, escalate_at=None)
+    return bool(episode_changed or flags_changed)
 
 
 def resolve_flag(flag: Flag, user, *, note: str, now=None) -> bool:
-    """Open or acknowledged -> resolved, with a note; acknowledges first if need be."""
+    """Resolve the flag's episode and all its flags, with a note; acknowledges first
+    if need be. The next flag for that symptom opens a new episode."""
     now = now or timezone.now()
     with transaction.atomic():
         acknowledge_flag(flag, user, now=now)
-        changed = Flag.objects.filter(pk=flag.pk, status="acknowledged").update(
-            status="resolved", resolved_at=now, resolved_by=user, resolution_note=note
+        Episode.objects.filter(pk=flag.episode_id).exclude(status="resolved").update(
+            status="resolved", resolved_at=now, resolved_by=user
+        )
+        changed = (
+            Flag.objects.filter(Q(pk=flag.pk) | Q(episode_id=flag.episode_id))
+            .filter(status="acknowledged")
+            .update(status="resolved", resolved_at=now, resolved_by=user, resolution_note=note)
         )
     return bool(changed)

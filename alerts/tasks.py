@@ -3,13 +3,15 @@
 import logging
 
 from celery import shared_task
-from django.db import OperationalError
+from django.db import IntegrityError, OperationalError
 
 from . import services
 
 log = logging.getLogger(__name__)
 
-RETRY_ON = (OperationalError,)  # the database went away: try again later
+# The database went away, or a concurrent task opened the same episode a moment
+# ago (its transaction rolled back whole): try again later.
+RETRY_ON = (OperationalError, IntegrityError)
 
 
 def enqueue(task, *args) -> None:

@@ -1,0 +1,124 @@
+"""Episodes, not repeats: one open episode per patient and symptom."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.db import IntegrityError
+
+from alerts import services
+from alerts.models import Alert, Episode, Flag
+
+from ..factories import make_check_in
+
+MONDAY_10 = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
+
+
+def check_in(patient, day, **answers):
+    at = MONDAY_10 + timedelta(days=day)
+    made = make_check_in(patient, at=at, **answers)
+    services.flag_check_in(made.pk, now=at)
+    return made
+
+
+def test_a_first_flag_opens_an_episode_and_alerts(patient):
+    first = check_in(patient, 0, itching=3)
+
+    episode = Episode.objects.get()
+    assert (episode.symptom, episode.urgency, episode.status) == ("itching", "amber", "open")
+    assert first.flags.get().episode == episode
+    assert Alert.objects.filter(check_in=first).exists()
+
+
+def test_the_same_symptom_at_the_same_urgency_joins_the_episode_and_alerts_nobody(patient):
+    check_in(patient, 0, itching=3)
+    later = check_in(patient, 2, itching=3)  # not persistence: a day's gap
+
+    assert Episode.objects.count() == 1
+    flag = later.flags.get()
+    assert flag.episode == Episode.objects.get() and flag.alerted is False
+    assert not Alert.objects.filter(check_in=later).exists()
+    assert Alert.objects.count() == 1
+
+
+def test_a_lower_urgency_joins_too(patient):
+    check_in(patient, 0, stools_per_day=9)  # red
+    later = check_in(patient, 1, stools_per_day=3)  # amber
+
+    assert not Alert.objects.filter(check_in=later).exists()
+    assert Episode.objects.get().urgency == "red"
+
+
+def test_a_higher_urgency_raises_the_episode_and_alerts_again(patient, nurse):
+    first = check_in(patient, 0, stools_per_day=3)  # amber
+    services.acknowledge_flag(first.flags.get(), nurse, now=MONDAY_10 + timedelta(minutes=5))
+    worse = check_in(patient, 1, stools_per_day=9)  # red
+
+    episode = Episode.objects.get()
+    assert (episode.urgency, episode.status) == ("red", "open")
+    assert episode.acknowledged_at is None
+    alert = Alert.objects.get(check_in=worse)
+    assert alert.urgency == "red" and worse.flags.get().alerted is True
+
+
+def test_a_joining_flag_takes_the_episodes_status(patient, nurse):
+    first = check_in(patient, 0, itching=3)
+    services.acknowledge_flag(first.flags.get(), nurse)
+    later = check_in(patient, 2, itching=3)
+
+    assert later.flags.get().status == "acknowledged"
+
+
+def test_acknowledging_any_flag_acknowledges_its_episode_and_stops_every_alert_in_it(
+    patient, nurse
+):
+    first = check_in(patient, 0, stools_per_day=3)
+    worse = check_in(patient, 1, stools_per_day=9)
+
+    services.acknowledge_flag(first.flags.get(), nurse)
+
+    assert Episode.objects.get().status == "acknowledged"
+    assert set(Flag.objects.values_list("status", flat=True)) == {"acknowledged"}
+    assert all(a.acknowledged_by == nurse and a.escalate_at is None for a in Alert.objects.all())
+    assert Alert.objects.filter(check_in=worse).exists()
+
+
+def test_resolving_closes_the_episode_and_the_next_flag_opens_a_new_one(patient, nurse):
+    first = check_in(patient, 0, itching=3)
+    second = check_in(patient, 2, itching=3)
+
+    services.resolve_flag(second.flags.get(), nurse, note="Antihistamine advised by the team")
+
+    closed = Episode.objects.get()
+    assert closed.status == "resolved" and closed.resolved_by == nurse
+    assert set(Flag.objects.values_list("status", flat=True)) == {"resolved"}
+    assert first.flags.get().resolution_note == "Antihistamine advised by the team"
+    again = check_in(patient, 5, itching=3)
+    assert Episode.objects.count() == 2
+    assert again.flags.get().episode != closed and Alert.objects.filter(check_in=again).exists()
+
+
+def test_different_symptoms_have_different_episodes(patient):
+    made = check_in(patient, 0, itching=3, headache=1)
+
+    assert Episode.objects.count() == 2
+    assert Alert.objects.get(check_in=made).urgency == "red"  # R15: two ambers
+
+
+def test_a_check_in_that_joins_one_episode_and_opens_another_alerts_for_the_new_one(patient):
+    check_in(patient, 0, stools_per_day=9)  # red episode
+    mixed = check_in(patient, 1, stools_per_day=9, dark_urine=True)  # joins; new amber
+
+    alert = Alert.objects.get(check_in=mixed)
+    assert alert.urgency == "amber"
+    assert {f.symptom: f.alerted for f in mixed.flags.all()} == {
+        "stools_per_day": False,
+        "dark_urine": True,
+    }
+
+
+def test_the_database_allows_one_open_episode_per_symptom(patient):
+    Episode.objects.create(patient=patient, symptom="rash", urgency="amber")
+    Episode.objects.create(patient=patient, symptom="rash", urgency="amber", status="resolved")
+
+    with pytest.raises(IntegrityError):
+        Episode.objects.create(patient=patient, symptom="rash", urgency="red")
