@@ -267,6 +267,33 @@ class Episode(models.Model):
         return f"{self.symptom} episode of {self.patient} ({self.status})"
 
 
+class Action(models.Model):
+    """What a clinician did about an episode: part of its trail."""
+
+    KIND_CHOICES = [
+        ("phoned", "Phoned the patient"),
+        ("emergency_department", "Advised emergency department"),
+        ("admitted", "Admitted"),
+        ("treatment_held", "Treatment held"),
+        ("steroids_started", "Steroids started"),
+        ("advice", "Advice given"),
+        ("no_action", "No action needed"),
+    ]
+    episode = models.ForeignKey(Episode, on_delete=models.CASCADE, related_name="actions")
+    kind = models.CharField(max_length=32, choices=KIND_CHOICES)
+    note = models.TextField(blank=True, max_length=2000)
+    taken_at = models.DateTimeField(default=timezone.now)
+    taken_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["taken_at", "pk"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} ({self.taken_at:%Y-%m-%d %H:%M})"
+
+
 class FlagQuerySet(models.QuerySet):
     def most_urgent_first(self):
         rank = models.Case(

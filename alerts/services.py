@@ -28,7 +28,16 @@ from .engine import (
     highest,
 )
 from .messages import alert_message
-from .models import Alert, BrokenChannel, Contact, DeliveryAttempt, Episode, Flag, Notification
+from .models import (
+    Action,
+    Alert,
+    BrokenChannel,
+    Contact,
+    DeliveryAttempt,
+    Episode,
+    Flag,
+    Notification,
+)
 from .routing import ESCALATE_AFTER, Route, next_in_chain, route, routed_as
 
 log = logging.getLogger(__name__)
@@ -416,6 +425,16 @@ def acknowledge_flag(flag: Flag, user, *, now=None) -> bool:
             check_in__in=flags.values("check_in"), acknowledged_at__isnull=True
         ).update(acknowledged_at=now, acknowledged_by=user, escalate_at=None)
     return bool(episode_changed or flags_changed)
+
+
+def record_action(flag: Flag, user, *, kind: str, note: str = "", now=None) -> Action:
+    """Record what was done about the flag's episode (it acknowledges it too)."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        acknowledge_flag(flag, user, now=now)
+        return Action.objects.create(
+            episode_id=flag.episode_id, kind=kind, note=note, taken_at=now, taken_by=user
+        )
 
 
 def resolve_flag(flag: Flag, user, *, note: str, now=None) -> bool:

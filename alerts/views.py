@@ -1,25 +1,13 @@
-from django import forms
-from django.contrib import messages
 from django.db.models import Prefetch
-from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_POST
+from django.shortcuts import render
 
 from patients.access import clinician_required, get_patient_for_clinician
 from patients.catalogue import BY_KEY, ITEMS
 from patients.models import Treatment
 
-from . import selectors, services
+from . import selectors
 from .charts import legend, symptom_chart, window_start
 from .models import Flag
-
-
-class ResolveForm(forms.Form):
-    note = forms.CharField(
-        label="What was done",
-        max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="For example: phoned the patient, advised to attend the assessment unit.",
-    )
 
 
 def flags_for(user):
@@ -66,68 +54,6 @@ def _treatment(flag):
 
 
 @clinician_required
-def flag_detail(request, pk):
-    return _flag_page(request, get_object_or_404(flags_for(request.user), pk=pk), ResolveForm())
-
-
-def _flag_page(request, flag, resolve_form, status=200):
-    check_in = flag.check_in
-    baseline = check_in.baseline
-    answers = [
-        (
-            item,
-            getattr(check_in, item.key),
-            getattr(baseline, item.key, None) if item.has_baseline else None,
-        )
-        for item in ITEMS
-        if getattr(check_in, item.key) is not None
-    ]
-    alert = getattr(check_in, "alert", None)
-    return render(
-        request,
-        "alerts/flag_detail.html",
-        {
-            "flag": flag,
-            "item": BY_KEY.get(flag.symptom),
-            "check_in": check_in,
-            "patient": check_in.patient,
-            "treatment": _treatment(flag),
-            "answers": answers,
-            "other_flags": check_in.flags.exclude(pk=flag.pk),
-            "alert": alert,
-            "notifications": alert.notifications.select_related("contact") if alert else [],
-            "resolve_form": resolve_form,
-        },
-        status=status,
-    )
-
-
-@clinician_required
-@require_POST
-def acknowledge(request, pk):
-    flag = get_object_or_404(flags_for(request.user), pk=pk)
-    if services.acknowledge_flag(flag, request.user):
-        messages.success(request, "Acknowledged: escalation has stopped for this check-in.")
-    else:
-        messages.info(request, "This flag was already acknowledged.")
-    return redirect("alerts:flag", pk=flag.pk)
-
-
-@clinician_required
-@require_POST
-def resolve(request, pk):
-    flag = get_object_or_404(flags_for(request.user), pk=pk)
-    form = ResolveForm(request.POST)
-    if not form.is_valid():
-        return _flag_page(request, flag, form, status=400)
-    if services.resolve_flag(flag, request.user, note=form.cleaned_data["note"]):
-        messages.success(request, "Resolved.")
-    else:
-        messages.info(request, "This flag was already resolved.")
-    return redirect("alerts:queue")
-
-
-@clinician_required
 def patient_timeline(request, pk):
     """A patient for the care team: context, charts of the last 30 days, the check-ins.
 
@@ -164,7 +90,7 @@ def patient_timeline(request, pk):
             "baseline_rows": [
                 (i, getattr(baseline, i.key)) for i in ITEMS if baseline and i.has_baseline
             ],
-            "open_flags": _open_flags(patient),
+            "waiting": _waiting(patient),
             "window": (window_start(end), end),
             "legend": legend(),
             "line_charts": [c for c in charts if not c.marks_only],
@@ -192,13 +118,26 @@ def _patient_charts(check_ins, baseline, end):
     return charts
 
 
-def _open_flags(patient):
-    """The patient's flags still waiting for the team, from any day, most urgent first."""
-    return list(
+def _waiting(patient):
+    """What waits for the team, from any day: one row per episode, most urgent first.
+
+    A row is (worst flag, first flag, latest flag, number of flags) of an episode's
+    open and acknowledged flags; a flag with no episode is a row of its own.
+    """
+    flags = (
         Flag.objects.filter(check_in__patient=patient, status__in=["open", "acknowledged"])
         .select_related("check_in")
         .most_urgent_first()
+        .order_by("created_at", "pk")
     )
+    runs = {}
+    for f in flags:
+        runs.setdefault(f.episode_id or -f.pk, []).append(f)
+    rows = [
+        (max(run, key=lambda f: f.urgency_rank), run[0], run[-1], len(run)) for run in runs.values()
+    ]
+    rows.sort(key=lambda row: (-row[0].urgency_rank, row[1].created_at))
+    return rows
 
 
 @clinician_required

@@ -4,6 +4,7 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import time_machine
 from django.urls import reverse
 
 from alerts import services
@@ -115,7 +116,7 @@ def test_the_flag_page_shows_the_alert_and_its_notifications(nurse_client, red_f
     response = nurse_client.get(reverse("alerts:flag", args=[red_flag.pk]))
 
     text = response.text
-    assert "Red alert to Immunotherapy nurse specialist" in text
+    assert "Red alert routed to Immunotherapy nurse specialist" in text
     assert "Email to Immunotherapy nurse specialist (cns@example.org): queued" in text
     assert "SMS to Immunotherapy nurse specialist (+447700900101): queued" in text
     assert "Checkpoint inhibitor: pembrolizumab" in text
@@ -132,7 +133,7 @@ def test_acknowledging_sets_the_status_and_stops_escalation(nurse_client, nurse,
     alert = Alert.objects.get(check_in=red_flag.check_in)
     assert alert.escalate_at is None and alert.acknowledged_by == nurse
     assert response.redirect_chain == [(reverse("alerts:flag", args=[red_flag.pk]), 302)]
-    assert "Acknowledged: escalation has stopped for this check-in." in response.text
+    assert "Acknowledged: escalation has stopped for this episode." in response.text
     assert "Status: Acknowledged" in response.text
 
     again = nurse_client.post(url, follow=True)
@@ -177,7 +178,8 @@ def test_the_patient_page_lists_the_check_ins_with_their_flags(nurse_client, pat
     quiet = make_check_in(patient, at=TUESDAY_10 - timedelta(days=1), fatigue=1)
     services.flag_check_in(quiet.pk, now=quiet.submitted_at)
 
-    response = nurse_client.get(reverse("alerts:patient", args=[patient.pk]))
+    with time_machine.travel(TUESDAY_10 + timedelta(hours=1), tick=False):
+        response = nurse_client.get(reverse("alerts:patient", args=[patient.pk]))
 
     text = response.text
     assert list(response.context["check_ins"]) == [red_flag.check_in, quiet]

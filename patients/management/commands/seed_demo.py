@@ -1,4 +1,13 @@
-"""Demo data for `make run`: one care team, a nurse, an admin, two patients."""
+"""Demo data for `make run`: a care team and its contact list, a nurse, a
+coordinator, an admin, and patients whose stories show every part of the loop.
+
+- alice: a quiet week at her usual (try a check-in with 9 stools as her);
+- bob: a bowel episode over three days, now red, its alert escalated unanswered;
+- carol: an amber itching episode the nurse has acknowledged;
+- dan: a resolved episode, with the action taken;
+- eve: on treatment and silent for 5 days (missed check-ins);
+- the registrar's SMS number failed permanently (a broken channel, shown to admins).
+"""
 
 from datetime import timedelta
 
@@ -8,7 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from alerts import services as alert_services
-from alerts.models import CareTeam, Contact, ContactHours, TeamMembership
+from alerts.models import BrokenChannel, CareTeam, Contact, ContactHours, TeamMembership
 from patients.models import Baseline, CheckIn, Patient, Treatment
 
 PASSWORD = "demo-pass-2026"  # noqa: S105 - printed for the demo; never a real deployment
@@ -52,15 +61,21 @@ CONTACTS = [
     ),
 ]
 
-# (username, first, last, hospital number, baseline, daily answers, today's answers)
+USUAL = dict(stools_per_day=1, fatigue=1, wellbeing=8, joint_pain=1)
+DAY = timedelta(days=1)
+MINUTE = timedelta(minutes=1)
+
+# username, first, last, hospital number, medicines, baseline,
+# [(how long ago, answers)], what the nurse did
 PATIENTS = [
     (
         "alice",
         "Alice",
         "Morgan",
         "RXH1000001",
-        dict(stools_per_day=1, fatigue=1, wellbeing=8, joint_pain=1, itching=0),
-        dict(stools_per_day=1, fatigue=1, wellbeing=8, joint_pain=1),
+        "pembrolizumab",
+        USUAL,
+        [(d * DAY, USUAL) for d in range(7, 0, -1)],
         None,
     ),
     (
@@ -68,25 +83,80 @@ PATIENTS = [
         "Robert",
         "Okafor",
         "RXH1000002",
-        dict(stools_per_day=1, fatigue=1, wellbeing=7, abdominal_pain=0, cough=1),
-        dict(stools_per_day=1, fatigue=2, wellbeing=7, cough=1),
-        dict(
-            stools_per_day=7, abdominal_pain=2, fatigue=2, wellbeing=4, stool_blood_or_mucus=False
-        ),
+        "ipilimumab and nivolumab",
+        dict(stools_per_day=1, fatigue=1, wellbeing=7, cough=1),
+        [
+            *((d * DAY, dict(stools_per_day=1, fatigue=1, wellbeing=7)) for d in range(7, 3, -1)),
+            (3 * DAY, dict(stools_per_day=3, fatigue=2, wellbeing=6)),
+            (2 * DAY, dict(stools_per_day=4, fatigue=2, wellbeing=6)),
+            (
+                40 * MINUTE,
+                dict(
+                    stools_per_day=7,
+                    abdominal_pain=2,
+                    fatigue=2,
+                    wellbeing=4,
+                    new_medicines="Loperamide from the chemist yesterday",
+                ),
+            ),
+        ],
+        "escalate",
+    ),
+    (
+        "carol",
+        "Carol",
+        "Singh",
+        "RXH1000003",
+        "nivolumab",
+        dict(USUAL, itching=1, rash=0),
+        [
+            *((d * DAY, dict(USUAL, itching=1)) for d in range(6, 1, -1)),
+            (
+                1 * DAY + 3 * 60 * MINUTE,
+                dict(USUAL, itching=3, rash=1, free_text="Itchy arms and back, worse at night"),
+            ),
+        ],
+        "acknowledge",
+    ),
+    (
+        "dan",
+        "Daniel",
+        "Evans",
+        "RXH1000004",
+        "pembrolizumab",
+        dict(USUAL, headache=0),
+        [
+            (5 * DAY, USUAL),
+            (4 * DAY, dict(USUAL, headache=2)),
+            (3 * DAY, dict(USUAL, headache=1)),
+            (2 * DAY, USUAL),
+            (1 * DAY, USUAL),
+        ],
+        "resolve",
+    ),
+    (
+        "eve",
+        "Evelyn",
+        "Clarke",
+        "RXH1000005",
+        "atezolizumab",
+        USUAL,
+        [(d * DAY, USUAL) for d in range(9, 4, -1)],
+        None,
     ),
 ]
 
 
 class Command(BaseCommand):
-    help = "Load demo data (idempotent): a care team, a nurse, an admin, two patients."
+    help = "Load demo data (idempotent): a care team, its staff and five patients."
 
     @transaction.atomic
     def handle(self, *args, **options):
-        User = get_user_model()
         if CareTeam.objects.filter(name=TEAM).exists():
             self.stdout.write("Demo data already loaded.")
             self._print_logins()
             return
+        User = get_user_model()
         team = CareTeam.objects.create(name=TEAM, time_zone="Europe/London")
         for spec in CONTACTS:
             spec = dict(spec)
@@ -94,43 +164,57 @@ class Command(BaseCommand):
             contact = Contact.objects.create(team=team, **spec)
             for days, start, end in hours:
                 ContactHours.objects.create(contact=contact, days=days, start=start, end=end)
-
+        registrar = team.contacts.get(order=3)
+        BrokenChannel.objects.create(
+            contact=registrar,
+            channel="sms",
+            error="SMS provider: HTTP 400 The 'To' number is not a valid mobile number",
+        )
         nurse = User.objects.create_user(
             "nurse", "nurse@example.org", PASSWORD, first_name="Nadia", last_name="Hughes"
         )
         TeamMembership.objects.create(team=team, user=nurse, role="nurse")
+        coordinator = User.objects.create_user(
+            "coordinator",
+            "coordinator@example.org",
+            PASSWORD,
+            first_name="Colin",
+            last_name="Price",
+        )
+        TeamMembership.objects.create(team=team, user=coordinator, role="coordinator")
         User.objects.create_superuser(
             "admin", "admin@example.org", PASSWORD, first_name="Adam", last_name="Reid"
         )
 
         now = timezone.now()
-        for username, first, last, number, baseline, usual, today in PATIENTS:
+        for username, first, last, number, medicines, baseline, days, story in PATIENTS:
             user = User.objects.create_user(
                 username, f"{username}@example.org", PASSWORD, first_name=first, last_name=last
             )
             patient = Patient.objects.create(
-                user=user, care_team=team, hospital_number=number, time_zone="Europe/London"
+                user=user,
+                care_team=team,
+                hospital_number=number,
+                time_zone="Europe/London",
+                created_at=now - 70 * DAY,
             )
             Treatment.objects.create(
                 patient=patient,
                 kind="checkpoint_inhibitor",
-                medicines="pembrolizumab",
+                medicines=medicines,
                 status="active",
-                start_date=(now - timedelta(days=63)).date(),
-                last_dose_date=(now - timedelta(days=12)).date(),
+                start_date=(now - 63 * DAY).date(),
+                last_dose_date=(now - 12 * DAY).date(),
             )
-            base = Baseline.objects.create(
-                patient=patient, created_at=now - timedelta(days=63), **baseline
-            )
-            for days_ago in range(7, 0, -1):
-                at = now - timedelta(days=days_ago, hours=1)
-                self._check_in(patient, base, at, usual)
-            if today:
-                self._check_in(patient, base, now - timedelta(minutes=20), today)
+            base = Baseline.objects.create(patient=patient, created_at=now - 63 * DAY, **baseline)
+            made = [self._check_in(patient, base, now - ago, answers) for ago, answers in days]
+            self._play(story, made[-1], nurse, now)
         self.stdout.write(self.style.SUCCESS("Demo data loaded."))
         self._print_logins()
 
     def _check_in(self, patient, baseline, at, answers):
+        answers = dict(answers)
+        extra = {k: answers.pop(k) for k in ("free_text", "new_medicines") if k in answers}
         check_in = CheckIn(
             patient=patient,
             baseline=baseline,
@@ -139,19 +223,45 @@ class Command(BaseCommand):
             entered_by="patient",
             entered_by_user=patient.user,
             **answers,
+            **extra,
         )
         check_in.urgency = alert_services.evaluate(check_in).urgency
         check_in.save()
         # The worker's job, done here so that the demo starts with its flags and
         # alerts; delivery is queued on commit for the worker to pick up.
         alert_services.flag_check_in(check_in.pk, now=at)
+        return check_in
+
+    def _play(self, story, check_in, nurse, now):
+        if story == "escalate":  # nobody answered within 15 minutes
+            alert_services.escalate_overdue_alerts(now=now - 20 * MINUTE)
+        elif story == "acknowledge":
+            flag = check_in.flags.order_by("pk").first()
+            alert_services.acknowledge_flag(flag, nurse, now=check_in.submitted_at + 25 * MINUTE)
+        elif story == "resolve":
+            headache = check_in.patient.check_ins.filter(flags__symptom="headache").first()
+            flag = headache.flags.get(symptom="headache")
+            at = headache.submitted_at
+            alert_services.acknowledge_flag(flag, nurse, now=at + 12 * MINUTE)
+            alert_services.record_action(
+                flag,
+                nurse,
+                kind="phoned",
+                now=at + 20 * MINUTE,
+                note="No visual change or weakness; paracetamol; ring if worse.",
+            )
+            alert_services.resolve_flag(
+                flag, nurse, now=at + 2 * DAY, note="Headache settled; no further action."
+            )
 
     def _print_logins(self):
         self.stdout.write(
             f"\nDemo logins (password for all: {PASSWORD})\n"
-            "  patient  alice  (baseline 1 stool a day; try a check-in with 9 stools)\n"
-            "  patient  bob    (has an open red flag)\n"
-            "  nurse    nurse  (triage queue)\n"
-            "  admin    admin  (Django admin: teams, contacts, patients)\n"
+            "  patient      alice        (baseline 1 stool a day; try a check-in with 9 stools)\n"
+            "  patient      bob          (a red bowel episode, escalated)\n"
+            "  patient      eve          (has missed her check-ins)\n"
+            "  nurse        nurse        (triage queue)\n"
+            "  coordinator  coordinator  (edits the team's contact list)\n"
+            "  admin        admin        (Django admin: teams, contacts, patients)\n"
             "Open http://127.0.0.1:8000/\n"
         )

@@ -1,0 +1,273 @@
+"""Reads for the care team's pages: the triage queue's filters and counts, missed check-ins.
+
+Each page runs a fixed number of queries whatever the number of patients, flags
+or check-ins: rows come with what they show (select_related, one prefetch, or a
+second query by ids), and counts come from one aggregate query.
+"""
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from functools import cached_property
+from urllib.parse import urlencode
+
+from django import forms
+from django.db.models import Count, F, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from patients.access import patients_for_clinician
+from patients.catalogue import ITEMS
+from patients.models import CheckIn, Patient, Treatment
+
+from .engine import RANK
+from .models import CareTeam
+
+# Flags are amber or above: the queue's urgencies, most urgent first.
+FLAG_URGENCIES = sorted(("amber", "red", "emergency"), key=RANK.__getitem__, reverse=True)
+URGENCY_LABELS = {"emergency": "Emergency", "red": "Red", "amber": "Amber"}
+
+ACTIVE = "active"  # open and acknowledged: the worklist
+STATUS_CHOICES = [
+    (ACTIVE, "Unresolved"),
+    ("open", "Open"),
+    ("acknowledged", "Acknowledged"),
+    ("resolved", "Resolved"),
+]
+# The resolved view is history, not a worklist: the most recently resolved only.
+RESOLVED_SHOWN = 100
+
+
+def systems_of(system: str) -> list[str]:
+    """The body systems an item's `system` text names, in order.
+
+    "lung (pneumonitis), heart" -> ["lung", "heart"]; "gut / endocrine" ->
+    ["gut", "endocrine"]. Words in brackets name the condition, not a system.
+    """
+    plain = re.sub(r"\([^)]*\)", "", system)
+    return [part.strip() for part in re.split(r"[,/]", plain) if part.strip()]
+
+
+# Systems the catalogue names that a nurse filters for as one group.
+SYSTEM_GROUPS = {
+    "thyroid": "endocrine",
+    "adrenal": "endocrine",
+    "pituitary": "endocrine",
+    "pancreas": "endocrine",
+    "nerve": "muscle",
+    "cytokine release": "infection",
+}
+SYSTEM_LABELS = {
+    "endocrine": "Endocrine (thyroid, adrenal, pituitary, pancreas)",
+    "muscle": "Muscle and nerve",
+    "infection": "Infection or cytokine release",
+}
+
+
+def _body_systems() -> dict[str, tuple[str, ...]]:
+    """Body system -> the catalogue items that may point to it, alphabetically by system.
+
+    An item belongs to every system it names, not only the first: shortness of
+    breath is under lung and heart, headache under brain and endocrine (the
+    pituitary). A nurse filtering for the heart sees every symptom that may come
+    from it.
+    """
+    systems: dict[str, list[str]] = {}
+    for item in ITEMS:
+        for name in systems_of(item.system):
+            keys = systems.setdefault(SYSTEM_GROUPS.get(name, name), [])
+            if item.key not in keys:
+                keys.append(item.key)
+    return {name: tuple(systems[name]) for name in sorted(systems)}
+
+
+BODY_SYSTEMS = _body_systems()
+
+
+class QueueFilterForm(forms.Form):
+    """The queue's GET filters. A value that is not a choice is ignored, not an error."""
+
+    team = forms.TypedChoiceField(label="Team", required=False, coerce=int, empty_value=None)
+    urgency = forms.ChoiceField(
+        label="Urgency",
+        required=False,
+        choices=[("", "Any urgency"), *((u, URGENCY_LABELS[u]) for u in FLAG_URGENCIES)],
+    )
+    status = forms.ChoiceField(label="Status", required=False, choices=STATUS_CHOICES)
+    system = forms.ChoiceField(
+        label="Body system",
+        required=False,
+        choices=[
+            ("", "Any body system"),
+            *((s, SYSTEM_LABELS.get(s, s.capitalize())) for s in BODY_SYSTEMS),
+        ],
+    )
+
+    DEFAULTS = {"team": None, "urgency": "", "status": ACTIVE, "system": ""}
+    RESOLVED_SHOWN = RESOLVED_SHOWN
+
+    def __init__(self, data, *, teams: list[CareTeam]):
+        super().__init__(data)
+        self.teams = teams
+        self.fields["team"].choices = [("", "All my teams"), *((t.pk, t.name) for t in teams)]
+        for field in self.fields.values():
+            field.widget.attrs["class"] = "form-select"
+
+    @cached_property
+    def values(self) -> dict:
+        """The filters in force: each valid value given, else its default."""
+        self.is_valid()
+        cleaned = getattr(self, "cleaned_data", {})
+        return {name: cleaned.get(name) or default for name, default in self.DEFAULTS.items()}
+
+    def query_string(self, **changes) -> str:
+        """'?…' for these filters with some changed, defaults left out; '' if none is left."""
+        values = self.values | changes
+        shown = {k: v for k, v in values.items() if v not in (None, "", self.DEFAULTS[k])}
+        return "?" + urlencode(shown) if shown else ""
+
+    def is_filtered(self) -> bool:
+        return self.values != self.DEFAULTS
+
+    def count_links(self, counts: dict[str, int]) -> list[dict]:
+        """Each urgency's count, with a link to show only that urgency (or, if it is
+        the urgency shown, all of them again)."""
+        shown = self.values["urgency"]
+        return [
+            {
+                "urgency": u,
+                "label": URGENCY_LABELS[u],
+                "count": n,
+                "current": u == shown,
+                "href": self.query_string(urgency="" if u == shown else u) or "?",
+            }
+            for u, n in counts.items()
+        ]
+
+
+def queue_flags(flags, *, team=None, urgency="", status=ACTIVE, system=""):
+    """The flags a queue shows, in its order, and their count per urgency.
+
+    `flags` is the clinician's own flags (views.flags_for). Returns (shown,
+    counts): counts apply every filter but urgency, so that they say what each
+    urgency would show, in one aggregate query. The worklist is most urgent
+    first and oldest first within an urgency; resolved flags, most recently
+    resolved first, the last RESOLVED_SHOWN only.
+    """
+    if team is not None:
+        flags = flags.filter(check_in__patient__care_team_id=team)
+    if system:
+        flags = flags.filter(symptom__in=BODY_SYSTEMS.get(system, ()))
+    flags = flags.filter(status__in=["open", "acknowledged"] if status == ACTIVE else [status])
+    counts = urgency_counts(flags)
+    if urgency:
+        flags = flags.filter(urgency=urgency)
+    if status == "resolved":
+        shown = flags.order_by(F("resolved_at").desc(nulls_last=True), "-pk")[:RESOLVED_SHOWN]
+    else:
+        shown = flags.most_urgent_first()
+    return shown, counts
+
+
+def urgency_counts(flags) -> dict[str, int]:
+    """{urgency: number of flags}, most urgent first, from one query."""
+    counts = flags.order_by().aggregate(
+        **{u: Count("pk", filter=Q(urgency=u)) for u in FLAG_URGENCIES}
+    )
+    return {u: counts[u] or 0 for u in FLAG_URGENCIES}
+
+
+# Missed check-ins (REFERENCE.md R16)
+
+MISSED_AFTER_DAYS = 3
+# Late effects can appear long after treatment: a finished or stopped treatment
+# keeps the patient in follow-up for this long after its last dose.
+FOLLOW_UP_DAYS = 365
+ON_TREATMENT = ("active", "held")
+FOLLOW_UP = ("finished", "stopped")
+# The extreme UTC offsets of civil time (UTC-12, UTC+14): the SQL filter lets
+# through everyone who may qualify on some calendar day on Earth.
+_WESTMOST, _EASTMOST = timedelta(hours=-12), timedelta(hours=14)
+
+
+@dataclass(frozen=True)
+class MissedCheckIn:
+    patient: Patient  # with its user and care team
+    treatment: Treatment
+    last_check_in: date | None  # the patient's local date; None: never checked in
+    since: date  # the last check-in's date, or the day the patient was added
+    days: int  # days without a check-in, by the patient's calendar
+
+    @property
+    def in_follow_up(self) -> bool:
+        return self.treatment.status in FOLLOW_UP
+
+
+def missed_check_ins(*, user, today: date | None = None) -> list[MissedCheckIn]:
+    """Patients of the clinician's teams on treatment or in follow-up with no check-in
+    for MISSED_AFTER_DAYS days or more, longest first (R16).
+
+    On treatment: the current (most recently started) treatment is active or held.
+    In follow-up: it finished or stopped, with its last dose (or, if none is
+    recorded, its start) within FOLLOW_UP_DAYS. Days are counted on the patient's
+    own calendar from the last check-in, or from the day the patient was added if
+    they never checked in. `today` sets every patient's today (for reports and
+    tests); by default each patient's today is theirs.
+
+    1. One query: the patients with their current treatment's id, status and
+       dates and their last check-in's date, as subqueries; SQL lets through
+       everyone who might qualify in some time zone.
+    2. One query: those treatments, by id.
+    3. In Python, each patient's own today decides.
+    """
+    now = timezone.now()
+    latest_today = today or (now.astimezone(UTC) + _EASTMOST).date()
+    earliest_today = today or (now.astimezone(UTC) + _WESTMOST).date()
+    missed_by = latest_today - timedelta(days=MISSED_AFTER_DAYS)
+    current = Treatment.objects.filter(patient=OuterRef("pk")).order_by("-start_date", "-pk")
+    last = CheckIn.objects.filter(patient=OuterRef("pk")).order_by("-local_date")
+    candidates = list(
+        patients_for_clinician(user)
+        .select_related("user", "care_team")
+        .annotate(
+            treatment_pk=Subquery(current.values("pk")[:1]),
+            treatment_status=Subquery(current.values("status")[:1]),
+            treatment_ended=Subquery(
+                current.values(ended=Coalesce("last_dose_date", "start_date"))[:1]
+            ),
+            last_check_in=Subquery(last.values("local_date")[:1]),
+        )
+        .filter(
+            Q(treatment_status__in=ON_TREATMENT)
+            | Q(
+                treatment_status__in=FOLLOW_UP,
+                treatment_ended__gte=earliest_today - timedelta(days=FOLLOW_UP_DAYS),
+            )
+        )
+        .filter(
+            Q(last_check_in__lte=missed_by)
+            | Q(last_check_in__isnull=True, created_at__lt=_ended_everywhere(missed_by))
+        )
+    )
+    treatments = Treatment.objects.in_bulk([p.treatment_pk for p in candidates])
+    missed = []
+    for patient in candidates:
+        own_today = today or patient.local_date(now)
+        treatment = treatments[patient.treatment_pk]
+        if (
+            treatment.status in FOLLOW_UP
+            and (own_today - patient.treatment_ended).days > FOLLOW_UP_DAYS
+        ):
+            continue
+        since = patient.last_check_in or patient.local_date(patient.created_at)
+        days = (own_today - since).days
+        if days >= MISSED_AFTER_DAYS:
+            missed.append(MissedCheckIn(patient, treatment, patient.last_check_in, since, days))
+    missed.sort(key=lambda m: (-m.days, m.patient.name.lower(), m.patient.pk))
+    return missed
+
+
+def _ended_everywhere(day: date) -> datetime:
+    """The instant `day` ends in the westmost zone: a patient added later was
+    added on a later local day, whatever their zone."""
+    return datetime(day.year, day.month, day.day, tzinfo=UTC) + timedelta(days=1) - _WESTMOST

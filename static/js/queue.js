@@ -1,0 +1,182 @@
+/*
+ * The triage queue refreshes itself in place.
+ *
+ * Every data-refresh-seconds (30) the page fetches its own URL, with the same
+ * filters, plus partial=1, and swaps only #queue-results (counts, last update,
+ * table). The filter form is outside it, so a select the nurse has open or
+ * half-changed is left alone. The row at the top of the screen stays where it
+ * was (flags that arrive above it do not push it down) and the focused link is
+ * focused again. Hidden tabs do not refresh; a tab shown again refreshes at
+ * once if it is due. New flags are announced politely and highlighted.
+ * Without JavaScript the page works the same, with a Refresh link.
+ */
+(function () {
+  "use strict";
+
+  var region = document.getElementById("queue-results");
+  if (!region || !window.fetch || !window.URL) return;
+  var announcer = document.getElementById("queue-announcer");
+  var problem = document.getElementById("queue-refresh-problem");
+  var timer = null;
+  var lastRefresh = Date.now();
+  var busy = false;
+  var stopped = false;
+
+  function intervalMs() {
+    var seconds = parseFloat(region.getAttribute("data-refresh-seconds"));
+    return (seconds > 0 ? seconds : 30) * 1000;
+  }
+
+  function schedule(ms) {
+    window.clearTimeout(timer);
+    timer = null;
+    if (stopped || document.hidden) return;
+    timer = window.setTimeout(refresh, Math.max(0, ms));
+  }
+
+  function partialUrl() {
+    var url = new URL(window.location.href);
+    url.hash = "";
+    url.searchParams.set("partial", "1");
+    return url.toString();
+  }
+
+  function flagsIn(root) {
+    var flags = {};
+    root.querySelectorAll("[data-flag-id]").forEach(function (row) {
+      flags[row.getAttribute("data-flag-id")] = row.getAttribute("data-urgency");
+    });
+    return flags;
+  }
+
+  /* A selector that finds the focused element again in the new content. */
+  function focusSelector() {
+    var el = document.activeElement;
+    if (!el || el === region || !region.contains(el)) return null;
+    if (el.id) return "#" + CSS.escape(el.id);
+    var href = el.getAttribute("href");
+    if (!href) return null;
+    var row = el.closest("[data-flag-id]");
+    var inRow = row ? '[data-flag-id="' + CSS.escape(row.getAttribute("data-flag-id")) + '"] ' : "";
+    return inRow + 'a[href="' + CSS.escape(href) + '"]';
+  }
+
+  function showProblem(text) {
+    if (!problem) return;
+    problem.textContent = text;
+    problem.hidden = !text;
+  }
+
+  function announce(before, after) {
+    var counts = {};
+    var total = 0;
+    Object.keys(after).forEach(function (id) {
+      if (before[id]) return;
+      counts[after[id]] = (counts[after[id]] || 0) + 1;
+      total += 1;
+      var row = region.querySelector('[data-flag-id="' + CSS.escape(id) + '"]');
+      if (row) row.classList.add("is-new");
+    });
+    if (!total || !announcer) return;
+    var parts = ["emergency", "red", "amber"]
+      .filter(function (u) { return counts[u]; })
+      .map(function (u) { return counts[u] + " " + u; });
+    announcer.textContent =
+      total + (total === 1 ? " new flag" : " new flags") + " in the queue: " + parts.join(", ") + ".";
+    // Fade the highlight once the nurse has had time to see it.
+    window.setTimeout(function () {
+      region.querySelectorAll("tr.is-new").forEach(function (row) { row.classList.add("is-seen"); });
+    }, 10000);
+  }
+
+  /* The first flag row at least partly on screen, and where its top is. */
+  function anchorRow() {
+    var rows = region.querySelectorAll("[data-flag-id]");
+    for (var i = 0; i < rows.length; i += 1) {
+      var box = rows[i].getBoundingClientRect();
+      if (box.bottom > 0) return { id: rows[i].getAttribute("data-flag-id"), top: box.top };
+    }
+    return null;
+  }
+
+  function swap(html) {
+    var before = flagsIn(region);
+    var focused = focusSelector();
+    var anchor = anchorRow();
+    var x = window.scrollX;
+    var y = window.scrollY;
+    var wide = region.querySelector(".table-responsive");
+    var left = wide ? wide.scrollLeft : 0;
+
+    region.innerHTML = html;
+
+    wide = region.querySelector(".table-responsive");
+    if (wide) wide.scrollLeft = left;
+    if (focused) {
+      var target = region.querySelector(focused);
+      (target || region).focus({ preventScroll: true });
+    }
+    // Keep the nurse's place: the row she was looking at stays where it was on
+    // screen, even when new flags arrive above it; failing that, the same scroll.
+    // "instant": Bootstrap makes scrolling smooth, which would animate the jump.
+    var row = anchor && region.querySelector('[data-flag-id="' + CSS.escape(anchor.id) + '"]');
+    var top = row && y > 0 ? window.scrollY + row.getBoundingClientRect().top - anchor.top : y;
+    if (window.scrollY !== top || window.scrollX !== x) {
+      window.scrollTo({ left: x, top: top, behavior: "instant" });
+    }
+    announce(before, flagsIn(region));
+  }
+
+  function refresh() {
+    if (busy || stopped) return;
+    busy = true;
+    window.clearTimeout(timer);
+    fetch(partialUrl(), {
+      credentials: "same-origin",
+      cache: "no-store",
+      headers: { Accept: "text/html" },
+    })
+      .then(function (response) {
+        if (!response.ok) throw new Error("HTTP " + response.status);
+        if (response.headers.get("X-Queue-Results") !== "1") {
+          // Most likely the login page: the session has ended.
+          stopped = true;
+          showProblem("The queue stopped updating: your session may have ended. Reload the page.");
+          return null;
+        }
+        return response.text();
+      })
+      .then(function (html) {
+        if (html === null) return;
+        swap(html);
+        showProblem("");
+      })
+      .catch(function () {
+        showProblem("Could not update the queue just now; trying again shortly.");
+      })
+      .then(function () {
+        busy = false;
+        lastRefresh = Date.now();
+        schedule(intervalMs());
+      });
+  }
+
+  document.addEventListener("visibilitychange", function () {
+    if (document.hidden) {
+      window.clearTimeout(timer);
+      timer = null;
+    } else {
+      schedule(intervalMs() - (Date.now() - lastRefresh));
+    }
+  });
+
+  // The Refresh link refreshes in place too (without JavaScript it reloads the page).
+  region.addEventListener("click", function (event) {
+    var link = event.target.closest("[data-queue-refresh]");
+    if (!link || stopped || event.ctrlKey || event.metaKey || event.shiftKey) return;
+    event.preventDefault();
+    refresh();
+  });
+
+  schedule(intervalMs());
+})();

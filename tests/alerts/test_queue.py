@@ -1,0 +1,350 @@
+"""The triage queue: filters, counts per urgency, order, the refreshable region, query counts."""
+
+from datetime import timedelta
+
+import pytest
+from django.contrib.staticfiles import finders
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from alerts.models import Flag
+from alerts.selectors import BODY_SYSTEMS
+
+from ..factories import (
+    CareTeamFactory,
+    PatientFactory,
+    TreatmentFactory,
+    UserFactory,
+    add_member,
+    make_check_in,
+)
+
+QUEUE = reverse("alerts:queue")
+
+
+def flag(patient, symptom="stools_per_day", urgency="red", *, status="open", hours_ago=1):
+    """A flag of a check-in made `hours_ago`, as the worker would have written it."""
+    at = timezone.now() - timedelta(hours=hours_ago)
+    return Flag.objects.create(
+        check_in=make_check_in(patient, at=at),
+        symptom=symptom,
+        urgency=urgency,
+        rule="R9",
+        explanation=f"{symptom} at {urgency}",
+        status=status,
+        created_at=at,
+        resolved_at=at + timedelta(minutes=30) if status == "resolved" else None,
+    )
+
+
+def shown(response) -> list[Flag]:
+    return [f for f, _item, _treatment in response.context["rows"]]
+
+
+@pytest.fixture
+def carol(team):
+    """A second patient of the team, on treatment."""
+    carol = PatientFactory(
+        care_team=team, user=UserFactory(username="carol", first_name="Carol", last_name="Reyes")
+    )
+    TreatmentFactory(patient=carol)
+    return carol
+
+
+@pytest.fixture
+def second_team(nurse):
+    """A second team of Nadia's, with a patient of its own."""
+    team = CareTeamFactory(name="Lung unit")
+    add_member(team, nurse)
+    dev = PatientFactory(
+        care_team=team, user=UserFactory(username="dev", first_name="Dev", last_name="Patel")
+    )
+    TreatmentFactory(patient=dev)
+    return team
+
+
+# Filters
+
+
+def test_it_shows_open_and_acknowledged_flags_by_default(nurse_client, patient):
+    waiting = flag(patient, hours_ago=3)
+    seen = flag(patient, "headache", status="acknowledged", hours_ago=2)
+    flag(patient, "cough", status="resolved", hours_ago=1)
+
+    response = nurse_client.get(QUEUE)
+
+    assert response.context["status"] == "active"
+    assert shown(response) == [waiting, seen]
+
+
+@pytest.mark.parametrize("status", ["open", "acknowledged", "resolved"])
+def test_it_filters_by_status(nurse_client, patient, status):
+    flags = {s: flag(patient, s, status=s) for s in ("open", "acknowledged", "resolved")}
+
+    response = nurse_client.get(QUEUE, {"status": status})
+
+    assert response.context["status"] == status
+    assert shown(response) == [flags[status]]
+
+
+def test_it_filters_by_urgency(nurse_client, patient):
+    flag(patient, "headache", "emergency")
+    red = flag(patient, "cough", "red")
+    flag(patient, "rash", "amber")
+
+    response = nurse_client.get(QUEUE, {"urgency": "red"})
+
+    assert shown(response) == [red]
+
+
+def test_it_filters_by_body_system_with_every_symptom_that_may_come_from_it(nurse_client, patient):
+    palpitations = flag(patient, "palpitations", hours_ago=4)
+    breathless = flag(patient, "shortness_of_breath", hours_ago=3)  # lung, heart
+    chest_pain = flag(patient, "chest_pain", "emergency", hours_ago=2)  # heart, lung
+    flag(patient, "cough", hours_ago=1)  # lung only
+    flag(patient, "rash", "amber")
+
+    heart = nurse_client.get(QUEUE, {"system": "heart"})
+    lung = nurse_client.get(QUEUE, {"system": "lung"})
+
+    assert shown(heart) == [chest_pain, palpitations, breathless]
+    assert [f.symptom for f in shown(lung)] == ["chest_pain", "shortness_of_breath", "cough"]
+
+
+def test_the_body_systems_group_the_catalogue_sensibly():
+    assert {"bowel", "lung", "skin", "heart", "liver", "endocrine"} <= set(BODY_SYSTEMS)
+    assert "thyroid" not in BODY_SYSTEMS and "nerve" not in BODY_SYSTEMS
+    assert "palpitations" in BODY_SYSTEMS["endocrine"]  # thyroid
+    assert "headache" in BODY_SYSTEMS["endocrine"]  # pituitary
+    assert BODY_SYSTEMS["bowel"] == ("stools_per_day", "abdominal_pain", "stool_blood_or_mucus")
+
+
+def test_it_filters_by_team_among_the_nurses_own_teams(nurse_client, patient, second_team):
+    ours = flag(patient, hours_ago=2)
+    lungs = flag(second_team.patients.get(), "cough", hours_ago=1)
+
+    everything = nurse_client.get(QUEUE)
+    one_team = nurse_client.get(QUEUE, {"team": second_team.pk})
+
+    assert shown(everything) == [ours, lungs]
+    assert shown(one_team) == [lungs]
+    assert '<option value="' + str(second_team.pk) + '" selected>Lung unit</option>' in (
+        one_team.text
+    )
+
+
+def test_a_team_that_is_not_the_nurses_is_not_a_choice_and_shows_nothing_of_it(
+    nurse_client, patient, second_team, other_team, other_patient
+):
+    ours = flag(patient)
+    flag(other_patient)
+
+    response = nurse_client.get(QUEUE, {"team": other_team.pk})
+
+    assert shown(response) == [ours]
+    assert response.context["form"].values["team"] is None
+    assert "Other hospital" not in response.text and "Bob Okafor" not in response.text
+
+
+def test_the_team_filter_is_left_out_for_a_nurse_of_one_team(nurse_client, patient):
+    response = nurse_client.get(QUEUE)
+
+    assert 'name="team"' not in response.text
+    assert 'name="urgency"' in response.text
+
+
+def test_a_filter_value_that_is_not_a_choice_is_ignored(nurse_client, patient):
+    waiting = flag(patient)
+
+    response = nurse_client.get(
+        QUEUE, {"urgency": "purple", "status": "deleted", "system": "spleen", "team": "x"}
+    )
+
+    assert response.status_code == 200
+    assert response.context["status"] == "active"
+    assert shown(response) == [waiting]
+
+
+# Order and counts
+
+
+def test_it_shows_the_most_urgent_first_and_the_oldest_first_within_an_urgency(
+    nurse_client, patient, carol
+):
+    new_amber = flag(patient, "rash", "amber", hours_ago=1)
+    old_amber = flag(carol, "itching", "amber", hours_ago=9)
+    new_red = flag(carol, "cough", "red", hours_ago=2)
+    old_red = flag(patient, "headache", "red", status="acknowledged", hours_ago=5)
+    emergency = flag(patient, "chest_pain", "emergency", hours_ago=1)
+
+    response = nurse_client.get(QUEUE)
+
+    assert shown(response) == [emergency, old_red, new_red, old_amber, new_amber]
+
+
+def test_the_counts_follow_every_filter_but_urgency(nurse_client, patient):
+    flag(patient, "chest_pain", "emergency")
+    flag(patient, "palpitations", "red")
+    flag(patient, "dizziness", "red", status="acknowledged")
+    flag(patient, "fainting", "red", status="resolved")
+    flag(patient, "dizziness", "amber")
+    flag(patient, "rash", "amber")  # skin
+
+    response = nurse_client.get(QUEUE, {"system": "heart", "urgency": "red"})
+
+    assert response.context["counts"] == {"emergency": 1, "red": 2, "amber": 1}
+    assert len(shown(response)) == 2
+
+
+def test_each_count_links_to_its_urgency_keeping_the_other_filters(nurse_client, patient):
+    flag(patient, "palpitations", "red")
+
+    response = nurse_client.get(QUEUE, {"system": "heart", "urgency": "red"})
+
+    links = {c["urgency"]: c for c in response.context["count_links"]}
+    assert links["amber"]["href"] == "?urgency=amber&system=heart"
+    assert links["red"]["current"] and links["red"]["href"] == "?system=heart"
+    assert 'href="?urgency=amber&amp;system=heart"' in response.text
+
+
+def test_the_resolved_view_shows_the_most_recently_resolved_first(nurse_client, patient):
+    earlier = flag(patient, "cough", status="resolved", hours_ago=5)
+    later = flag(patient, "rash", "amber", status="resolved", hours_ago=2)
+
+    response = nurse_client.get(QUEUE, {"status": "resolved"})
+
+    assert shown(response) == [later, earlier]
+    assert "Most recently resolved first" in response.text
+
+
+def test_it_says_when_no_flag_matches_the_filters(nurse_client, patient):
+    flag(patient, "rash", "amber")
+
+    response = nurse_client.get(QUEUE, {"urgency": "emergency"})
+
+    assert shown(response) == []
+    assert "No flags match these filters." in response.text
+
+
+# The page without JavaScript, and the region JavaScript refreshes
+
+
+def test_the_filters_are_a_get_form_of_labelled_selects(nurse_client, patient, second_team):
+    text = nurse_client.get(QUEUE).text
+
+    assert '<form method="get" action="' + QUEUE + '"' in text
+    for name in ("team", "urgency", "status", "system"):
+        assert f'<label class="form-label" for="id_{name}">' in text
+        assert f'<select name="{name}" class="form-select" id="id_{name}">' in text
+    assert '<button class="btn btn-primary" type="submit">Show</button>' in text
+
+
+def test_the_page_has_a_refresh_link_a_last_update_and_a_polite_announcer(nurse_client, patient):
+    response = nurse_client.get(QUEUE, {"urgency": "red", "status": "active"})
+
+    text = response.text
+    assert f'<a href="{QUEUE}?urgency=red" data-queue-refresh>Refresh</a>' in text
+    assert f'<a href="{QUEUE}" data-queue-refresh>' in nurse_client.get(QUEUE).text
+    assert "Updated <time datetime=" in text
+    assert 'id="queue-announcer" class="visually-hidden" aria-live="polite"' in text
+    assert 'id="queue-results"' in text
+    assert "js/queue.js" in text and "css/queue.css" in text
+
+
+def test_the_script_and_styles_are_served_from_our_static_files():
+    script = finders.find("js/queue.js")
+    assert script and finders.find("css/queue.css")
+    with open(script) as f:
+        code = f.read()
+    assert "visibilitychange" in code and 'searchParams.set("partial", "1")' in code
+
+
+def test_the_partial_is_only_the_results_region_with_the_same_filters(nurse_client, patient):
+    red = flag(patient, "cough", "red")
+    flag(patient, "rash", "amber")
+
+    response = nurse_client.get(QUEUE, {"urgency": "red", "partial": "1"})
+
+    assert response["X-Queue-Results"] == "1"
+    assert response["Cache-Control"] == "no-store"
+    assert response.templates[0].name == "alerts/_queue_results.html"
+    assert "<html" not in response.text and "<form" not in response.text
+    assert f'data-flag-id="{red.pk}"' in response.text and "rash at amber" not in response.text
+    assert "partial" not in response.context["refresh_url"]
+
+
+def test_the_queue_links_to_the_missed_check_ins(nurse_client, patient):
+    response = nurse_client.get(QUEUE)
+
+    assert f'href="{reverse("alerts:missed")}">Missed check-ins</a>' in response.text
+
+
+def test_the_partial_shows_another_teams_nurse_nothing_of_this_team(
+    client, other_nurse, patient, other_patient
+):
+    from ..conftest import login
+
+    flag(patient)
+    theirs = flag(other_patient)
+    login(client, other_nurse)
+
+    response = client.get(QUEUE, {"partial": "1"})
+
+    assert shown(response) == [theirs]
+    assert "Alice Morgan" not in response.text
+
+
+# Queries
+
+
+def grow(team, patients: int, flags: int):
+    """`flags` flags of every urgency and status over `patients` new patients."""
+    crowd = []
+    for _ in range(patients):
+        p = PatientFactory(care_team=team)
+        TreatmentFactory(patient=p)
+        crowd.append(p)
+    symptoms = ["palpitations", "chest_pain", "cough", "rash", "stools_per_day", "headache"]
+    for i in range(flags):
+        flag(
+            crowd[i % patients],
+            symptoms[i % len(symptoms)],
+            ["red", "emergency", "amber"][i // 3 % 3],
+            status=["open", "acknowledged", "resolved"][i % 3],
+            hours_ago=i + 1,
+        )
+
+
+def queries(client, params) -> tuple[int, int]:
+    """(queries run, flags shown) for one request of the queue."""
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(QUEUE, params)
+    assert response.status_code == 200
+    return len(captured), len(response.context["rows"])
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {},
+        {"partial": "1"},
+        {"status": "resolved"},
+        {"system": "heart", "urgency": "red", "team": "TEAM", "partial": "1"},
+    ],
+)
+def test_the_number_of_queries_does_not_grow_with_patients_or_flags(
+    nurse_client, team, second_team, params
+):
+    params = {k: team.pk if v == "TEAM" else v for k, v in params.items()}
+    grow(team, patients=2, flags=3)
+    queries(nurse_client, params)  # the session's first request may do more
+    small, few = queries(nurse_client, params)
+
+    grow(team, patients=10, flags=30)
+    large, many = queries(nurse_client, params)
+
+    assert Flag.objects.count() == 33
+    assert 0 < few < many
+    assert small == large
