@@ -9,7 +9,7 @@ def teams_for(user):
     """The teams whose figures a user may see: their own; every team for staff admins."""
     if user.is_staff:
         return CareTeam.objects.all()
-    return CareTeam.objects.filter(memberships__user=user).distinct()
+    return CareTeam.objects.filter(memberships__user=user)
 
 
 @login_required

@@ -12,7 +12,7 @@ from functools import cached_property
 from urllib.parse import urlencode
 
 from django import forms
-from django.db.models import Count, F, OuterRef, Q, Subquery
+from django.db.models import Case, Count, F, IntegerField, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -21,7 +21,7 @@ from patients.catalogue import ITEMS
 from patients.models import CheckIn, Patient, Treatment
 
 from .engine import RANK
-from .models import CareTeam
+from .models import CareTeam, Flag
 
 # Flags are amber or above: the queue's urgencies, most urgent first.
 FLAG_URGENCIES = sorted(("amber", "red", "emergency"), key=RANK.__getitem__, reverse=True)
@@ -146,14 +146,23 @@ class QueueFilterForm(forms.Form):
 
 
 def queue_flags(flags, *, team=None, urgency="", status=ACTIVE, system=""):
-    """The flags a queue shows, in its order, and their count per urgency.
+    """The episodes a queue shows, in its order, and their count per urgency.
 
-    `flags` is the clinician's own flags (views.flags_for). Returns (shown,
-    counts): counts apply every filter but urgency, so that they say what each
-    urgency would show, in one aggregate query. The worklist is most urgent
-    first and oldest first within an urgency; resolved flags, most recently
-    resolved first, the last RESOLVED_SHOWN only.
+    `flags` is the clinician's own flags (views.flags_for); a row is an episode,
+    through its newest flag, with the episode's urgency and its number of
+    check-ins. Returns (shown, counts): counts apply every filter but urgency,
+    so that they say what each urgency would show, in one aggregate query. The
+    worklist is most urgent first and oldest first within an urgency; resolved
+    episodes, most recently resolved first, the last RESOLVED_SHOWN only.
     """
+    in_episode = Flag.objects.filter(episode=OuterRef("episode"))
+    newest = in_episode.order_by("-created_at", "-pk").values("pk")[:1]
+    check_ins = in_episode.order_by().values("episode").annotate(n=Count("pk")).values("n")
+    flags = (
+        flags.filter(pk=Subquery(newest))
+        .annotate(episode_check_ins=Subquery(check_ins))
+        .select_related("episode")
+    )
     if team is not None:
         flags = flags.filter(check_in__patient__care_team_id=team)
     if system:
@@ -161,18 +170,22 @@ def queue_flags(flags, *, team=None, urgency="", status=ACTIVE, system=""):
     flags = flags.filter(status__in=["open", "acknowledged"] if status == ACTIVE else [status])
     counts = urgency_counts(flags)
     if urgency:
-        flags = flags.filter(urgency=urgency)
+        flags = flags.filter(episode__urgency=urgency)
     if status == "resolved":
         shown = flags.order_by(F("resolved_at").desc(nulls_last=True), "-pk")[:RESOLVED_SHOWN]
     else:
-        shown = flags.most_urgent_first()
+        rank = Case(
+            *(When(episode__urgency=u, then=Value(r)) for u, r in RANK.items()),
+            output_field=IntegerField(),
+        )
+        shown = flags.annotate(rank=rank).order_by("-rank", "episode__opened_at", "pk")
     return shown, counts
 
 
 def urgency_counts(flags) -> dict[str, int]:
     """{urgency: number of flags}, most urgent first, from one query."""
     counts = flags.order_by().aggregate(
-        **{u: Count("pk", filter=Q(urgency=u)) for u in FLAG_URGENCIES}
+        **{u: Count("pk", filter=Q(episode__urgency=u)) for u in FLAG_URGENCIES}
     )
     return {u: counts[u] or 0 for u in FLAG_URGENCIES}
 

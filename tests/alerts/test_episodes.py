@@ -4,6 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.db import IntegrityError
+from django.urls import reverse
 
 from alerts import services
 from alerts.models import Alert, Episode, Flag
@@ -122,3 +123,14 @@ def test_the_database_allows_one_open_episode_per_symptom(patient):
 
     with pytest.raises(IntegrityError):
         Episode.objects.create(patient=patient, symptom="rash", urgency="red")
+
+
+def test_the_queue_shows_an_episode_once_with_its_check_ins_counted(nurse_client, patient):
+    check_in(patient, 0, itching=3)
+    latest = check_in(patient, 2, itching=3)
+
+    response = nurse_client.get(reverse("alerts:queue"))
+
+    rows = [flag for flag, _item, _treatment in response.context["rows"]]
+    assert rows == [latest.flags.get()]
+    assert "Episode of 2 check-ins since 23 Nov; latest shown" in response.text

@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from alerts.models import Flag
+from alerts.models import Episode, Flag
 from alerts.selectors import BODY_SYSTEMS
 
 from ..factories import (
@@ -27,7 +27,16 @@ QUEUE = reverse("alerts:queue")
 def flag(patient, symptom="stools_per_day", urgency="red", *, status="open", hours_ago=1):
     """A flag of a check-in made `hours_ago`, as the worker would have written it."""
     at = timezone.now() - timedelta(hours=hours_ago)
+    episode = Episode.objects.create(
+        patient=patient,
+        symptom=symptom,
+        urgency=urgency,
+        status=status,
+        opened_at=at,
+        resolved_at=at + timedelta(minutes=30) if status == "resolved" else None,
+    )
     return Flag.objects.create(
+        episode=episode,
         check_in=make_check_in(patient, at=at),
         symptom=symptom,
         urgency=urgency,
@@ -189,7 +198,7 @@ def test_the_counts_follow_every_filter_but_urgency(nurse_client, patient):
     flag(patient, "palpitations", "red")
     flag(patient, "dizziness", "red", status="acknowledged")
     flag(patient, "fainting", "red", status="resolved")
-    flag(patient, "dizziness", "amber")
+    flag(patient, "shortness_of_breath", "amber")  # lung and heart
     flag(patient, "rash", "amber")  # skin
 
     response = nurse_client.get(QUEUE, {"system": "heart", "urgency": "red"})
