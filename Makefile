@@ -38,7 +38,7 @@ format: setup
 	$(BIN)/ruff format .
 
 bench: setup
-	@echo "No benchmarks yet: the first ones arrive with the triage workspace."
+	$(BIN)/python bench/run.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache

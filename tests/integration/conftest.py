@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 from urllib.parse import quote, urlsplit, urlunsplit
 
+import kombu.pools
 import pytest
 from django.conf import settings
 from django.db import connection
@@ -65,10 +66,12 @@ def broker(services_ready):
 
 
 def _reset_pools():
+    """Forget connections to the previous broker URL, here and in kombu's global pools."""
     if celery_app._pool is not None:
         celery_app._pool.force_close_all()
         celery_app._pool = None
     celery_app.amqp._producer_pool = None
+    kombu.pools.reset()
 
 
 class Worker:

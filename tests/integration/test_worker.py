@@ -1,11 +1,13 @@
 """The core loop on the real stack: a red check-in becomes exactly one flag and one
 notification per channel, delivered once, even when its task is delivered twice."""
 
+from datetime import timedelta
+
 import pytest
 from django.utils import timezone
 
-from alerts import tasks
-from alerts.models import DeliveryAttempt, Flag, Notification
+from alerts import services, tasks
+from alerts.models import Alert, DeliveryAttempt, Flag, Notification
 from patients.services import record_check_in
 
 from ..factories import (
@@ -68,3 +70,36 @@ def _queue_empty() -> bool:
         client = conn.default_channel.client
         # kombu's Redis transport: waiting messages in a list, taken-but-unacked in a hash.
         return client.llen("alerts") == 0 and client.hlen("unacked") == 0
+
+
+def test_an_unacknowledged_red_alert_escalates_and_acknowledging_stops_it(patient, worker):
+    check_in, _, _ = record_check_in(
+        patient=patient, answers={"stools_per_day": 9}, entered_by="patient", user=patient.user
+    )
+    wait_for(
+        lambda: Notification.objects.filter(alert__check_in=check_in, status="sent").count() == 2,
+        what="the first alert",
+    )
+    alert = check_in.alert
+    first = alert.contact
+
+    # Nobody acknowledged within the window: beat's task runs on the worker.
+    Alert.objects.filter(pk=alert.pk).update(escalate_at=timezone.now() - timedelta(seconds=1))
+    tasks.escalate_overdue_alerts.delay()
+
+    def escalated():
+        return Notification.objects.filter(alert=alert, level=1, status="sent").count() == 2
+
+    wait_for(escalated, what="the escalation to be delivered")
+    alert.refresh_from_db()
+    assert alert.level == 1 and alert.contact != first
+    assert alert.contact.order > first.order
+
+    # Someone acknowledges: the next window passes and nothing more is sent.
+    services.acknowledge_flag(check_in.flags.get(), patient.user, now=timezone.now())
+    Alert.objects.filter(pk=alert.pk).update(escalate_at=timezone.now() - timedelta(seconds=1))
+    tasks.escalate_overdue_alerts.delay()
+    wait_for(_queue_empty, what="the worker to drain the queue")
+    alert.refresh_from_db()
+    assert alert.level == 1
+    assert Notification.objects.filter(alert=alert).count() == 4
