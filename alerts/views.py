@@ -1,3 +1,4 @@
+from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.shortcuts import render
 
@@ -26,19 +27,29 @@ def flags_for(user):
     )
 
 
+# Most urgent first: a page of 50 episodes is a nurse's next hour; more waits below.
+QUEUE_PAGE_SIZE = 50
+
+
 @clinician_required
 def queue(request):
     """The triage queue; with ?partial=1, only its results region (counts and
     table), which static/js/queue.js fetches to refresh the page in place."""
     form = selectors.QueueFilterForm(request.GET, teams=list(request.user.care_teams.all()))
     shown, counts = selectors.queue_flags(flags_for(request.user), **form.values)
+    page = Paginator(shown, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
+    filters = form.query_string()
+    joiner = "&" if filters else "?"
     context = {
         "form": form,
         "status": form.values["status"],
-        "rows": [(flag, BY_KEY.get(flag.symptom), _treatment(flag)) for flag in shown],
+        "rows": [(flag, BY_KEY.get(flag.symptom), _treatment(flag)) for flag in page],
+        "page": page,
+        "page_url": f"{filters}{joiner}page=",
         "counts": counts,
         "count_links": form.count_links(counts),
-        "refresh_url": request.path + form.query_string(),
+        "refresh_url": request.path
+        + (f"{filters}{joiner}page={page.number}" if page.number > 1 else filters),
     }
     if not request.GET.get("partial"):
         return render(request, "alerts/queue.html", context)

@@ -357,3 +357,21 @@ def test_the_number_of_queries_does_not_grow_with_patients_or_flags(
     assert Flag.objects.count() == 33
     assert 0 < few < many
     assert small == large
+
+
+def test_a_long_queue_comes_in_pages_of_the_most_urgent_first(nurse_client, team):
+    from alerts.views import QUEUE_PAGE_SIZE
+
+    for n in range(QUEUE_PAGE_SIZE + 5):
+        someone = PatientFactory(care_team=team)
+        flag(someone, "rash", "red" if n >= QUEUE_PAGE_SIZE else "amber", hours_ago=n + 1)
+
+    first = nurse_client.get(QUEUE)
+    second = nurse_client.get(QUEUE, {"page": 2})
+
+    assert len(shown(first)) == QUEUE_PAGE_SIZE and len(shown(second)) == 5
+    assert [f.episode.urgency for f in shown(first)[:5]] == ["red"] * 5
+    assert {f.episode.urgency for f in shown(second)} == {"amber"}
+    assert "Page 1 of 2 (55 episodes)" in first.text
+    assert 'href="?page=2">Less urgent' in first.text
+    assert second.context["refresh_url"] == QUEUE + "?page=2"
