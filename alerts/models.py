@@ -84,6 +84,13 @@ def new_webhook_secret() -> str:
     return secrets.token_hex(32)
 
 
+class HttpsURLField(models.URLField):
+    """A URL whose form field reads 'example.org/hook' as https, not http."""
+
+    def formfield(self, **kwargs):
+        return super().formfield(**{"assume_scheme": "https", **kwargs})
+
+
 CHANNEL_KINDS = [("sms", "SMS"), ("email", "Email"), ("webhook", "Webhook")]
 
 
@@ -110,7 +117,7 @@ class Contact(models.Model):
         ],
         help_text="International format with no spaces, e.g. +447700900123",
     )
-    webhook_url = models.URLField(
+    webhook_url = HttpsURLField(
         "alert webhook URL",
         blank=True,
         help_text="A hospital system or team chat: signed JSON POST",
