@@ -34,7 +34,7 @@ def ack_link(request, token):
     )
     if notification is None:
         raise Http404("This alert is not for your teams.")
-    flag = Flag.objects.filter(check_in=notification.alert.check_in_id).most_urgent_first().first()
+    flag = _landing_flag(notification.alert.check_in_id)
     used = Notification.objects.filter(pk=notification.pk, link_used_at__isnull=True).update(
         link_used_at=timezone.now(), link_used_by=request.user
     )
@@ -43,6 +43,16 @@ def ack_link(request, token):
     if flag is not None and flag.status == "open":
         messages.info(request, "You came from the alert: acknowledge below to stop escalation.")
     return redirect("alerts:flag", pk=flag.pk) if flag else redirect("alerts:queue")
+
+
+def _landing_flag(check_in_id):
+    """The flag the alert is about: an open alerting one first, the most urgent."""
+    flags = Flag.objects.filter(check_in=check_in_id).most_urgent_first()
+    return (
+        flags.filter(alerted=True, status="open").first()
+        or flags.filter(alerted=True).first()
+        or flags.first()
+    )
 
 
 def _problem(request, message, *, flag=None, status):

@@ -90,7 +90,7 @@ class TeamFigures:
     until: datetime  # now
     check_ins: int
     patients: int  # distinct patients who checked in
-    alerting_check_ins: int  # amber or above
+    alerting_check_ins: int  # check-ins that raised an alert (not those joining an episode)
     flags: dict[str, int]  # urgency -> count, most urgent first
     alerts: dict[str, int]
     acknowledge_times: list[AcknowledgeTimes]  # most urgent first
@@ -154,7 +154,7 @@ def team_figures(*, team: CareTeam, now: datetime | None = None) -> TeamFigures:
     ).aggregate(
         total=Count("pk"),
         patients=Count("patient", distinct=True),
-        alerting=Count("pk", filter=Q(urgency__in=ALERTING)),
+        alerting=Count("pk", filter=Q(alert__isnull=False)),
     )
 
     flags = Flag.objects.filter(

@@ -1,13 +1,15 @@
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, render
 
+from .contact_views import is_contact_admin
 from .figures import WINDOW_DAYS, team_figures
 from .models import CareTeam
 
 
 def teams_for(user):
-    """The teams whose figures a user may see: their own; every team for staff admins."""
-    if user.is_staff:
+    """The teams whose figures a user may see: their own; every team for admins
+    (the same rule as for contact lists)."""
+    if is_contact_admin(user):
         return CareTeam.objects.all()
     return CareTeam.objects.filter(memberships__user=user)
 

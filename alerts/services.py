@@ -11,7 +11,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
 from patients.models import CheckIn
@@ -167,7 +167,9 @@ def raise_alert(check_in: CheckIn, *, now) -> list[int]:
     When nobody can be routed (a contact list an admin broke), the flags are in
     the queue all the same and the sweep tries again until the list is mended.
     """
-    alerting = list(check_in.flags.filter(alerted=True).values_list("urgency", flat=True))
+    alerting = list(
+        check_in.flags.filter(alerted=True, status="open").values_list("urgency", flat=True)
+    )
     if not alerting or Alert.objects.filter(check_in=check_in).exists():
         return []
     urgency = highest(alerting)
@@ -200,6 +202,7 @@ def _notify(alert: Alert, contact: Contact, not_before, now) -> list[int]:
         contact = following
         Alert.objects.filter(pk=alert.pk).update(contact=contact)
         alert.contact = contact
+    told = set(alert.notifications.filter(contact=contact).values_list("channel", flat=True))
     notifications = [
         Notification.objects.create(
             alert=alert,
@@ -211,6 +214,7 @@ def _notify(alert: Alert, contact: Contact, not_before, now) -> list[int]:
             created_at=now,
         )
         for kind, address in contact.channels()
+        if kind not in told  # a contact met again (an order changed) is not told twice
     ]
     ids = [n.pk for n in notifications]
     queue_notifications([n.pk for n in notifications if n.not_before <= now], now=now)
@@ -228,9 +232,11 @@ def _fall_through(notification: Notification, now) -> None:
     channels for this alert is pending or sent; otherwise its untried working
     channels, and failing those the next contact in the chain (on duty, handling
     the urgency), which then holds the alert."""
-    alert, contact = notification.alert, notification.contact
+    alert, contact = Alert.objects.get(pk=notification.alert_id), notification.contact
     if alert.acknowledged_at is not None:
         return
+    if alert.contact_id != contact.pk or alert.level > notification.level:
+        return  # the alert has moved on (escalated) since this notification was written
     mine = Notification.objects.filter(alert=alert, contact=contact).exclude(pk=notification.pk)
     if mine.exclude(status="failed").exists():
         return
@@ -344,25 +350,33 @@ def escalate_overdue_alerts(*, now=None) -> int:
     moved = 0
     overdue = Alert.objects.filter(acknowledged_at__isnull=True, escalate_at__lte=now)
     for alert in overdue.select_related("contact", "check_in__patient__care_team"):
-        team = alert.check_in.patient.care_team
-        following = next_in_chain(
-            team.contact_specs(), alert.urgency, alert.contact.order, now, team.tz
-        )
-        window = ESCALATE_AFTER[routed_as(alert.urgency)]
-        with transaction.atomic():
-            claimed = Alert.objects.filter(
-                pk=alert.pk, escalate_at=alert.escalate_at, acknowledged_at__isnull=True
-            ).update(
-                level=F("level") + 1 if following else F("level"),
-                contact_id=following.ref if following else alert.contact_id,
-                escalate_at=now + window,
-            )
-            if not claimed or following is None:
-                continue
-            alert.refresh_from_db()
-            _notify(alert, Contact.objects.get(pk=following.ref), now, now)
-            moved += 1
+        try:
+            moved += _escalate(alert, now)
+        except Exception:  # one alert's trouble must not hold up every other escalation
+            log.exception("alert %s: escalation failed; retried at the next run", alert.pk)
     return moved
+
+
+def _escalate(alert: Alert, now) -> int:
+    """Move one overdue alert a step down its chain (claimed once); 1 if it moved."""
+    team = alert.check_in.patient.care_team
+    following = next_in_chain(
+        team.contact_specs(), alert.urgency, alert.contact.order, now, team.tz
+    )
+    window = ESCALATE_AFTER[routed_as(alert.urgency)]
+    with transaction.atomic():
+        claimed = Alert.objects.filter(
+            pk=alert.pk, escalate_at=alert.escalate_at, acknowledged_at__isnull=True
+        ).update(
+            level=F("level") + 1 if following else F("level"),
+            contact_id=following.ref if following else alert.contact_id,
+            escalate_at=now + window,
+        )
+        if not claimed or following is None:
+            return 0
+        alert.refresh_from_db()
+        _notify(alert, Contact.objects.get(pk=following.ref), now, now)
+        return 1
 
 
 def send_due_notifications(*, now=None) -> int:
@@ -398,6 +412,7 @@ def send_due_notifications(*, now=None) -> int:
         evaluated_at__isnull=False,
         alert__isnull=True,
         flags__alerted=True,
+        flags__status="open",
         submitted_at__gte=now - ALERT_OWED_FOR,
     ).distinct()
     for check_in in owed.select_related("patient__care_team", "patient__user"):
@@ -410,8 +425,9 @@ def send_due_notifications(*, now=None) -> int:
 
 
 def acknowledge_flag(flag: Flag, user, *, now=None) -> bool:
-    """Acknowledge the flag's episode: its open flags, and the alerts of their
-    check-ins, which stops escalation. False if there was nothing open."""
+    """Acknowledge the flag's episode and its open flags. A check-in's alert stops
+    escalating once none of its alerting flags is still open: acknowledging one
+    episode does not silence another episode's alert. False if nothing was open."""
     now = now or timezone.now()
     with transaction.atomic():
         episode_changed = Episode.objects.filter(pk=flag.episode_id, status="open").update(
@@ -421,9 +437,12 @@ def acknowledge_flag(flag: Flag, user, *, now=None) -> bool:
         flags_changed = flags.filter(status="open").update(
             status="acknowledged", acknowledged_at=now, acknowledged_by=user
         )
+        still_open = Flag.objects.filter(check_in=OuterRef("check_in"), alerted=True, status="open")
         Alert.objects.filter(
             check_in__in=flags.values("check_in"), acknowledged_at__isnull=True
-        ).update(acknowledged_at=now, acknowledged_by=user, escalate_at=None)
+        ).exclude(Exists(still_open)).update(
+            acknowledged_at=now, acknowledged_by=user, escalate_at=None
+        )
     return bool(episode_changed or flags_changed)
 
 

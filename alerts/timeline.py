@@ -4,6 +4,8 @@ routed, notified (and each attempt), escalated, acknowledged, actions, resolved.
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.utils.timezone import localtime
+
 from patients.catalogue import BY_KEY
 
 from .models import Alert, DeliveryAttempt, Episode
@@ -56,7 +58,7 @@ def episode_trail(episode: Episode) -> list[Event]:
             kind = "escalated" if n.level else "notified"
             step = f"escalation {n.level}: " if n.level else ""
             wait = (
-                f", held until {n.not_before:%a %d %b %H:%M} UTC"
+                f", held until {localtime(n.not_before):%a %d %b %H:%M %Z}"
                 if n.not_before > n.created_at
                 else ""
             )

@@ -30,9 +30,15 @@ def episodes_for_existing_flags(apps, schema_editor):
             )
             if flag.status != "resolved":
                 current[key] = episode
-        elif ranks[flag.urgency] > ranks[episode.urgency]:
-            episode.urgency = flag.urgency
-            episode.save(update_fields=["urgency"])
+        else:
+            if ranks[flag.urgency] > ranks[episode.urgency]:
+                episode.urgency = flag.urgency
+            if flag.status == "open":  # something in it still waits: the episode is open
+                episode.status = "open"
+                episode.acknowledged_at = episode.acknowledged_by_id = None
+            episode.save(
+                update_fields=["urgency", "status", "acknowledged_at", "acknowledged_by"]
+            )
         flag.episode = episode
         flag.save(update_fields=["episode"])
 

@@ -134,3 +134,18 @@ def test_the_queue_shows_an_episode_once_with_its_check_ins_counted(nurse_client
     rows = [flag for flag, _item, _treatment in response.context["rows"]]
     assert rows == [latest.flags.get()]
     assert "Episode of 2 check-ins since 23 Nov; latest shown" in response.text
+
+
+def test_acknowledging_one_episode_does_not_silence_another_episodes_alert(patient, nurse):
+    first = check_in(patient, 0, itching=3)
+    services.acknowledge_flag(first.flags.get(), nurse)
+    mixed = check_in(patient, 2, itching=3, stools_per_day=9)  # joins itching; new red
+    alert = Alert.objects.get(check_in=mixed)
+
+    services.acknowledge_flag(mixed.flags.get(symptom="itching"), nurse)
+
+    alert.refresh_from_db()
+    assert alert.acknowledged_at is None and alert.escalate_at is not None
+    services.acknowledge_flag(mixed.flags.get(symptom="stools_per_day"), nurse)
+    alert.refresh_from_db()
+    assert alert.acknowledged_by == nurse and alert.escalate_at is None

@@ -40,8 +40,9 @@ def checked_in(patient, at, **answers):
 
 
 def acknowledged(check_in, user, after: timedelta):
-    flag = check_in.flags.order_by("pk").first()
-    services.acknowledge_flag(flag, user, now=check_in.submitted_at + after)
+    """Each of the check-in's flags acknowledged: its alert stops when none is open."""
+    for flag in check_in.flags.order_by("pk"):
+        services.acknowledge_flag(flag, user, now=check_in.submitted_at + after)
 
 
 @pytest.fixture

@@ -88,3 +88,40 @@ def test_amber_goes_by_the_red_route_when_nobody_can_take_amber(patient, team):
     assert alert.urgency == "amber"
     assert alert.contact == team.contacts_by_role["nurse"]
     assert "nobody can take amber" in alert.routing_reason
+
+
+def test_a_late_permanent_failure_after_escalation_does_not_pull_the_alert_back(
+    patient, team, monkeypatch
+):
+    email = email_of(make_check_in(patient, at=TUESDAY_10, stools_per_day=9))
+    alert = email.alert
+    Notification.objects.filter(alert=alert, channel="sms").update(status="failed")
+    services.escalate_overdue_alerts(now=TUESDAY_10 + timedelta(minutes=15))
+    alert.refresh_from_db()
+    assert alert.contact == team.contacts_by_role["line"]
+
+    def refuse(self, *args, **kwargs):
+        raise services.ChannelError("address refused", permanent=True)
+
+    monkeypatch.setattr("alerts.channels.email.EmailChannel.deliver", refuse)
+    services.deliver_notification(email.pk, now=TUESDAY_10 + timedelta(minutes=20))
+
+    alert.refresh_from_db()
+    assert alert.contact == team.contacts_by_role["line"] and alert.level == 1
+    assert Notification.objects.get(pk=email.pk).status == "failed"
+
+
+def test_escalating_to_a_contact_already_told_tells_them_nothing_twice(patient, team):
+    stuck = email_of(make_check_in(patient, at=TUESDAY_10, stools_per_day=9)).alert
+    services.escalate_overdue_alerts(now=TUESDAY_10 + timedelta(minutes=15))  # to the line
+    # The nurse and the line swap places: the next step is the nurse, told already.
+    nurse, line = team.contacts_by_role["nurse"], team.contacts_by_role["line"]
+    for contact, order in ((nurse, 90), (line, 1), (nurse, 2)):
+        contact.order = order
+        contact.save()
+
+    services.escalate_overdue_alerts(now=TUESDAY_10 + timedelta(minutes=30))
+
+    stuck.refresh_from_db()
+    told = list(Notification.objects.filter(alert=stuck).values_list("contact", "channel"))
+    assert len(told) == len(set(told))

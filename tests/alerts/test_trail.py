@@ -57,7 +57,7 @@ def test_the_trail_shows_an_amber_alert_held_until_someone_is_on_duty(patient, t
 
     trail = episode_trail(made.flags.get().episode)
 
-    assert any("held until Mon 30 Nov 09:00 UTC" in e.text for e in trail)
+    assert any("held until Mon 30 Nov 09:00 GMT" in e.text for e in trail)
     assert any("waits until" in e.text for e in trail if e.kind == "routed")
 
 
