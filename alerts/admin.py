@@ -117,21 +117,7 @@ class BrokenChannelInline(admin.TabularInline):
 class ContactForm(forms.ModelForm):
     class Meta:
         model = Contact
-        fields = [
-            "team",
-            "name",
-            "role",
-            "phone",
-            "when_to_call",
-            "email",
-            "sms_number",
-            "webhook_url",
-            "handles_amber",
-            "handles_red",
-            "always_on_duty",
-            "order",
-            "active",
-        ]
+        fields = ["team", "order", *Contact.EDITABLE_FIELDS, "active"]
 
     def clean(self):
         cleaned = super().clean()

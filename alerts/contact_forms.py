@@ -72,20 +72,7 @@ class ContactRowForm(forms.ModelForm):
 
     class Meta:
         model = Contact
-        fields = [
-            "order",
-            "name",
-            "role",
-            "phone",
-            "when_to_call",
-            "email",
-            "sms_number",
-            "webhook_url",
-            "handles_amber",
-            "handles_red",
-            "always_on_duty",
-            "active",
-        ]
+        fields = ["order", *Contact.EDITABLE_FIELDS, "active"]
         labels = {
             "order": "Order",
             "handles_amber": "Takes amber alerts",

@@ -134,6 +134,20 @@ class Contact(models.Model):
     order = models.PositiveSmallIntegerField(help_text="Place in the escalation chain, 1 first")
     active = models.BooleanField(default=True)
 
+    # What an admin or a coordinator edits, besides the team, the order and `active`.
+    EDITABLE_FIELDS = [
+        "name",
+        "role",
+        "phone",
+        "when_to_call",
+        "email",
+        "sms_number",
+        "webhook_url",
+        "handles_amber",
+        "handles_red",
+        "always_on_duty",
+    ]
+
     class Meta:
         ordering = ["team", "order"]
         constraints = [
