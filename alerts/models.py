@@ -23,6 +23,13 @@ class CareTeam(models.Model):
         validators=[validate_time_zone],
         help_text="Contact hours are read in this zone.",
     )
+    after_treatment_reminders = models.CharField(
+        "check-in reminders after treatment",
+        max_length=8,
+        choices=[("weekly", "Weekly"), ("none", "None")],
+        default="weekly",
+        help_text="Late effects can appear more than a year after treatment ends.",
+    )
     members = models.ManyToManyField(
         settings.AUTH_USER_MODEL, through="TeamMembership", related_name="care_teams", blank=True
     )

@@ -1,10 +1,12 @@
 import uuid
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from crispy_forms.bootstrap import InlineRadios
 from crispy_forms.helper import FormHelper
-from crispy_forms.layout import HTML, Fieldset, Layout, Submit
+from crispy_forms.layout import HTML, Field, Fieldset, Layout, LayoutObject, Submit
 from django import forms
+from django.template.loader import render_to_string
+from django.utils.text import slugify
 
 from .catalogue import (
     AREAS,
@@ -16,6 +18,7 @@ from .catalogue import (
     TEMPERATURE,
     TEMPERATURE_MAX,
     TEMPERATURE_MIN,
+    WARNING,
     WELLBEING,
     YESNO,
     Item,
@@ -26,11 +29,71 @@ def _yes(value: str) -> bool:
     return value == "yes"
 
 
+def fahrenheit(celsius: Decimal) -> Decimal:
+    return (celsius * 9 / 5 + 32).quantize(Decimal("0.1"), ROUND_HALF_UP)
+
+
+def celsius(degrees_f: Decimal) -> Decimal:
+    return ((degrees_f - 32) * 5 / 9).quantize(Decimal("0.1"), ROUND_HALF_UP)
+
+
+TEMPERATURE_MESSAGE = (
+    "That temperature is not possible on a thermometer reading of a person: "
+    f"enter it in °C, between {TEMPERATURE_MIN} and {TEMPERATURE_MAX} (for example 37.2), "
+    f"or in °F, between {fahrenheit(TEMPERATURE_MIN)} and {fahrenheit(TEMPERATURE_MAX)} "
+    "(for example 99.0), and choose the unit beside the box."
+)
+
+
+class TemperatureField(forms.DecimalField):
+    """A temperature typed in °C or °F (`in_fahrenheit`), cleaned to °C to one decimal.
+
+    The range is checked after conversion, so one message covers both units; the
+    box keeps what the patient typed when it is shown again with an error.
+    """
+
+    in_fahrenheit = False
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if value is None:
+            return None
+        try:
+            return (celsius(value) if self.in_fahrenheit else value).quantize(
+                Decimal("0.1"), ROUND_HALF_UP
+            )
+        except InvalidOperation:
+            raise forms.ValidationError(self.error_messages["range"], code="range") from None
+
+    def validate(self, value):
+        super().validate(value)
+        if value is not None and not TEMPERATURE_MIN <= value <= TEMPERATURE_MAX:
+            # A likely slip of unit gets a hint ("typed" is what the patient typed).
+            typed = fahrenheit(value) if self.in_fahrenheit else value
+            message = self.error_messages["range"]
+            if not self.in_fahrenheit and fahrenheit(TEMPERATURE_MIN) <= typed <= 115:
+                message += " That looks like °F: choose °F."
+            elif self.in_fahrenheit and TEMPERATURE_MIN <= typed <= TEMPERATURE_MAX:
+                message += " That looks like °C: choose °C."
+            raise forms.ValidationError(message, code="range")
+
+
+def usual_text(item: Item, value) -> str:
+    """The patient's usual in their words: 'mild', '1 a day', '8 out of 10'."""
+    if item.kind == SCORE:
+        return item.choices[int(value)].lower()
+    if item.kind == COUNT:
+        return f"{value} a day"
+    if item.kind == WELLBEING:
+        return f"{value} out of 10"
+    return item.display(value)
+
+
 def answer_field(item: Item, *, usual=None) -> forms.Field:
     """The form field for one catalogue item; `usual` is the patient's baseline value."""
-    help_text = f"Your usual: {item.display(usual)}" if usual is not None else ""
+    help_text = f"Your usual: {usual_text(item, usual)}" if usual is not None else ""
     if item.kind == SCORE:
-        return forms.TypedChoiceField(
+        field = forms.TypedChoiceField(
             label=item.question,
             choices=[(i, label) for i, label in enumerate(item.choices)],
             coerce=int,
@@ -39,8 +102,8 @@ def answer_field(item: Item, *, usual=None) -> forms.Field:
             widget=forms.RadioSelect,
             help_text=help_text,
         )
-    if item.kind == YESNO:
-        return forms.TypedChoiceField(
+    elif item.kind == YESNO:
+        field = forms.TypedChoiceField(
             label=item.question,
             choices=[("no", "No"), ("yes", "Yes")],
             coerce=_yes,
@@ -48,8 +111,8 @@ def answer_field(item: Item, *, usual=None) -> forms.Field:
             required=False,
             widget=forms.RadioSelect,
         )
-    if item.kind == COUNT:
-        return forms.IntegerField(
+    elif item.kind == COUNT:
+        field = forms.IntegerField(
             label=item.question,
             min_value=0,
             max_value=STOOLS_MAX,
@@ -58,8 +121,8 @@ def answer_field(item: Item, *, usual=None) -> forms.Field:
             widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
             error_messages={"max_value": f"Enter a number from 0 to {STOOLS_MAX}."},
         )
-    if item.kind == WELLBEING:
-        return forms.IntegerField(
+    elif item.kind == WELLBEING:
+        field = forms.IntegerField(
             label=item.question,
             min_value=0,
             max_value=10,
@@ -71,23 +134,22 @@ def answer_field(item: Item, *, usual=None) -> forms.Field:
                 "max_value": "Enter a number from 0 to 10.",
             },
         )
-    if item.kind == TEMPERATURE:
-        message = (
-            f"That temperature is not possible on a thermometer reading of a person: "
-            f"enter it in °C, between {TEMPERATURE_MIN} and {TEMPERATURE_MAX} (for example 37.2)."
-        )
-        return forms.DecimalField(
-            label=f"{item.question} (°C)",
-            min_value=TEMPERATURE_MIN,
-            max_value=TEMPERATURE_MAX,
-            max_digits=3,
-            decimal_places=1,
+    elif item.kind == TEMPERATURE:
+        field = TemperatureField(
+            label=item.question,
             required=False,
-            step_size=Decimal("0.1"),
+            help_text="For example 37.2 °C or 99.0 °F.",
             widget=forms.NumberInput(attrs={"inputmode": "decimal", "step": "0.1"}),
-            error_messages={"min_value": message, "max_value": message},
+            error_messages={
+                "range": TEMPERATURE_MESSAGE,
+                "invalid": "Enter the temperature as a number, for example 37.2 or 99.0.",
+            },
         )
-    raise ValueError(item.kind)
+    else:
+        raise ValueError(item.kind)
+    # Read by the check-in's widget templates (patients/widgets/).
+    field.item, field.usual = item, usual
+    return field
 
 
 def _layout(items: tuple[Item, ...], *extra) -> Layout:
@@ -118,6 +180,69 @@ class BaselineForm(forms.Form):
         return {item.key: self.cleaned_data.get(item.key) for item in BASELINE_ITEMS}
 
 
+# "As usual": a button per body area (and one for the whole form) fills the area's
+# answers with the patient's baseline. static/js/check_in.js does it in the page;
+# without JavaScript the button submits, and the view shows the form filled in.
+AS_USUAL = "as_usual_"
+ALL_AREAS = "all"
+AREA_SLUGS: dict[str, str] = {slugify(area): area for area in AREAS}
+CHECK_IN_AREAS: tuple[str, ...] = (WARNING, *(a for a in AREAS if a != WARNING))
+
+_WIDGETS = {
+    SCORE: "patients/widgets/choices.html",
+    YESNO: "patients/widgets/choices.html",
+    COUNT: "patients/widgets/number.html",
+    WELLBEING: "patients/widgets/number.html",
+    TEMPERATURE: "patients/widgets/temperature.html",
+}
+
+
+class Area(LayoutObject):
+    """One body area of the check-in: a headed section with its "as usual" button."""
+
+    template = "patients/widgets/area.html"
+
+    def __init__(self, title, *fields, can_fill=False, filled=False):
+        self.title, self.fields = title, list(fields)
+        self.slug = slugify(title)
+        self.can_fill, self.filled = can_fill, filled
+        self.warning = title == WARNING
+
+    def render(self, form, context, template_pack=None, **kwargs):
+        fields = self.get_rendered_fields(form, context, template_pack, **kwargs)
+        return render_to_string(self.template, {"area": self, "fields": fields})
+
+
+def as_usual_request(data) -> str | None:
+    """The area slug (or "all") whose "as usual" button sent the form, if one did."""
+    for key in data:
+        slug = key.removeprefix(AS_USUAL)
+        if key.startswith(AS_USUAL) and (slug == ALL_AREAS or slug in AREA_SLUGS):
+            return slug
+    return None
+
+
+def usual_filled_form(data, *, baseline) -> "CheckInForm | None":
+    """Without JavaScript: the posted answers shown again, one area filled with the usual.
+
+    Only items with a recorded usual are filled (never a warning sign or the
+    temperature); nothing is validated or saved.
+    """
+    slug = as_usual_request(data)
+    if slug is None:
+        return None
+    initial = {
+        key: value
+        for key, value in data.items()
+        if not key.startswith(AS_USUAL) and key != "csrfmiddlewaretoken"
+    }
+    for item in BASELINE_ITEMS:
+        value = getattr(baseline, item.key, None)
+        if value is not None and slug in (ALL_AREAS, slugify(item.area)):
+            initial[item.key] = value
+    return CheckInForm(initial=initial, baseline=baseline, filled=slug)
+
+
 class CheckInForm(forms.Form):
     form_token = forms.UUIDField(widget=forms.HiddenInput)
     free_text = forms.CharField(
@@ -135,21 +260,47 @@ class CheckInForm(forms.Form):
         "before speaking to your team.",
     )
 
-    def __init__(self, *args, baseline=None, **kwargs):
+    def __init__(self, *args, baseline=None, filled=None, **kwargs):
         super().__init__(*args, **kwargs)
         if not self.is_bound:
             self.initial.setdefault("form_token", uuid.uuid4())
+        self.filled = filled  # the area just filled with the usual, or "all"
         for item in ITEMS:
             usual = getattr(baseline, item.key, None) if item.has_baseline else None
             self.fields[item.key] = answer_field(item, usual=usual)
+        source = self.data if self.is_bound else self.initial
+        unit = "F" if source.get("temperature_unit") == "F" else "C"
+        self.fields["temperature_c"].in_fahrenheit = unit == "F"
+        self.fields["temperature_c"].unit = unit
         self.helper = FormHelper()
-        self.helper.layout = _layout(
-            ITEMS,
-            Fieldset("Anything else", "free_text", "new_medicines"),
+        self.helper.form_tag = False
+        self.helper.layout = Layout(
+            *self._areas(filled),
+            Area("Anything else", "free_text", "new_medicines"),
             "form_token",
             HTML('<p class="small text-body-secondary">Questions left blank are not counted.</p>'),
             Submit("submit", "Send my check-in", css_class="btn-lg w-100"),
         )
+
+    def _areas(self, filled) -> list[Area]:
+        areas = []
+        for area in CHECK_IN_AREAS:
+            keys = [item.key for item in ITEMS if item.area == area]
+            can_fill = any(self.fields[key].usual is not None for key in keys)
+            fields = [Field(key, template=_WIDGETS[self.fields[key].item.kind]) for key in keys]
+            areas.append(
+                Area(
+                    area,
+                    *fields,
+                    can_fill=can_fill,
+                    filled=filled == slugify(area),
+                )
+            )
+        return areas
+
+    @property
+    def can_fill(self) -> bool:
+        return any(self.fields[item.key].usual is not None for item in BASELINE_ITEMS)
 
     def full_clean(self):
         super().full_clean()
@@ -173,3 +324,40 @@ class CheckInForm(forms.Form):
         if not self.errors and not self.answers():
             raise forms.ValidationError("Answer at least one question before sending.")
         return cleaned
+
+
+# The notebook's forms, appended here; the import sits with them to keep edits apart.
+from .models import Question  # noqa: E402
+
+
+class QuestionForm(forms.ModelForm):
+    """A question of the patient's own for their next appointment."""
+
+    class Meta:
+        model = Question
+        fields = ["text"]
+        labels = {"text": "Your question"}
+        widgets = {"text": forms.Textarea(attrs={"rows": 2})}
+        error_messages = {
+            "text": {
+                "required": "Write your question in the box first.",
+                "max_length": "Please keep your question shorter: at most %(limit_value)d "
+                "characters (it has %(show_value)d).",
+            }
+        }
+
+
+class AnswerForm(forms.ModelForm):
+    """What the patient was told, noted beside the question."""
+
+    class Meta:
+        model = Question
+        fields = ["answer"]
+        labels = {"answer": "What you were told (optional)"}
+        widgets = {"answer": forms.Textarea(attrs={"rows": 3})}
+        error_messages = {
+            "answer": {
+                "max_length": "Please keep the note shorter: at most %(limit_value)d "
+                "characters (it has %(show_value)d).",
+            }
+        }

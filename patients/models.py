@@ -1,5 +1,5 @@
 import zoneinfo
-from datetime import date
+from datetime import date, time
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -36,6 +36,10 @@ class Patient(models.Model):
         max_length=64, default=settings.TIME_ZONE, validators=[validate_time_zone]
     )
     created_at = models.DateTimeField(default=timezone.now)
+    reminders = models.BooleanField("email me a reminder when I have not checked in", default=True)
+    reminder_time = models.TimeField(
+        "at (my local time)", default=time(18, 0), help_text="In your own time zone"
+    )
 
     class Meta:
         ordering = ["user__last_name", "user__first_name"]
@@ -88,6 +92,10 @@ class Treatment(models.Model):
     steroids = models.CharField(
         max_length=200, blank=True, help_text="Current steroids and dose, if any"
     )
+    schedule = models.CharField(
+        max_length=100, blank=True, help_text="How often, in plain words: every 3 weeks"
+    )
+    next_dose_date = models.DateField(null=True, blank=True)
 
     class Meta:
         ordering = ["-start_date", "-pk"]
@@ -101,6 +109,8 @@ class Treatment(models.Model):
         today = self.patient.local_date() if self.patient_id else timezone.localdate()
         if self.last_dose_date and self.last_dose_date > today:
             raise ValidationError({"last_dose_date": "The last dose cannot be in the future."})
+        if self.next_dose_date and self.start_date and self.next_dose_date < self.start_date:
+            raise ValidationError({"next_dose_date": "The next dose cannot be before the start."})
 
     def days_since_last_dose(self, today: date | None = None) -> int | None:
         today = today or timezone.localdate()
@@ -231,3 +241,39 @@ class CheckIn(CheckInAnswers):
 
     def __str__(self):
         return f"Check-in of {self.patient} at {self.submitted_at:%Y-%m-%d %H:%M}"
+
+
+class Question(models.Model):
+    """A question the patient wants to ask at the next appointment (their notebook)."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="questions")
+    text = models.CharField("Your question", max_length=300)
+    created_at = models.DateTimeField(default=timezone.now)
+    asked_at = models.DateTimeField(null=True, blank=True)
+    answer = models.TextField("What you were told", max_length=1000, blank=True)
+
+    class Meta:
+        # Not yet asked first (NULL asked_at), then asked, the most recent first.
+        ordering = [models.F("asked_at").desc(nulls_first=True), "created_at", "pk"]
+
+    def __str__(self):
+        return self.text
+
+
+class Reminder(models.Model):
+    """A check-in reminder: at most one a patient and local day (the unique key)."""
+
+    patient = models.ForeignKey(
+        Patient, on_delete=models.CASCADE, related_name="check_in_reminders"
+    )
+    local_date = models.DateField()
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["patient", "local_date"], name="one_reminder_a_day")
+        ]
+
+    def __str__(self):
+        return f"Reminder to {self.patient} for {self.local_date}"

@@ -8,7 +8,7 @@ from alerts.models import Alert
 
 from .access import get_own_check_in, is_clinician, patient_required
 from .catalogue import BASELINE_ITEMS
-from .forms import BaselineForm, CheckInForm
+from .forms import BaselineForm, CheckInForm, usual_filled_form
 from .services import advice_for, record_baseline, record_check_in
 
 
@@ -57,6 +57,10 @@ def baseline(request, patient):
 @patient_required
 def check_in(request, patient):
     baseline = patient.active_baseline
+    # An "as usual" button pressed without JavaScript: show the form filled in, save nothing.
+    refilled = usual_filled_form(request.POST, baseline=baseline)
+    if refilled is not None:
+        return render(request, "patients/check_in.html", {"form": refilled, "baseline": baseline})
     form = CheckInForm(request.POST or None, baseline=baseline)
     if request.method == "POST" and form.is_valid():
         saved, _evaluation, created = record_check_in(
@@ -107,5 +111,136 @@ def contacts(request, patient):
             "team": patient.care_team,
             "contacts": team_contacts,
             "advice": advice_for(patient, "green"),
+            "patient": patient,
+            "treatment": patient.treatment,
+            "card": request.GET.get("card") == "1",
+            "today": patient.local_date(),
         },
     )
+
+
+# Questions for the next appointment, and "My treatment". Their imports sit here,
+# apart from the ones above, so that work on the other pages does not collide.
+from django.http import Http404  # noqa: E402
+from django.shortcuts import get_object_or_404  # noqa: E402
+from django.urls import reverse  # noqa: E402
+from django.views.decorators.http import require_POST  # noqa: E402
+
+from . import notebook  # noqa: E402
+from .forms import AnswerForm, QuestionForm  # noqa: E402
+
+
+def _questions_page(request, patient, *, add_form=None, answer_form=None):
+    """The notebook; a form that failed validation is shown again with its message."""
+    rows = list(patient.questions.all())
+    for question in rows:
+        if answer_form is not None and answer_form.instance.pk == question.pk:
+            question.answer_form = answer_form
+        else:
+            question.answer_form = AnswerForm(instance=question, prefix=f"q{question.pk}")
+    return render(
+        request,
+        "patients/questions.html",
+        {
+            "sections": [
+                {
+                    "id": "to-ask",
+                    "title": "To ask",
+                    "questions": [q for q in rows if q.asked_at is None],
+                    "empty": "No questions waiting to be asked. Add your own below, "
+                    "or add one of the questions other people ask.",
+                },
+                {
+                    "id": "asked",
+                    "title": "Already asked",
+                    "questions": [q for q in rows if q.asked_at is not None],
+                    "empty": "None yet. When you have asked a question, tap "
+                    "“I have asked this” and it moves here.",
+                },
+            ],
+            "time_zone": patient.time_zone,
+            "add_form": add_form or QuestionForm(),
+            "suggestions": notebook.suggestions_not_added(patient),
+        },
+    )
+
+
+def _back_to(question=None):
+    url = reverse("patients:questions")
+    return redirect(f"{url}#q{question.pk}" if question else url)
+
+
+@patient_required
+def questions(request, patient):
+    form = QuestionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        _question, created = notebook.question_add(patient=patient, text=form.cleaned_data["text"])
+        messages.success(
+            request,
+            "Your question has been added."
+            if created
+            else "That question is already in your notebook.",
+        )
+        return _back_to()
+    return _questions_page(request, patient, add_form=form)
+
+
+@patient_required
+@require_POST
+def question_add_suggested(request, patient):
+    text = notebook.SUGGESTED_QUESTIONS.get(request.POST.get("key", ""))
+    if text is None:
+        raise Http404("There is no such suggested question.")
+    notebook.question_add(patient=patient, text=text)
+    messages.success(request, f"Added: {text}")
+    return _back_to()
+
+
+@patient_required
+@require_POST
+def question_asked(request, patient, pk):
+    question = get_object_or_404(patient.questions, pk=pk)
+    asked = request.POST.get("asked") == "yes"
+    notebook.question_mark_asked(question=question, asked=asked)
+    messages.success(
+        request,
+        "Marked as asked." if asked else "Moved back to the questions still to ask.",
+    )
+    return _back_to(question)
+
+
+@patient_required
+@require_POST
+def question_answer(request, patient, pk):
+    question = get_object_or_404(patient.questions, pk=pk)
+    form = AnswerForm(request.POST, instance=question, prefix=f"q{question.pk}")
+    if not form.is_valid():
+        return _questions_page(request, patient, answer_form=form)
+    form.save()
+    messages.success(request, "Your note has been saved.")
+    return _back_to(question)
+
+
+@patient_required
+@require_POST
+def question_delete(request, patient, pk):
+    question = get_object_or_404(patient.questions, pk=pk)
+    question.delete()
+    messages.success(request, "The question has been deleted.")
+    return _back_to()
+
+
+@patient_required
+def treatment(request, patient):
+    current = patient.treatment
+    today = patient.local_date()
+    context = {"treatment": current, "today": today, "team": patient.care_team}
+    if current is not None:
+        context.update(
+            kind=notebook.KIND_EXPLAINED.get(current.kind, current.get_kind_display()),
+            status=notebook.STATUS_EXPLAINED.get(current.status),
+            next_dose=notebook.next_dose(current, today=today),
+        )
+    else:
+        context["ask"] = patient.care_team.contacts.filter(active=True).order_by("order").first()
+    return render(request, "patients/treatment.html", context)

@@ -163,6 +163,8 @@ else:
         (_broker_dir / _folder).mkdir(parents=True, exist_ok=True)
 CELERY_TASK_ALWAYS_EAGER = envbool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TASK_DEFAULT_QUEUE = "alerts"
+# Alerts never wait behind reminders: a queue each (workers may take both).
+CELERY_TASK_ROUTES = {"patients.tasks.*": {"queue": "reminders"}}
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -174,6 +176,7 @@ CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
     "escalate-overdue-alerts": {"task": "alerts.tasks.escalate_overdue_alerts", "schedule": 60.0},
     "send-due-notifications": {"task": "alerts.tasks.send_due_notifications", "schedule": 60.0},
+    "send-check-in-reminders": {"task": "patients.tasks.send_due_reminders", "schedule": 300.0},
 }
 
 # How long a queued notification may wait for a worker before the sweep re-queues it.

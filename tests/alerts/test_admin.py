@@ -52,6 +52,7 @@ def team_form(name: str, *contacts: dict) -> dict:
     data = {
         "name": name,
         "time_zone": "Europe/London",
+        "after_treatment_reminders": "weekly",
         **management("memberships", 0),
         **management("contacts", len(contacts)),
         "_save": "Save",

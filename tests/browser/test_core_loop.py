@@ -5,20 +5,15 @@ against a usual of 1, and is told to phone the on-duty contact now; the nurse
 sees the flag in the triage queue. Screenshots go to screenshots/.
 """
 
-import os
 import re
-from pathlib import Path
 
 import pytest
-from django.test import override_settings
 from django.utils import timezone
 
 from alerts import services
 from alerts.models import Flag
 
-from ..conftest import skip_or_fail
 from ..factories import (
-    PASSWORD,
     BaselineFactory,
     CareTeamFactory,
     PatientFactory,
@@ -27,54 +22,9 @@ from ..factories import (
     add_member,
     london_contact_list,
 )
-
-CHROMIUM = "/usr/bin/chromium"
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "screenshots"
-PHONE = {"width": 390, "height": 844}
-DESKTOP = {"width": 1280, "height": 800}
+from .conftest import DESKTOP, PHONE, log_in, shot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    if not Path(CHROMIUM).exists():
-        skip_or_fail(f"no Chromium at {CHROMIUM} (apt-get install -y chromium)", "REQUIRE_BROWSER")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        skip_or_fail("playwright is not installed", "REQUIRE_BROWSER")
-    # Playwright's sync API runs an event loop in this thread; the ORM calls the
-    # test makes between pages are still synchronous.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        yield browser
-        browser.close()
-    os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-
-
-@pytest.fixture(scope="module")
-def server(request):
-    """The live server over plain HTTP: SecurityMiddleware reads the redirect setting
-    when the server's handler is built, so it is overridden before the server starts."""
-    with override_settings(SECURE_SSL_REDIRECT=False):
-        yield request.getfixturevalue("live_server")
-
-
-def shot(page, name):
-    SCREENSHOTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
-
-
-def log_in(page, server, username):
-    page.goto(f"{server.url}/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
 
 
 def test_a_patient_is_told_to_phone_now_and_the_nurse_sees_the_flag(chromium, server):

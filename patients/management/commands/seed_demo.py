@@ -205,6 +205,8 @@ class Command(BaseCommand):
                 status="active",
                 start_date=(now - 63 * DAY).date(),
                 last_dose_date=(now - 12 * DAY).date(),
+                schedule="every 3 weeks",
+                next_dose_date=(now + 9 * DAY).date(),
             )
             base = Baseline.objects.create(patient=patient, created_at=now - 63 * DAY, **baseline)
             made = [self._check_in(patient, base, now - ago, answers) for ago, answers in days]

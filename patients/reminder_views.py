@@ -1,0 +1,43 @@
+"""A patient's reminder settings, and the stop link in every reminder email."""
+
+from django import forms
+from django.contrib import messages
+from django.shortcuts import redirect, render
+
+from .access import patient_required
+from .models import Patient
+from .services import patient_for_stop_token
+
+
+class ReminderForm(forms.ModelForm):
+    class Meta:
+        model = Patient
+        fields = ["reminders", "reminder_time"]
+        widgets = {"reminder_time": forms.TimeInput(attrs={"type": "time"}, format="%H:%M")}
+
+
+@patient_required
+def reminder_settings(request, patient):
+    form = ReminderForm(request.POST or None, instance=patient)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        if patient.reminders:
+            messages.success(
+                request,
+                f"Saved: a reminder at {patient.reminder_time:%H:%M} on days without a check-in.",
+            )
+        else:
+            messages.success(request, "Saved: no more reminder emails.")
+        return redirect("patients:reminders")
+    return render(request, "patients/reminders.html", {"form": form, "patient": patient})
+
+
+def stop_reminders(request, token):
+    """From the email, no login needed: a GET shows one button; the POST stops them."""
+    patient = patient_for_stop_token(token)
+    if patient is None:
+        return render(request, "patients/stop_reminders.html", {"invalid": True}, status=404)
+    if request.method == "POST":
+        Patient.objects.filter(pk=patient.pk).update(reminders=False)
+        return render(request, "patients/stop_reminders.html", {"stopped": True})
+    return render(request, "patients/stop_reminders.html", {"patient": patient})

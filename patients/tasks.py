@@ -1,0 +1,26 @@
+"""Celery tasks of the reminders queue: thin, take ids, call a service."""
+
+from celery import shared_task
+from django.db import OperationalError
+
+from alerts.tasks import enqueue
+
+from . import services
+
+__all__ = ["enqueue", "send_due_reminders", "send_reminder"]
+
+
+@shared_task(acks_late=True)
+def send_due_reminders() -> None:
+    services.send_due_reminders()
+
+
+@shared_task(
+    acks_late=True,
+    autoretry_for=(OperationalError, OSError),
+    retry_backoff=60,
+    retry_backoff_max=1800,
+    max_retries=5,
+)
+def send_reminder(reminder_id: int) -> None:
+    services.deliver_reminder(reminder_id)

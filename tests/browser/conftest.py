@@ -1,0 +1,63 @@
+"""Real-browser fixtures: Debian's Chromium driven by Playwright, and the live server."""
+
+import os
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from django.conf import settings
+from django.test import override_settings
+
+from ..conftest import skip_or_fail
+from ..factories import PASSWORD
+
+CHROMIUM = "/usr/bin/chromium"
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "screenshots"
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 800}
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    if not Path(CHROMIUM).exists():
+        skip_or_fail(f"no Chromium at {CHROMIUM} (apt-get install -y chromium)", "REQUIRE_BROWSER")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        skip_or_fail("playwright is not installed", "REQUIRE_BROWSER")
+    # Playwright's sync API runs an event loop in this thread; the ORM calls the
+    # tests make between pages are still synchronous.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        yield browser
+        browser.close()
+    os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+
+
+@pytest.fixture(scope="module")
+def server(request):
+    """The session's live server over plain HTTP. SecurityMiddleware reads the
+    redirect setting when the server's handler is built, so it is overridden first;
+    the server's host is allowed again for each module (the override that added it
+    when the server started may have been undone since)."""
+    with override_settings(SECURE_SSL_REDIRECT=False):
+        live = request.getfixturevalue("live_server")
+        hosts = [*settings.ALLOWED_HOSTS, urlsplit(live.url).hostname]
+        with override_settings(ALLOWED_HOSTS=hosts):
+            yield live
+
+
+def shot(page, name):
+    SCREENSHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+def log_in(page, server, username):
+    page.goto(f"{server.url}/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()

@@ -1,0 +1,299 @@
+"""The check-in form's presentation: large labelled choices, the usual beside each
+question, "as usual" without JavaScript, and a temperature in °C or °F."""
+
+import re
+import uuid
+from decimal import Decimal
+from html.parser import HTMLParser
+
+import pytest
+from django.urls import reverse
+
+from patients.catalogue import ITEMS, SCORE, YESNO
+from patients.forms import TEMPERATURE_MESSAGE, CheckInForm
+from patients.models import CheckIn
+
+from .test_check_in import assert_error_beside, form, send
+
+CHECK_IN = reverse("patients:check_in")
+VOID = {"input", "br", "img", "meta", "link", "hr", "source", "wbr"}
+
+
+class Controls(HTMLParser):
+    """Each form control with the fieldsets around it, each fieldset's legend, each label."""
+
+    def __init__(self):
+        super().__init__()
+        self.stack: list[dict] = []
+        self.controls: list[tuple[str, dict, list[dict], bool]] = []
+        self.fieldsets: list[dict] = []
+        self.label_for: set[str] = set()
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "fieldset":
+            node = {"tag": tag, "attrs": attrs, "first_child": None, "legend": ""}
+            self.fieldsets.append(node)
+        else:
+            node = {"tag": tag, "attrs": attrs}
+        parent = self.stack[-1] if self.stack else None
+        if parent and parent["tag"] == "fieldset" and parent["first_child"] is None:
+            parent["first_child"] = tag
+        if tag == "label" and "for" in attrs:
+            self.label_for.add(attrs["for"])
+        if tag in ("input", "select", "textarea"):
+            fieldsets = [n for n in self.stack if n["tag"] == "fieldset"]
+            in_label = any(n["tag"] == "label" for n in self.stack)
+            self.controls.append((tag, attrs, fieldsets, in_label))
+        if tag not in VOID:
+            self.stack.append(node)
+
+    def handle_endtag(self, tag):
+        while self.stack:
+            if self.stack.pop()["tag"] == tag:
+                break
+
+    def handle_data(self, data):
+        for node in reversed(self.stack):
+            if node["tag"] == "legend":
+                fieldset = next(n for n in reversed(self.stack) if n["tag"] == "fieldset")
+                fieldset["legend"] += data
+                return
+
+
+def parse(html: str) -> Controls:
+    parser = Controls()
+    parser.feed(html)
+    return parser
+
+
+def checked(html: str, name: str) -> str | None:
+    match = re.search(rf'<input type="radio"[^>]*name="{name}" [^>]*value="([^"]*)" checked', html)
+    return match.group(1) if match else None
+
+
+def box_value(html: str, name: str) -> str | None:
+    match = re.search(rf'<input type="number" name="{name}"(?: value="([^"]*)")?', html)
+    return match.group(1) if match else None
+
+
+# The page's markup ---------------------------------------------------------------------
+
+
+def test_every_radio_group_is_a_fieldset_whose_first_child_is_its_legend(patient_client):
+    html = patient_client.get(CHECK_IN).text
+
+    radios = [c for c in parse(html).controls if c[1].get("type") == "radio"]
+    choice_items = {i.key for i in ITEMS if i.kind in (SCORE, YESNO)}
+    assert {a["name"] for _, a, _, _ in radios} == choice_items | {"temperature_unit"}
+    for _tag, attrs, fieldsets, _ in radios:
+        assert fieldsets, f"{attrs['name']} is not in a fieldset"
+        assert fieldsets[-1]["first_child"] == "legend", attrs["name"]
+        assert fieldsets[-1]["legend"].strip(), attrs["name"]
+
+
+def test_every_control_has_a_label(patient_client):
+    html = patient_client.get(CHECK_IN).text
+
+    parsed = parse(html)
+    shown = [
+        (tag, attrs)
+        for tag, attrs, _, in_label in parsed.controls
+        if attrs.get("type") not in ("hidden", "submit") and not in_label
+    ]
+    assert len(shown) > 100
+    unlabelled = [a.get("name") for _, a in shown if a.get("id") not in parsed.label_for]
+    assert unlabelled == []
+
+
+def test_each_score_is_a_row_of_large_labelled_choices(patient_client):
+    html = patient_client.get(CHECK_IN).text
+
+    for value, words in enumerate(["None", "Mild", "Moderate", "Severe", "Very severe"]):
+        assert re.search(
+            rf'<input type="radio" class="btn-check" name="nausea" id="id_nausea_{value}" '
+            rf'value="{value}">\s*<label class="btn choice btn-outline-primary" '
+            rf'for="id_nausea_{value}">{words}</label>',
+            html,
+        ), words
+    assert '<legend class="choice-legend">Feeling sick (nausea)</legend>' in html
+
+
+def test_the_usual_is_shown_beside_each_question_that_has_one(patient_client):
+    # The patient fixture's usual: stools 1 a day, fatigue mild, wellbeing 8, joints none.
+    html = patient_client.get(CHECK_IN).text
+
+    assert '<p id="id_fatigue_helptext" class="usual">Your usual: mild</p>' in html
+    assert '<p id="id_joint_pain_helptext" class="usual">Your usual: none</p>' in html
+    assert '<span id="id_stools_per_day_helptext" class="usual">Your usual: 1 a day</span>' in html
+    assert '<span id="id_wellbeing_helptext" class="usual">Your usual: 8 out of 10</span>' in html
+    assert 'aria-describedby="id_fatigue_helptext"' in html
+    assert 'for="id_fatigue_1">Mild<span class="usual-tag" aria-hidden="true">usual</span>' in html
+    assert "id_nausea_helptext" not in html  # no usual recorded for nausea
+
+
+def test_the_warning_signs_come_first_with_a_heading_saying_to_call(patient_client):
+    html = patient_client.get(CHECK_IN).text
+
+    first_area = re.search(r'<section id="area-([a-z-]+)"', html).group(1)
+    assert first_area == "warning-signs"
+    assert "Warning signs: call straight away if any is yes" in html
+    assert 'class="btn choice btn-outline-danger" for="id_chest_pain_1">Yes</label>' in html
+
+
+def test_only_areas_with_a_usual_have_an_as_usual_button(patient_client):
+    html = patient_client.get(CHECK_IN).text
+
+    buttons = re.findall(r'name="as_usual_([a-z-]+)"', html)
+    assert buttons == [
+        "all",
+        "bowels-and-tummy",
+        "how-you-are-overall",
+        "muscles-and-joints",
+    ]
+
+
+def test_without_a_usual_there_is_no_as_usual_button(patient_client, patient):
+    patient.baselines.all().delete()
+
+    html = patient_client.get(CHECK_IN).text
+
+    assert "as_usual_" not in html and "Your usual:" not in html
+    assert "You have not recorded your usual yet" in html
+
+
+def test_the_enter_key_sends_the_form_rather_than_filling_in_the_usual(patient_client):
+    html = patient_client.get(CHECK_IN).text
+
+    first_submit = re.search(r'<(?:button|input) type="submit"[^>]*>', html).group(0)
+    assert 'class="default-submit"' in first_submit and "name=" not in first_submit
+
+
+# "As usual" without JavaScript -----------------------------------------------------------
+
+
+def test_as_usual_fills_only_that_areas_items_that_have_a_usual_and_saves_nothing(
+    patient_client,
+):
+    data = form(stools_per_day=9, abdominal_pain=3, fatigue=3, chest_pain="yes")
+    data["as_usual_bowels-and-tummy"] = "1"
+
+    response = patient_client.post(CHECK_IN, data)
+
+    assert response.status_code == 200 and CheckIn.objects.count() == 0
+    html = response.text
+    assert box_value(html, "stools_per_day") == "1"  # filled with the usual
+    assert checked(html, "abdominal_pain") == "3"  # no usual: left as answered
+    assert checked(html, "fatigue") == "3"  # another area: left as answered
+    assert checked(html, "chest_pain") == "yes"  # a warning sign is never filled
+    assert "Filled in with your usual" in html
+    assert "Nothing has been sent yet" not in html and "invalid-feedback" not in html
+    assert f'name="form_token" value="{data["form_token"]}"' in html
+
+
+def test_fill_everything_with_the_usual_leaves_warning_signs_and_temperature_alone(
+    patient_client,
+):
+    data = form(temperature_c="37.9", wellbeing=3)
+    data["as_usual_all"] = "1"
+
+    response = patient_client.post(CHECK_IN, data)
+
+    html = response.text
+    assert CheckIn.objects.count() == 0
+    assert box_value(html, "stools_per_day") == "1" and box_value(html, "wellbeing") == "8"
+    assert checked(html, "fatigue") == "1" and checked(html, "joint_pain") == "0"
+    assert checked(html, "nausea") is None and checked(html, "chest_pain") is None
+    assert box_value(html, "temperature_c") == "37.9"
+
+
+def test_after_as_usual_the_form_sends_the_filled_answers(patient_client, patient):
+    data = form(nausea=2)
+    data["as_usual_all"] = "1"
+    patient_client.post(CHECK_IN, data)
+
+    filled = {**form(stools_per_day=1, fatigue=1, wellbeing=8, joint_pain=0, nausea=2)}
+    filled["form_token"] = data["form_token"]
+    response = send(patient_client, filled)
+
+    saved = CheckIn.objects.get()
+    assert response.redirect_chain and saved.stools_per_day == 1 and saved.nausea == 2
+
+
+def test_an_unknown_as_usual_area_is_an_ordinary_send(patient_client):
+    data = form(stools_per_day=1)
+    data["as_usual_nowhere"] = "1"
+
+    response = send(patient_client, data)
+
+    assert response.redirect_chain and CheckIn.objects.count() == 1
+
+
+# Temperature in °C or °F ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("typed", "unit", "stored"),
+    [
+        ("100.4", "F", Decimal("38.0")),
+        ("98.6", "F", Decimal("37.0")),
+        ("101.3", "F", Decimal("38.5")),
+        ("38.2", "C", Decimal("38.2")),
+        ("38.25", "C", Decimal("38.3")),
+        ("38.2", None, Decimal("38.2")),
+    ],
+)
+def test_a_temperature_in_either_unit_is_stored_in_celsius(patient_client, typed, unit, stored):
+    data = form(temperature_c=typed)
+    if unit:
+        data["temperature_unit"] = unit
+
+    response = send(patient_client, data)
+
+    assert response.redirect_chain
+    assert CheckIn.objects.get().temperature_c == stored
+
+
+def test_the_form_converts_fahrenheit_before_validation():
+    data = {"form_token": str(uuid.uuid4()), "temperature_c": "102.2", "temperature_unit": "F"}
+
+    check_in = CheckInForm(data)
+
+    assert check_in.is_valid(), check_in.errors
+    assert check_in.cleaned_data["temperature_c"] == Decimal("39.0")
+
+
+@pytest.mark.parametrize("typed", ["200", "80", "0", "-40"])
+def test_an_impossible_fahrenheit_reading_is_rejected_beside_the_field(patient_client, typed):
+    response = send(patient_client, {**form(temperature_c=typed), "temperature_unit": "F"})
+
+    assert CheckIn.objects.count() == 0
+    assert_error_beside(response, "temperature_c", TEMPERATURE_MESSAGE)
+    html = response.text
+    assert box_value(html, "temperature_c") == typed  # what the patient typed, kept
+    assert checked(html, "temperature_unit") == "F"
+
+
+def test_the_range_message_names_both_units():
+    assert "between 32.0 and 44.0" in TEMPERATURE_MESSAGE and "°C" in TEMPERATURE_MESSAGE
+    assert "between 89.6 and 111.2" in TEMPERATURE_MESSAGE and "°F" in TEMPERATURE_MESSAGE
+
+
+def test_a_fahrenheit_reading_sent_as_celsius_gets_a_hint(patient_client):
+    response = send(patient_client, form(temperature_c="100.4"))
+
+    assert_error_beside(response, "temperature_c", "That looks like °F: choose °F.")
+    assert CheckIn.objects.count() == 0
+
+
+def test_a_celsius_reading_sent_as_fahrenheit_gets_a_hint(patient_client):
+    response = send(patient_client, {**form(temperature_c="38.5"), "temperature_unit": "F"})
+
+    assert_error_beside(response, "temperature_c", "That looks like °C: choose °C.")
+
+
+def test_a_temperature_that_is_not_a_number_is_rejected(patient_client):
+    response = send(patient_client, form(temperature_c="hot"))
+
+    assert_error_beside(response, "temperature_c", "Enter the temperature as a number")
+    assert CheckIn.objects.count() == 0
