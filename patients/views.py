@@ -97,8 +97,95 @@ def check_in_result(request, patient, pk):
 
 @patient_required
 def check_in_list(request, patient):
-    page = Paginator(patient.check_ins.all(), 20).get_page(request.GET.get("page"))
-    return render(request, "patients/check_in_list.html", {"page": page})
+    """My history: charts of the last 30 days against the usual, then the check-ins.
+
+    Each flagged check-in says whether the team has seen it, never who or why.
+    A fixed number of queries however many check-ins and flags (tests assert it).
+    """
+    from django.db.models import Prefetch
+
+    from alerts.models import Flag
+
+    seen_fields = ("check_in_id", "urgency", "status", "acknowledged_at", "resolved_at")
+    check_ins = patient.check_ins.prefetch_related(
+        Prefetch("flags", queryset=Flag.objects.only(*seen_fields).order_by("pk"))
+    )
+    page = Paginator(check_ins, 20).get_page(request.GET.get("page"))
+    page.object_list = list(page.object_list)
+    for c in page.object_list:
+        flags = list(c.flags.all())
+        c.flagged = bool(flags)
+        c.team_seen = bool(flags) and all(f.status != "open" for f in flags)
+        seen = [t for f in flags if (t := f.acknowledged_at or f.resolved_at)]
+        c.seen_at = max(seen) if c.team_seen and seen else None
+    return render(
+        request,
+        "patients/check_in_list.html",
+        {
+            "page": page,
+            "time_zone": patient.time_zone,
+            "urgent_line": advice_for(patient, "green").urgent_line,
+            **_history_charts(patient),
+        },
+    )
+
+
+def _history_charts(patient) -> dict:
+    """The patient's charts of the last 30 days (alerts.charts), with plain words.
+
+    A chart for each item answered in the window or with a usual recorded, as the
+    care team sees it; `worst` is the day to mention, `legend` the key in plain words.
+    """
+    from alerts.charts import legend, symptom_chart, window_start
+    from alerts.models import Flag
+
+    from .catalogue import ITEMS, WELLBEING, YESNO
+
+    today = patient.local_date()
+    start = window_start(today)
+    recent = list(patient.check_ins.filter(local_date__gte=start).order_by("submitted_at", "pk"))
+    flags = list(
+        Flag.objects.filter(check_in__patient=patient, check_in__local_date__gte=start).values_list(
+            "check_in__local_date", "symptom", "urgency"
+        )
+    )
+    # A patient who moved west can have a check-in dated after their new today.
+    end = max([today, *(c.local_date for c in recent)])
+    baseline = patient.active_baseline
+    line_charts, mark_charts = [], []
+    for item in ITEMS:
+        usual = getattr(baseline, item.key, None) if item.has_baseline else None
+        points = [(c.local_date, v) for c in recent if (v := getattr(c, item.key)) is not None]
+        if not points and usual is None:
+            continue
+        item_flags = [(day, urgency) for day, symptom, urgency in flags if symptom == item.key]
+        chart = symptom_chart(item, points, usual, today=end, flags=item_flags)
+        answered = chart.answered
+        worst = None
+        if answered and item.kind != YESNO:
+            pick = min if item.kind == WELLBEING else max
+            worst_value = pick(d.value for d in answered)
+            worst = [d for d in answered if d.value == worst_value][-1]
+        entry = {
+            "chart": chart,
+            "worst": worst,
+            "latest": answered[-1] if answered else None,
+            "yes_days": [d for d in answered if d.value is True],
+        }
+        (mark_charts if chart.marks_only else line_charts).append(entry)
+    words = {
+        "mark-none": "your answer",
+        "mark-amber": "Amber: today",
+        "mark-red": "Red: urgent",
+        "mark-emergency": "Emergency",
+        "mark-no": "you answered no",
+    }
+    return {
+        "window": (window_start(end), end),
+        "line_charts": line_charts,
+        "mark_charts": mark_charts,
+        "legend": [(css, path, words[css]) for css, path, _ in legend()],
+    }
 
 
 @patient_required
