@@ -8,6 +8,9 @@ Questions are the project's own plain wording, not questionnaire text.
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
+
 # Kinds of answer.
 SCORE = "score"  # 0-4 on a PRO-CTCAE attribute scale
 COUNT = "count"  # stools in the last 24 hours
@@ -46,7 +49,7 @@ class Item:
     cls: str
     area: str  # body area the patient's form groups it under
     label: str  # short name, for clinicians and tables
-    question: str  # what the patient is asked
+    question: str  # what the patient is asked (translated: British English by default)
     system: str  # likely immune-related adverse event, for clinicians
     choices: tuple[str, ...] = SEVERITY_LABELS
 
@@ -90,16 +93,18 @@ def _flag(key, cls, area, label, question, system):
     return Item(key, YESNO, cls, area, label, question, system, ("No", "Yes"))
 
 
+# Body areas. The British wording is also the key (its slug names the area in the
+# form); pages show it translated, with gettext(area), at render time.
 BOWEL, GUT, MOUTH_SKIN, CHEST, HEAD, BODY, MOOD, GENERAL, WARNING = (
-    "Bowels and tummy",
-    "Eating and sickness",
-    "Mouth and skin",
-    "Breathing and heart",
-    "Head and eyes",
-    "Muscles and joints",
-    "Mood",
-    "How you are overall",
-    "Warning signs",
+    gettext_noop("Bowels and tummy"),
+    gettext_noop("Eating and sickness"),
+    gettext_noop("Mouth and skin"),
+    gettext_noop("Breathing and heart"),
+    gettext_noop("Head and eyes"),
+    gettext_noop("Muscles and joints"),
+    gettext_noop("Mood"),
+    gettext_noop("How you are overall"),
+    gettext_noop("Warning signs"),
 )
 
 ITEMS: tuple[Item, ...] = (
@@ -109,20 +114,20 @@ ITEMS: tuple[Item, ...] = (
         COUNTED,
         BOWEL,
         "Stools",
-        "How many times have you opened your bowels in the last 24 hours?",
+        _("How many times have you opened your bowels in the last 24 hours?"),
         "bowel (colitis)",
         (),
     ),
     _score(
-        "abdominal_pain", CRITICAL, BOWEL, "Tummy pain", "Pain in your tummy", "bowel (colitis)"
+        "abdominal_pain", CRITICAL, BOWEL, "Tummy pain", _("Pain in your tummy"), "bowel (colitis)"
     ),
-    _score("nausea", STANDARD, GUT, "Nausea", "Feeling sick (nausea)", "gut"),
+    _score("nausea", STANDARD, GUT, "Nausea", _("Feeling sick (nausea)"), "gut"),
     _score(
         "vomiting",
         STANDARD,
         GUT,
         "Vomiting",
-        "How often have you been sick?",
+        _("How often have you been sick?"),
         "gut",
         FREQUENCY_LABELS,
     ),
@@ -131,29 +136,29 @@ ITEMS: tuple[Item, ...] = (
         STANDARD,
         GUT,
         "Appetite loss",
-        "Not wanting to eat",
+        _("Not wanting to eat"),
         "gut / endocrine",
     ),
     _score(
-        "mouth_sores", STANDARD, MOUTH_SKIN, "Mouth sores", "Sore mouth or mouth ulcers", "mouth"
+        "mouth_sores", STANDARD, MOUTH_SKIN, "Mouth sores", _("Sore mouth or mouth ulcers"), "mouth"
     ),
-    _score("rash", STANDARD, MOUTH_SKIN, "Rash", "Rash on your skin", "skin", RASH_LABELS),
-    _score("itching", STANDARD, MOUTH_SKIN, "Itching", "Itchy skin", "skin"),
+    _score("rash", STANDARD, MOUTH_SKIN, "Rash", _("Rash on your skin"), "skin", RASH_LABELS),
+    _score("itching", STANDARD, MOUTH_SKIN, "Itching", _("Itchy skin"), "skin"),
     _score(
         "fatigue",
         STANDARD,
         GENERAL,
         "Fatigue",
-        "Tiredness or lack of energy",
+        _("Tiredness or lack of energy"),
         "general / endocrine",
     ),
-    _score("cough", STANDARD, CHEST, "Cough", "Cough", "lung (pneumonitis)"),
+    _score("cough", STANDARD, CHEST, "Cough", _("Cough"), "lung (pneumonitis)"),
     _score(
         "shortness_of_breath",
         CRITICAL,
         CHEST,
         "Shortness of breath",
-        "Being short of breath",
+        _("Being short of breath"),
         "lung (pneumonitis), heart",
     ),
     _score(
@@ -161,41 +166,53 @@ ITEMS: tuple[Item, ...] = (
         CRITICAL,
         CHEST,
         "Palpitations",
-        "Heart racing or pounding",
+        _("Heart racing or pounding"),
         "heart (myocarditis), thyroid",
     ),
-    _score("headache", CRITICAL, HEAD, "Headache", "Headache", "pituitary (hypophysitis), brain"),
+    _score(
+        "headache", CRITICAL, HEAD, "Headache", _("Headache"), "pituitary (hypophysitis), brain"
+    ),
     _score(
         "vision_change",
         CRITICAL,
         HEAD,
         "Vision change",
-        "Blurred eyesight, sore eyes or eyes bothered by light",
+        _("Blurred eyesight, sore eyes or eyes bothered by light"),
         "eye (uveitis), pituitary",
     ),
     _score(
-        "dizziness", CRITICAL, HEAD, "Dizziness", "Feeling dizzy or light-headed", "heart, adrenal"
+        "dizziness",
+        CRITICAL,
+        HEAD,
+        "Dizziness",
+        _("Feeling dizzy or light-headed"),
+        "heart, adrenal",
     ),
     _score(
         "muscle_weakness",
         CRITICAL,
         BODY,
         "Muscle weakness",
-        "Weak or aching muscles, drooping eyelids or seeing double",
+        _("Weak or aching muscles, drooping eyelids or seeing double"),
         "muscle / nerve (myositis, myasthenia)",
     ),
     _score(
-        "joint_pain", STANDARD, BODY, "Joint pain", "Painful or stiff joints", "joints (arthritis)"
+        "joint_pain",
+        STANDARD,
+        BODY,
+        "Joint pain",
+        _("Painful or stiff joints"),
+        "joints (arthritis)",
     ),
-    _score("anxiety", STANDARD, MOOD, "Anxiety", "Feeling worried or on edge", "mood"),
-    _score("low_mood", STANDARD, MOOD, "Low mood", "Feeling low or sad", "mood"),
+    _score("anxiety", STANDARD, MOOD, "Anxiety", _("Feeling worried or on edge"), "mood"),
+    _score("low_mood", STANDARD, MOOD, "Low mood", _("Feeling low or sad"), "mood"),
     Item(
         "wellbeing",
         WELLBEING,
         COUNTED,
         GENERAL,
         "Wellbeing",
-        "Overall, how well do you feel today? (0 = very unwell, 10 = completely well)",
+        _("Overall, how well do you feel today? (0 = very unwell, 10 = completely well)"),
         "general",
         (),
     ),
@@ -205,7 +222,7 @@ ITEMS: tuple[Item, ...] = (
         ABSOLUTE,
         GENERAL,
         "Temperature",
-        "Your temperature, if you have taken it",
+        _("Your temperature, if you have taken it"),
         "infection / cytokine release",
         (),
     ),
@@ -214,7 +231,7 @@ ITEMS: tuple[Item, ...] = (
         RED_FLAG,
         WARNING,
         "Chest pain",
-        "Pain or tightness in your chest",
+        _("Pain or tightness in your chest"),
         "heart, lung",
     ),
     _flag(
@@ -222,7 +239,7 @@ ITEMS: tuple[Item, ...] = (
         RED_FLAG,
         WARNING,
         "Blood or mucus in stools",
-        "Blood or slime (mucus) in your poo",
+        _("Blood or slime (mucus) in your poo"),
         "bowel (colitis)",
     ),
     _flag(
@@ -230,7 +247,7 @@ ITEMS: tuple[Item, ...] = (
         RED_FLAG,
         WARNING,
         "Yellow skin or eyes",
-        "Yellowing of your skin or the whites of your eyes",
+        _("Yellowing of your skin or the whites of your eyes"),
         "liver (hepatitis)",
     ),
     _flag(
@@ -238,7 +255,7 @@ ITEMS: tuple[Item, ...] = (
         RED_FLAG,
         WARNING,
         "Confusion or drowsiness",
-        "New confusion, or unusually sleepy or hard to wake",
+        _("New confusion, or unusually sleepy or hard to wake"),
         "brain, endocrine",
     ),
     _flag(
@@ -246,19 +263,26 @@ ITEMS: tuple[Item, ...] = (
         RED_FLAG,
         WARNING,
         "Blistering skin",
-        "Blisters or peeling skin, or sores in your mouth or eyes",
+        _("Blisters or peeling skin, or sores in your mouth or eyes"),
         "skin (severe cutaneous reaction)",
     ),
-    _flag("fainting", RED_FLAG, WARNING, "Fainting", "Fainting or passing out", "heart, adrenal"),
     _flag(
-        "dark_urine", AMBER_FLAG, WARNING, "Dark urine", "Dark (tea-coloured) pee", "liver, kidney"
+        "fainting", RED_FLAG, WARNING, "Fainting", _("Fainting or passing out"), "heart, adrenal"
+    ),
+    _flag(
+        "dark_urine",
+        AMBER_FLAG,
+        WARNING,
+        "Dark urine",
+        _("Dark (tea-coloured) pee"),
+        "liver, kidney",
     ),
     _flag(
         "less_urine",
         AMBER_FLAG,
         WARNING,
         "Passing less urine",
-        "Peeing much less than usual",
+        _("Peeing much less than usual"),
         "kidney (nephritis)",
     ),
     _flag(
@@ -266,7 +290,7 @@ ITEMS: tuple[Item, ...] = (
         AMBER_FLAG,
         WARNING,
         "Thirst and passing more urine",
-        "Very thirsty and peeing much more than usual",
+        _("Very thirsty and peeing much more than usual"),
         "pancreas (diabetes)",
     ),
 )

@@ -1,12 +1,14 @@
 import uuid
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
-from crispy_forms.bootstrap import InlineRadios
 from crispy_forms.helper import FormHelper
-from crispy_forms.layout import HTML, Field, Fieldset, Layout, LayoutObject, Submit
+from crispy_forms.layout import Field, Layout, LayoutObject, Submit
 from django import forms
+from django.conf import settings
 from django.template.loader import render_to_string
+from django.utils import translation
 from django.utils.text import slugify
+from django.utils.translation import gettext_lazy as _
 
 from .catalogue import (
     AREAS,
@@ -23,6 +25,7 @@ from .catalogue import (
     YESNO,
     Item,
 )
+from .models import Question
 
 
 def _yes(value: str) -> bool:
@@ -37,12 +40,22 @@ def celsius(degrees_f: Decimal) -> Decimal:
     return ((degrees_f - 32) * 5 / 9).quantize(Decimal("0.1"), ROUND_HALF_UP)
 
 
-TEMPERATURE_MESSAGE = (
-    "That temperature is not possible on a thermometer reading of a person: "
-    f"enter it in °C, between {TEMPERATURE_MIN} and {TEMPERATURE_MAX} (for example 37.2), "
-    f"or in °F, between {fahrenheit(TEMPERATURE_MIN)} and {fahrenheit(TEMPERATURE_MAX)} "
-    "(for example 99.0), and choose the unit beside the box."
+_TEMPERATURE_RANGE = _(
+    "That temperature cannot be right. A body temperature is between %(c_min)s "
+    "and %(c_max)s\u00a0°C (between %(f_min)s and %(f_max)s\u00a0°F). Please check it "
+    "and type it again, for example 37.2\u00a0°C or 99.0\u00a0°F, and choose °C or °F "
+    "beside the box."
 )
+
+
+def temperature_message() -> str:
+    """The impossible-temperature message, in the reader's language (°F first in en-US)."""
+    return _TEMPERATURE_RANGE % {
+        "c_min": TEMPERATURE_MIN,
+        "c_max": TEMPERATURE_MAX,
+        "f_min": fahrenheit(TEMPERATURE_MIN),
+        "f_max": fahrenheit(TEMPERATURE_MAX),
+    }
 
 
 class TemperatureField(forms.DecimalField):
@@ -89,13 +102,29 @@ def usual_text(item: Item, value) -> str:
     return item.display(value)
 
 
-def answer_field(item: Item, *, usual=None) -> forms.Field:
-    """The form field for one catalogue item; `usual` is the patient's baseline value."""
-    help_text = f"Your usual: {usual_text(item, usual)}" if usual is not None else ""
+# The baseline asks about a typical day where the check-in asks about the last 24 hours.
+BASELINE_QUESTIONS = {
+    "stools_per_day": _("On a typical day, how many times do you open your bowels?"),
+    "wellbeing": _(
+        "Overall, how well do you usually feel? (0 = very unwell, 10 = completely well)"
+    ),
+}
+
+
+def answer_field(item: Item, *, usual=None, whose="your", label=None) -> forms.Field:
+    """The form field for one catalogue item; `usual` is the patient's baseline value.
+
+    `whose` names the usual ("your", or "Alice's" when a carer checks in for Alice);
+    `label` replaces the check-in's question (the baseline's wording).
+    """
+    help_text = ""
+    if usual is not None:
+        help_text = f"{whose[:1].upper()}{whose[1:]} usual: {usual_text(item, usual)}"
+    label = label or item.question
     if item.kind == SCORE:
         field = forms.TypedChoiceField(
-            label=item.question,
-            choices=[(i, label) for i, label in enumerate(item.choices)],
+            label=label,
+            choices=list(enumerate(item.choices)),
             coerce=int,
             empty_value=None,
             required=False,
@@ -104,7 +133,7 @@ def answer_field(item: Item, *, usual=None) -> forms.Field:
         )
     elif item.kind == YESNO:
         field = forms.TypedChoiceField(
-            label=item.question,
+            label=label,
             choices=[("no", "No"), ("yes", "Yes")],
             coerce=_yes,
             empty_value=None,
@@ -113,7 +142,7 @@ def answer_field(item: Item, *, usual=None) -> forms.Field:
         )
     elif item.kind == COUNT:
         field = forms.IntegerField(
-            label=item.question,
+            label=label,
             min_value=0,
             max_value=STOOLS_MAX,
             required=False,
@@ -123,7 +152,7 @@ def answer_field(item: Item, *, usual=None) -> forms.Field:
         )
     elif item.kind == WELLBEING:
         field = forms.IntegerField(
-            label=item.question,
+            label=label,
             min_value=0,
             max_value=10,
             required=False,
@@ -136,12 +165,12 @@ def answer_field(item: Item, *, usual=None) -> forms.Field:
         )
     elif item.kind == TEMPERATURE:
         field = TemperatureField(
-            label=item.question,
+            label=label,
             required=False,
-            help_text="For example 37.2 °C or 99.0 °F.",
+            help_text=_("For example 37.2 °C or 99.0 °F."),
             widget=forms.NumberInput(attrs={"inputmode": "decimal", "step": "0.1"}),
             error_messages={
-                "range": TEMPERATURE_MESSAGE,
+                "range": temperature_message(),
                 "invalid": "Enter the temperature as a number, for example 37.2 or 99.0.",
             },
         )
@@ -150,34 +179,6 @@ def answer_field(item: Item, *, usual=None) -> forms.Field:
     # Read by the check-in's widget templates (patients/widgets/).
     field.item, field.usual = item, usual
     return field
-
-
-def _layout(items: tuple[Item, ...], *extra) -> Layout:
-    def field(item):
-        return InlineRadios(item.key) if item.kind in (SCORE, YESNO) else item.key
-
-    sections = []
-    for area in AREAS:
-        in_area = [field(i) for i in items if i.area == area]
-        if in_area:
-            sections.append(Fieldset(area, *in_area, css_class="mb-3"))
-    return Layout(*sections, *extra)
-
-
-class BaselineForm(forms.Form):
-    """How the patient feels normally, before or at the start of treatment."""
-
-    def __init__(self, *args, current=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        for item in BASELINE_ITEMS:
-            self.fields[item.key] = answer_field(item)
-            if current is not None:
-                self.fields[item.key].initial = getattr(current, item.key)
-        self.helper = FormHelper()
-        self.helper.layout = _layout(BASELINE_ITEMS, Submit("save", "Save my usual"))
-
-    def values(self) -> dict:
-        return {item.key: self.cleaned_data.get(item.key) for item in BASELINE_ITEMS}
 
 
 # "As usual": a button per body area (and one for the whole form) fills the area's
@@ -197,20 +198,89 @@ _WIDGETS = {
 }
 
 
+def filled_message(filled: int, left: int, *, whose: str = "your", everything: bool) -> str:
+    """What "as usual" did, exactly (static/js/check_in.js says the same in the page).
+
+    `filled`: answers filled with the usual; `left`: questions with no usual, left
+    blank (for the whole form: besides the warning signs and the temperature).
+    """
+    answers = "1 answer" if filled == 1 else f"{filled} answers"
+    said = f"Filled in {answers} with {whose} usual."
+    if everything:
+        if left:
+            others = f"{left} other question{'' if left == 1 else 's'}"
+            what = f"the warning signs, temperature and {others}"
+        else:
+            what = "the warning signs and temperature"
+        return (
+            f"{said} Questions with no usual ({what}) are left for you to answer. "
+            "Change anything that is different today, then send."
+        )
+    if left == 1:
+        said += " 1 question here has no usual and is left for you to answer."
+    elif left:
+        said += f" {left} questions here have no usual and are left for you to answer."
+    return f"{said} Change anything that is different today."
+
+
 class Area(LayoutObject):
-    """One body area of the check-in: a headed section with its "as usual" button."""
+    """One body area of the check-in (or of the baseline): a headed section of
+    questions, with its "as usual" button on the check-in."""
 
     template = "patients/widgets/area.html"
 
-    def __init__(self, title, *fields, can_fill=False, filled=False):
-        self.title, self.fields = title, list(fields)
-        self.slug = slugify(title)
-        self.can_fill, self.filled = can_fill, filled
+    def __init__(self, title, *fields, can_fill=False, filled=None):
+        self.fields = list(fields)
+        self.slug = slugify(title)  # from the British wording: the same in every language
+        self.title = _(title)
+        self.can_fill = can_fill
+        self.filled = filled  # what "as usual" just did here, said in words
         self.warning = title == WARNING
 
     def render(self, form, context, template_pack=None, **kwargs):
         fields = self.get_rendered_fields(form, context, template_pack, **kwargs)
-        return render_to_string(self.template, {"area": self, "fields": fields})
+        # Rendered without the request's context: what the template needs is passed in.
+        return render_to_string(
+            self.template,
+            {
+                "area": self,
+                "fields": fields,
+                "who": getattr(form, "who", None),
+                "EMERGENCY_NUMBER": settings.EMERGENCY_NUMBER,
+            },
+        )
+
+
+class BaselineForm(forms.Form):
+    """How the patient feels normally, before or at the start of treatment.
+
+    The same large choices, grouped by body area, as the check-in; no "as usual",
+    and the questions about the last 24 hours asked about a typical day instead.
+    """
+
+    def __init__(self, *args, current=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        for item in BASELINE_ITEMS:
+            field = answer_field(item, label=BASELINE_QUESTIONS.get(item.key))
+            if current is not None:
+                field.initial = getattr(current, item.key)
+            self.fields[item.key] = field
+        areas = []
+        for area in AREAS:
+            keys = [item.key for item in BASELINE_ITEMS if item.area == area]
+            if keys:
+                widgets = [
+                    Field(key, template=_WIDGETS[self.fields[key].item.kind]) for key in keys
+                ]
+                areas.append(Area(area, *widgets))
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.layout = Layout(
+            *areas, Submit("save", "Save my usual", css_class="btn-lg w-100")
+        )
+
+    def values(self) -> dict:
+        return {item.key: self.cleaned_data.get(item.key) for item in BASELINE_ITEMS}
 
 
 def as_usual_request(data) -> str | None:
@@ -222,7 +292,7 @@ def as_usual_request(data) -> str | None:
     return None
 
 
-def usual_filled_form(data, *, baseline) -> "CheckInForm | None":
+def usual_filled_form(data, *, baseline, who=None) -> "CheckInForm | None":
     """Without JavaScript: the posted answers shown again, one area filled with the usual.
 
     Only items with a recorded usual are filled (never a warning sign or the
@@ -240,7 +310,12 @@ def usual_filled_form(data, *, baseline) -> "CheckInForm | None":
         value = getattr(baseline, item.key, None)
         if value is not None and slug in (ALL_AREAS, slugify(item.area)):
             initial[item.key] = value
-    return CheckInForm(initial=initial, baseline=baseline, filled=slug)
+    return CheckInForm(initial=initial, baseline=baseline, filled=slug, who=who)
+
+
+def default_temperature_unit() -> str:
+    """°F first for American English, °C otherwise."""
+    return "F" if translation.get_language() == "en-us" else "C"
 
 
 class CheckInForm(forms.Form):
@@ -256,46 +331,61 @@ class CheckInForm(forms.Form):
         required=False,
         max_length=1000,
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="Please do not start new medicines (such as anti-diarrhoea tablets) "
-        "before speaking to your team.",
+        help_text=_(
+            "Please do not start new medicines (such as anti-diarrhoea tablets) "
+            "before speaking to your team."
+        ),
     )
 
-    def __init__(self, *args, baseline=None, filled=None, **kwargs):
+    def __init__(self, *args, baseline=None, filled=None, who=None, **kwargs):
+        """`filled`: the area just filled with the usual, or "all" (no JavaScript);
+        `who`: the patient's first name when a carer checks in for them."""
         super().__init__(*args, **kwargs)
         if not self.is_bound:
             self.initial.setdefault("form_token", uuid.uuid4())
-        self.filled = filled  # the area just filled with the usual, or "all"
+        self.who = who
+        self.whose = f"{who}'s" if who else "your"
         for item in ITEMS:
             usual = getattr(baseline, item.key, None) if item.has_baseline else None
-            self.fields[item.key] = answer_field(item, usual=usual)
+            self.fields[item.key] = answer_field(item, usual=usual, whose=self.whose)
+        self.filled = filled
+        self.filled_text = ""
+        if filled == ALL_AREAS:
+            with_usual = [i for i in BASELINE_ITEMS if self.fields[i.key].usual is not None]
+            self.filled_text = filled_message(
+                len(with_usual),
+                len(BASELINE_ITEMS) - len(with_usual),
+                whose=self.whose,
+                everything=True,
+            )
         source = self.data if self.is_bound else self.initial
-        unit = "F" if source.get("temperature_unit") == "F" else "C"
+        unit = source.get("temperature_unit") or default_temperature_unit()
+        unit = "F" if unit == "F" else "C"
         self.fields["temperature_c"].in_fahrenheit = unit == "F"
         self.fields["temperature_c"].unit = unit
         self.helper = FormHelper()
         self.helper.form_tag = False
+        # The note and the Send button follow in templates/patients/check_in.html: the
+        # button names the patient for a carer, and crispy would render a name in a
+        # layout object's text as template code.
         self.helper.layout = Layout(
             *self._areas(filled),
             Area("Anything else", "free_text", "new_medicines"),
             "form_token",
-            HTML('<p class="small text-body-secondary">Questions left blank are not counted.</p>'),
-            Submit("submit", "Send my check-in", css_class="btn-lg w-100"),
         )
 
     def _areas(self, filled) -> list[Area]:
         areas = []
         for area in CHECK_IN_AREAS:
             keys = [item.key for item in ITEMS if item.area == area]
-            can_fill = any(self.fields[key].usual is not None for key in keys)
+            with_usual = sum(self.fields[key].usual is not None for key in keys)
             fields = [Field(key, template=_WIDGETS[self.fields[key].item.kind]) for key in keys]
-            areas.append(
-                Area(
-                    area,
-                    *fields,
-                    can_fill=can_fill,
-                    filled=filled == slugify(area),
+            said = None
+            if filled == slugify(area):
+                said = filled_message(
+                    with_usual, len(keys) - with_usual, whose=self.whose, everything=False
                 )
-            )
+            areas.append(Area(area, *fields, can_fill=with_usual > 0, filled=said))
         return areas
 
     @property
@@ -326,8 +416,7 @@ class CheckInForm(forms.Form):
         return cleaned
 
 
-# The notebook's forms, appended here; the import sits with them to keep edits apart.
-from .models import Question  # noqa: E402
+# The notebook's forms.
 
 
 class QuestionForm(forms.ModelForm):

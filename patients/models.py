@@ -40,6 +40,9 @@ class Patient(models.Model):
     reminder_time = models.TimeField(
         "at (my local time)", default=time(18, 0), help_text="In your own time zone"
     )
+    invited_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the last invitation to set a password was sent"
+    )
 
     class Meta:
         ordering = ["user__last_name", "user__first_name"]
@@ -277,3 +280,157 @@ class Reminder(models.Model):
 
     def __str__(self):
         return f"Reminder to {self.patient} for {self.local_date}"
+
+
+class CarerQuerySet(models.QuerySet):
+    def active(self):
+        """Carers who accepted their invitation and still have access."""
+        return self.filter(accepted_at__isnull=False, revoked_at__isnull=True)
+
+    def pending(self):
+        return self.filter(accepted_at__isnull=True, revoked_at__isnull=True)
+
+
+class Carer(models.Model):
+    """Someone the patient invited to see their contacts, advice and history and to
+    check in on their behalf. Access lasts from acceptance until the patient revokes it."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="carers")
+    name = models.CharField("their name", max_length=100)
+    email = models.EmailField("their email address")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="caring_for",
+    )
+    invited_at = models.DateTimeField(default=timezone.now)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = CarerQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["revoked_at", "-invited_at", "-pk"]
+        constraints = [
+            # One live invitation or access per person and patient; revoked ones are kept.
+            models.UniqueConstraint(
+                fields=["patient", "email"],
+                condition=Q(revoked_at__isnull=True),
+                name="one_live_carer_per_email",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.name}, carer of {self.patient}"
+
+    @property
+    def status(self) -> str:
+        if self.revoked_at:
+            return "revoked"
+        return "active" if self.accepted_at else "invited"
+
+
+class AppendOnlyError(Exception):
+    """An audit event was about to be changed or deleted: the trail is append-only."""
+
+
+class AuditEventQuerySet(models.QuerySet):
+    """Rows are added, never changed or deleted (PostgreSQL enforces it too, by trigger)."""
+
+    def update(self, **kwargs):
+        raise AppendOnlyError("Audit events are never changed.")
+
+    def bulk_update(self, objs, fields, batch_size=None):
+        raise AppendOnlyError("Audit events are never changed.")
+
+    def delete(self):
+        raise AppendOnlyError("Audit events are never deleted.")
+
+    delete.queryset_only = True
+
+
+class AuditEvent(models.Model):
+    """One entry of the audit trail: who viewed or changed a patient's records, and
+    every alert action. Append-only.
+
+    It holds no foreign key, so that deleting a user or erasing a patient never
+    touches it (ON DELETE SET NULL would be an UPDATE, which the trail refuses):
+    `actor_id` and `patient_id` are plain integers, resolved to names by a join
+    while the user or patient exists. After an erasure a row still tells, by
+    `patient_ref`, what happened to "patient <ref>" and never whom: no row holds a
+    patient's or a carer's name, and `detail` is short text with no symptom details.
+    """
+
+    ROLE_CHOICES = [
+        ("patient", "Patient"),
+        ("carer", "Carer"),
+        ("clinician", "Clinician"),
+        ("admin", "Admin"),
+        ("system", "System"),
+    ]
+    ACTION_CHOICES = [
+        ("viewed", "Viewed"),
+        ("created", "Created"),
+        ("changed", "Changed"),
+        ("deleted", "Deleted"),
+        ("acknowledged", "Acknowledged"),
+        ("action", "Recorded an action"),
+        ("resolved", "Resolved"),
+        ("link_used", "Used an alert's acknowledge link"),
+        ("exported", "Exported their data"),
+        ("erased", "Erased"),
+        ("carer_invited", "Invited a carer"),
+        ("carer_accepted", "Carer accepted"),
+        ("carer_revoked", "Removed a carer"),
+    ]
+
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    actor_id = models.PositiveBigIntegerField(
+        null=True, blank=True, help_text="The user's id (not a foreign key: kept after deletion)"
+    )
+    actor_label = models.CharField(
+        max_length=150,
+        blank=True,
+        help_text="The username of a clinician or admin, kept after their account goes; "
+        "empty for patients and carers, whose names the trail never holds",
+    )
+    actor_role = models.CharField(max_length=16, choices=ROLE_CHOICES)
+    action = models.CharField(max_length=32, choices=ACTION_CHOICES)
+    patient_id = models.PositiveBigIntegerField(
+        null=True, blank=True, help_text="The patient's id (not a foreign key: kept after erasure)"
+    )
+    patient_ref = models.CharField(
+        max_length=32,
+        blank=True,
+        db_index=True,
+        help_text="Pseudonymous and stable: an HMAC of the patient's id",
+    )
+    object_type = models.CharField(max_length=64, blank=True, help_text="app_label.model")
+    object_id = models.CharField(max_length=64, blank=True)
+    detail = models.CharField(max_length=300, blank=True)
+    ip = models.GenericIPAddressField("IP address", null=True, blank=True)
+
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        indexes = [
+            models.Index(fields=["patient_id", "-at"], name="audit_patient_at"),
+            models.Index(fields=["action", "-at"], name="audit_action_at"),
+        ]
+
+    def __str__(self):
+        who = self.actor_label or self.get_actor_role_display().lower()
+        about = f" patient {self.patient_ref}" if self.patient_ref else ""
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {who} {self.get_action_display().lower()}{about}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise AppendOnlyError("Audit events are never changed.")
+        kwargs["force_insert"] = True
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError("Audit events are never deleted.")

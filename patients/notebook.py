@@ -4,23 +4,25 @@ plain words. Written for people who may be unwell and reading on a phone."""
 from dataclasses import dataclass
 from datetime import date
 
-from django.utils import timezone
+from django.conf import settings
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
 
 from .models import Patient, Question, Treatment
 
 # Questions people often wish they had asked, to add with one tap. The keys are
 # what the "Add" buttons post; the wording is ours, in plain British English.
 SUGGESTED_QUESTIONS: dict[str, str] = {
-    "how_often": "How often will I have my treatment, and for how long?",
-    "medicine_name": "What is my medicine called? Could you write it down for me?",
-    "kind": "What kind of immunotherapy am I having, and how does it work?",
-    "side_effects": "Which side effects should I look out for, and which ones are urgent?",
-    "whom_to_ring": "Who should I ring if I feel unwell, in the day and at night?",
-    "support": "Are there support groups, or other help, for people like me?",
-    "company": "Can someone come with me to my appointments and treatment?",
-    "work": "Can I keep working while I have treatment?",
-    "exercise": "Is it safe to exercise? What kind of exercise is good for me?",
-    "holidays": "Can I go on holiday or travel? What should I take with me?",
+    "how_often": _("How often will I have my treatment, and for how long?"),
+    "medicine_name": _("What is my medicine called? Could you write it down for me?"),
+    "kind": _("What kind of immunotherapy am I having, and how does it work?"),
+    "side_effects": _("Which side effects should I look out for, and which ones are urgent?"),
+    "whom_to_ring": _("Who should I ring if I feel unwell, in the day and at night?"),
+    "support": _("Are there support groups, or other help, for people like me?"),
+    "company": _("Can someone come with me to my appointments and treatment?"),
+    "work": _("Can I keep working while I have treatment?"),
+    "exercise": _("Is it safe to exercise? What kind of exercise is good for me?"),
+    "holidays": _("Can I go on holiday or travel? What should I take with me?"),
 }
 
 
@@ -28,8 +30,19 @@ def suggestions_not_added(patient: Patient) -> list[tuple[str, str]]:
     """The suggested questions the patient has not put in their notebook yet."""
     added = {text.casefold() for text in patient.questions.values_list("text", flat=True)}
     return [
-        (key, text) for key, text in SUGGESTED_QUESTIONS.items() if text.casefold() not in added
+        (key, text)
+        for key, text in SUGGESTED_QUESTIONS.items()
+        if not _in_any_language(text) & added
     ]
+
+
+def _in_any_language(text) -> set[str]:
+    """The wording in each of the site's languages: added in one, it counts in all."""
+    wordings = set()
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            wordings.add(str(text).casefold())
+    return wordings
 
 
 def question_add(*, patient: Patient, text: str) -> tuple[Question, bool]:
@@ -58,7 +71,7 @@ KIND_EXPLAINED = {
     "monoclonal_antibody": (
         "An antibody medicine. It helps your immune system find the cancer cells and attack them."
     ),
-    "car_t": (
+    "car_t": _(
         "CAR-T cell therapy. Some of your own white blood cells were changed in a laboratory "
         "to recognise the cancer, and then given back to you."
     ),

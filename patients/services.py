@@ -1,7 +1,9 @@
 """Recording baselines and check-ins: the patient's side of the core loop."""
 
+import json
 import logging
 import smtplib
+import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -55,7 +57,12 @@ def record_check_in(
     if earlier is not None:
         if _same(earlier, answers, free_text, new_medicines):
             return earlier, alert_services.evaluate(earlier), False
-        form_token = None
+        # Back, change, send: a new check-in under a token of its own (the form's and
+        # these answers), so that this version sent twice is saved once too.
+        form_token = _variant(form_token, answers, free_text, new_medicines)
+        again = CheckIn.objects.filter(form_token=form_token, patient=patient).first()
+        if again is not None:
+            return again, alert_services.evaluate(again), False
     check_in = CheckIn(
         patient=patient,
         baseline=patient.active_baseline,
@@ -79,6 +86,11 @@ def record_check_in(
         earlier = CheckIn.objects.get(form_token=form_token, patient=patient)
         return earlier, alert_services.evaluate(earlier), False
     return check_in, evaluation, True
+
+
+def _variant(token, answers: dict, free_text: str, new_medicines: str) -> uuid.UUID:
+    answered = sorted((k, str(v)) for k, v in answers.items() if v is not None)
+    return uuid.uuid5(uuid.UUID(str(token)), json.dumps([answered, free_text, new_medicines]))
 
 
 def _same(check_in: CheckIn, answers: dict, free_text: str, new_medicines: str) -> bool:

@@ -1,14 +1,27 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.shortcuts import redirect, render
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
 
 from alerts import services as alert_services
 from alerts.models import Alert
 
-from .access import get_own_check_in, is_clinician, patient_required
+from . import audit, notebook
+from .access import (
+    CARING_FOR,
+    cared_for,
+    carer_link,
+    get_check_in,
+    is_clinician,
+    patient_or_carer,
+    patient_required,
+)
 from .catalogue import BASELINE_ITEMS
-from .forms import BaselineForm, CheckInForm, usual_filled_form
+from .forms import AnswerForm, BaselineForm, CheckInForm, QuestionForm, usual_filled_form
+from .models import Carer
 from .services import advice_for, record_baseline, record_check_in
 
 
@@ -18,12 +31,18 @@ def home(request):
         return dashboard(request)
     if is_clinician(request.user):
         return redirect("alerts:queue")
+    links = cared_for(request.user)
+    if links:
+        if carer_link(request) is None or (len(links) > 1 and "choose" in request.GET):
+            return render(request, "patients/carer_choose.html", {"links": links})
+        return dashboard(request)
     if request.user.is_staff:
         return redirect("admin:index")
-    return render(request, "patients/no_role.html")
+    ended = Carer.objects.filter(user=request.user, revoked_at__isnull=False).exists()
+    return render(request, "patients/no_role.html", {"carer_access_ended": ended})
 
 
-@patient_required
+@patient_or_carer
 def dashboard(request, patient):
     today = patient.local_date()
     return render(
@@ -34,8 +53,18 @@ def dashboard(request, patient):
             "baseline": patient.active_baseline,
             "today_check_in": patient.check_ins.filter(local_date=today).first(),
             "advice": advice_for(patient, "green"),
+            "other_links": len(cared_for(request.user)) > 1 if request.carer else False,
         },
     )
+
+
+@login_required
+@require_POST
+def choose_patient(request, pk):
+    """A carer of several patients chooses whom they are helping now."""
+    link = get_object_or_404(Carer.objects.active(), pk=pk, user=request.user)
+    request.session[CARING_FOR] = link.pk
+    return redirect("patients:home")
 
 
 @patient_required
@@ -44,6 +73,14 @@ def baseline(request, patient):
     form = BaselineForm(request.POST or None, current=current)
     if request.method == "POST" and form.is_valid():
         record_baseline(patient=patient, values=form.values(), recorded_by=request.user)
+        if current is None:
+            # The first visit's last step: who to phone, and when.
+            messages.success(
+                request,
+                "Your usual has been saved. Last step: here is who to phone, and when. "
+                "Keep this list somewhere safe.",
+            )
+            return redirect(f"{reverse('patients:contacts')}?welcome=1")
         messages.success(
             request, "Your usual has been saved. Check-ins from now on are compared with it."
         )
@@ -54,33 +91,43 @@ def baseline(request, patient):
     )
 
 
-@patient_required
+def _carer_says(request, patient) -> str | None:
+    """The patient's first name when a carer is acting for them: pages name the patient."""
+    return (patient.user.first_name or patient.name) if request.carer else None
+
+
+@patient_or_carer
 def check_in(request, patient):
     baseline = patient.active_baseline
+    who = _carer_says(request, patient)
     # An "as usual" button pressed without JavaScript: show the form filled in, save nothing.
-    refilled = usual_filled_form(request.POST, baseline=baseline)
+    refilled = usual_filled_form(request.POST, baseline=baseline, who=who)
     if refilled is not None:
         return render(request, "patients/check_in.html", {"form": refilled, "baseline": baseline})
-    form = CheckInForm(request.POST or None, baseline=baseline)
+    form = CheckInForm(request.POST or None, baseline=baseline, who=who)
     if request.method == "POST" and form.is_valid():
         saved, _evaluation, created = record_check_in(
             patient=patient,
             answers=form.answers(),
-            entered_by="patient",
+            entered_by="carer" if request.carer else "patient",
             user=request.user,
             free_text=form.cleaned_data["free_text"],
             new_medicines=form.cleaned_data["new_medicines"],
             form_token=form.cleaned_data["form_token"],
         )
+        if created:
+            audit.record(request, "created", patient, obj=saved)
         if not created:
             messages.info(request, "This check-in was already sent; it has been saved once.")
         return redirect("patients:check_in_result", pk=saved.pk)
     return render(request, "patients/check_in.html", {"form": form, "baseline": baseline})
 
 
-@patient_required
+@patient_or_carer
 def check_in_result(request, patient, pk):
-    saved = get_own_check_in(request.user, pk)
+    saved = get_check_in(patient, pk)
+    if request.carer:
+        audit.record(request, "viewed", patient, obj=saved)
     evaluation = alert_services.evaluate(saved)
     return render(
         request,
@@ -95,7 +142,7 @@ def check_in_result(request, patient, pk):
     )
 
 
-@patient_required
+@patient_or_carer
 def check_in_list(request, patient):
     """My history: charts of the last 30 days against the usual, then the check-ins.
 
@@ -106,8 +153,10 @@ def check_in_list(request, patient):
 
     from alerts.models import Flag
 
+    if request.carer:
+        audit.record(request, "viewed", patient, obj=patient, detail="history")
     seen_fields = ("check_in_id", "urgency", "status", "acknowledged_at", "resolved_at")
-    check_ins = patient.check_ins.prefetch_related(
+    check_ins = patient.check_ins.select_related("entered_by_user").prefetch_related(
         Prefetch("flags", queryset=Flag.objects.only(*seen_fields).order_by("pk"))
     )
     page = Paginator(check_ins, 20).get_page(request.GET.get("page"))
@@ -125,16 +174,17 @@ def check_in_list(request, patient):
             "page": page,
             "time_zone": patient.time_zone,
             "urgent_line": advice_for(patient, "green").urgent_line,
-            **_history_charts(patient),
+            **_history_charts(patient, who=_carer_says(request, patient)),
         },
     )
 
 
-def _history_charts(patient) -> dict:
+def _history_charts(patient, *, who=None) -> dict:
     """The patient's charts of the last 30 days (alerts.charts), with plain words.
 
     A chart for each item answered in the window or with a usual recorded, as the
-    care team sees it; `worst` is the day to mention, `legend` the key in plain words.
+    care team sees it; `worst` is the day to mention, `legend` the key in plain words
+    (`who`: the patient's first name, for a carer).
     """
     from alerts.charts import legend, symptom_chart, window_start
     from alerts.models import Flag
@@ -174,11 +224,11 @@ def _history_charts(patient) -> dict:
         }
         (mark_charts if chart.marks_only else line_charts).append(entry)
     words = {
-        "mark-none": "your answer",
+        "mark-none": f"{who}'s answer" if who else "your answer",
         "mark-amber": "Amber: today",
         "mark-red": "Red: urgent",
         "mark-emergency": "Emergency",
-        "mark-no": "you answered no",
+        "mark-no": "answered no" if who else "you answered no",
     }
     return {
         "window": (window_start(end), end),
@@ -188,7 +238,7 @@ def _history_charts(patient) -> dict:
     }
 
 
-@patient_required
+@patient_or_carer
 def contacts(request, patient):
     team_contacts = patient.care_team.contacts.filter(active=True).prefetch_related("hours")
     return render(
@@ -201,20 +251,13 @@ def contacts(request, patient):
             "patient": patient,
             "treatment": patient.treatment,
             "card": request.GET.get("card") == "1",
+            "welcome": request.GET.get("welcome") == "1",
             "today": patient.local_date(),
         },
     )
 
 
-# Questions for the next appointment, and "My treatment". Their imports sit here,
-# apart from the ones above, so that work on the other pages does not collide.
-from django.http import Http404  # noqa: E402
-from django.shortcuts import get_object_or_404  # noqa: E402
-from django.urls import reverse  # noqa: E402
-from django.views.decorators.http import require_POST  # noqa: E402
-
-from . import notebook  # noqa: E402
-from .forms import AnswerForm, QuestionForm  # noqa: E402
+# Questions for the next appointment, and "My treatment".
 
 
 def _questions_page(request, patient, *, add_form=None, answer_form=None):
@@ -278,6 +321,7 @@ def question_add_suggested(request, patient):
     text = notebook.SUGGESTED_QUESTIONS.get(request.POST.get("key", ""))
     if text is None:
         raise Http404("There is no such suggested question.")
+    text = str(text)  # in the reader's language, as they will see it in their notebook
     notebook.question_add(patient=patient, text=text)
     messages.success(request, f"Added: {text}")
     return _back_to()

@@ -1,8 +1,18 @@
 from django.conf import settings
 
+from .preferences import TEXT_SIZES, text_size
+
 
 def site(request):
-    return {"EMERGENCY_NUMBER": settings.EMERGENCY_NUMBER, "nav_teams": _teams(request)}
+    return {
+        "EMERGENCY_NUMBER": settings.EMERGENCY_NUMBER,
+        "INVITATION_MAX_AGE_DAYS": settings.INVITATION_MAX_AGE_DAYS,
+        "nav_teams": _teams(request),
+        # Set by patients.access.patient_or_carer while a carer acts for a patient.
+        "carer_link": getattr(request, "carer", None),
+        "text_size": text_size(request),
+        "TEXT_SIZES": TEXT_SIZES,
+    }
 
 
 def _teams(request):

@@ -1,11 +1,36 @@
-/* "As usual": fill a body area (or the whole check-in) with the patient's usual answers.
-   Each question with a usual carries it in data-usual; warning signs and the temperature
-   have none, so they are never filled. Without JavaScript the same buttons submit the
-   form and the server shows it filled in. */
+/* The check-in and baseline forms. No inline scripts: the site's Content Security Policy
+   allows scripts from its static files only.
+
+   - Error summary: focused when the page opens with errors; each link moves to its question.
+   - "As usual": fill a body area (or the whole check-in) with the patient's usual answers.
+     Each question with a usual carries it in data-usual; warning signs and the temperature
+     have none, so they are never filled. Without JavaScript the same buttons submit the
+     form and the server shows it filled in, with the same words (patients/forms.py,
+     filled_message).
+   - Warning signs: once any is answered yes, a "send now" block at the end of the warning
+     signs appears, so nobody has to scroll thousands of pixels to the Send button. */
 (function () {
   "use strict";
+
+  var summary = document.querySelector("[data-error-summary]");
+  if (summary) {
+    summary.focus();
+    summary.addEventListener("click", function (event) {
+      var link = event.target.closest("a[data-error-link]");
+      if (!link) return;
+      var target = document.getElementById(link.getAttribute("href").slice(1));
+      if (!target) return;
+      event.preventDefault();
+      // The question's legend or label comes into view with its answer, then the answer has focus.
+      var question = target.closest("fieldset.choice-group, .number-item") || target;
+      question.scrollIntoView({ block: "start", behavior: "instant" });
+      target.focus({ preventScroll: true });
+    });
+  }
+
   var form = document.querySelector("form.check-in-form");
   if (!form) return;
+  var whose = form.getAttribute("data-whose") || "your";
 
   function fill(scope) {
     var count = 0;
@@ -26,6 +51,31 @@
     return count;
   }
 
+  /* Questions with no usual in scope; for the whole form, besides the warning signs and
+     the temperature, which never have one. */
+  function withoutUsual(scope, everything) {
+    var left = 0;
+    scope.querySelectorAll("[data-item]:not([data-usual])").forEach(function (item) {
+      if (everything && (item.closest(".area-warning") || item.classList.contains("temperature-item"))) return;
+      left += 1;
+    });
+    return left;
+  }
+
+  function filledMessage(filled, left, everything) {
+    var said = "Filled in " + (filled === 1 ? "1 answer" : filled + " answers") + " with " + whose + " usual.";
+    if (everything) {
+      var what = left
+        ? "the warning signs, temperature and " + left + " other question" + (left === 1 ? "" : "s")
+        : "the warning signs and temperature";
+      return said + " Questions with no usual (" + what + ") are left for you to answer." +
+        " Change anything that is different today, then send.";
+    }
+    if (left === 1) said += " 1 question here has no usual and is left for you to answer.";
+    else if (left) said += " " + left + " questions here have no usual and are left for you to answer.";
+    return said + " Change anything that is different today.";
+  }
+
   function announce(status, text) {
     // Emptied first so that the same words, said twice, are announced twice.
     status.textContent = "";
@@ -37,7 +87,8 @@
     if (!button) return;
     event.preventDefault();
     var slug = button.getAttribute("data-fill");
-    var scope = slug === "all" ? form : form.querySelector('section[data-area="' + slug + '"]');
+    var everything = slug === "all";
+    var scope = everything ? form : form.querySelector('section[data-area="' + slug + '"]');
     var holder = form.querySelector('[data-area="' + slug + '"]');
     var status = holder && holder.querySelector(".as-usual-status");
     if (!scope || !status) return;
@@ -45,9 +96,26 @@
     form.querySelectorAll(".as-usual-status").forEach(function (other) {
       if (other !== status) other.textContent = "";
     });
-    var what = count === 1 ? "1 answer" : count + " answers";
-    announce(status, slug === "all"
-      ? "Filled in " + what + " with your usual. Check the warning signs, change anything that is different today, then send."
-      : "Filled in " + what + " with your usual. Change anything that is different today.");
+    announce(status, filledMessage(count, withoutUsual(scope, everything), everything));
   });
+
+  var warnings = form.querySelector(".area-warning");
+  var sendNow = warnings && warnings.querySelector("[data-warning-send]");
+  var warningStatus = warnings && warnings.querySelector("[data-warning-status]");
+  if (sendNow && warningStatus) {
+    var update = function (announceIt) {
+      var yes = warnings.querySelector('input[type="radio"][value="yes"]:checked') !== null;
+      if (yes === !sendNow.hidden) return;
+      sendNow.hidden = !yes;
+      // Polite, and focus stays where it is: the person may have more to answer.
+      if (!yes) warningStatus.textContent = "";
+      else if (announceIt) {
+        var button = sendNow.querySelector(".send-now");
+        announce(warningStatus, "You answered yes to a warning sign. The button \u201c" +
+          button.textContent.trim() + "\u201d is now at the end of the warning signs.");
+      }
+    };
+    warnings.addEventListener("change", function () { update(true); });
+    update(false); // a page sent back with a warning sign already yes
+  }
 })();

@@ -6,9 +6,12 @@ from urllib.parse import urlsplit
 
 import pytest
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.test import override_settings
 
-from ..conftest import skip_or_fail
+from symptom_tracker.two_factor import needs_second_factor
+
+from ..conftest import current_code, second_factor, skip_or_fail
 from ..factories import PASSWORD
 
 CHROMIUM = "/usr/bin/chromium"
@@ -33,9 +36,27 @@ def chromium():
             executable_path=CHROMIUM,
             args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
         )
-        yield browser
+        yield BritishBrowser(browser)
         browser.close()
     os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+
+
+class BritishBrowser:
+    """The browser, its pages in British English unless a test asks for another
+    locale: the app follows the browser's Accept-Language, and Playwright's default
+    is en-US."""
+
+    def __init__(self, browser):
+        self._browser = browser
+
+    def new_page(self, **options):
+        return self._browser.new_page(**{"locale": "en-GB", **options})
+
+    def new_context(self, **options):
+        return self._browser.new_context(**{"locale": "en-GB", **options})
+
+    def __getattr__(self, name):
+        return getattr(self._browser, name)
 
 
 @pytest.fixture(scope="module")
@@ -57,7 +78,15 @@ def shot(page, name):
 
 
 def log_in(page, server, username):
+    """The password; then, for a clinician or an admin, the code their authenticator
+    app shows (an app is set up for them first if they have none)."""
+    user = get_user_model().objects.get(username=username)
+    device = second_factor(user) if needs_second_factor(user) else None
     page.goto(f"{server.url}/login/")
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
+    if device is not None:
+        page.get_by_role("heading", name="Enter your code").wait_for()
+        page.get_by_label("Code from your authenticator app").fill(current_code(device))
+        page.get_by_role("button", name="Continue").click()

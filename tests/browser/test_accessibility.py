@@ -1,4 +1,5 @@
-"""axe-core on every patient page, at phone and desktop widths (issue 4, acceptance 2).
+"""axe-core on every patient and carer page, at phone and desktop widths, each one
+photographed into screenshots/ (issue 4, acceptances 2 and 3).
 
 axe-core comes from the axe-playwright-python package (its bundled axe.min.js,
 injected as a script tag; never a CDN). Each page is checked against the WCAG 2.1
@@ -6,79 +7,25 @@ A and AA rules, and any violation whose impact is serious or critical fails the
 test with its rule, help text and the elements it was found on.
 """
 
-from pathlib import Path
-
-import axe_playwright_python
 import pytest
+from django.utils import timezone
 
-from ..factories import (
-    BaselineFactory,
-    CareTeamFactory,
-    PatientFactory,
-    TreatmentFactory,
-    UserFactory,
-    london_contact_list,
-    make_check_in,
-)
-from .conftest import DESKTOP, PHONE, log_in
+from alerts import services
+from patients.invitations import carer_invitation_url, patient_invitation_url
+from patients.models import Carer
+
+from ..factories import PatientFactory, UserFactory, make_check_in
+from .conftest import DESKTOP, PHONE, log_in, shot
+from .helpers import AxeLog, make_alice
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-AXE_JS = Path(axe_playwright_python.__file__).with_name("axe.min.js")
-WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
-BLOCKING = {"serious", "critical"}
 VIEWPORTS = {"390": PHONE, "1280": DESKTOP}
-
-
-NO_TRANSITIONS = (
-    "*, *::before, *::after { transition: none !important; animation: none !important; }"
-)
-
-
-def axe_violations(page):
-    """The serious and critical WCAG 2.1 A/AA violations on the page as it stands.
-
-    Transitions are switched off first (axe would otherwise read colours half-way
-    through one), and on a phone the collapsed menu is opened so its links are
-    checked too."""
-    page.add_style_tag(content=NO_TRANSITIONS)
-    toggler = page.locator(".navbar-toggler")
-    if toggler.count() and toggler.is_visible():
-        toggler.click()
-        page.locator(".navbar-collapse.show").wait_for()
-    if not page.evaluate("typeof window.axe !== 'undefined'"):
-        page.add_script_tag(path=str(AXE_JS))
-    results = page.evaluate(
-        "(tags) => axe.run(document, {runOnly: {type: 'tag', values: tags},"
-        " resultTypes: ['violations']})",
-        WCAG_21_AA,
-    )
-    return [v for v in results["violations"] if v["impact"] in BLOCKING]
-
-
-def describe(name, violations):
-    lines = [f"{name}:"]
-    for v in violations:
-        lines.append(f"  {v['id']} ({v['impact']}): {v['help']}")
-        for node in v["nodes"]:
-            target = " ".join(str(t) for t in node["target"])
-            lines.append(f"    - {target}")
-            summary = (node.get("failureSummary") or "").replace("\n", " ")
-            if summary:
-                lines.append(f"      {summary}")
-    return "\n".join(lines)
 
 
 @pytest.fixture
 def alice():
-    team = CareTeamFactory(name="Immunotherapy Unit", time_zone="Europe/London")
-    london_contact_list(team)
-    patient = PatientFactory(
-        care_team=team, user=UserFactory(username="alice", first_name="Alice", last_name="Morgan")
-    )
-    TreatmentFactory(patient=patient, medicines="pembrolizumab")
-    BaselineFactory(patient=patient, stools_per_day=1, fatigue=1, wellbeing=8, joint_pain=0)
-    return patient
+    return make_alice()
 
 
 def open_check_in_with_an_error(page, url):
@@ -103,10 +50,27 @@ def open_check_in_filled_in(page, url):
     page.locator("#id_fainting_1").check()
 
 
+def judged(check_in):
+    """A check-in with the verdict the patient saw when it was sent (as record_check_in
+    sets it), so that each result page shows its own urgency."""
+    check_in.urgency = services.evaluate(check_in).urgency
+    check_in.save(update_fields=["urgency"])
+    return check_in
+
+
+def visit(page, server, name, target):
+    if callable(target):
+        target(page, server.url)
+    else:
+        response = page.goto(f"{server.url}{target}")
+        assert response.ok, f"{name}: {target} answered {response.status}"
+
+
 @pytest.mark.parametrize("width", VIEWPORTS)
 def test_no_serious_or_critical_axe_violations_on_patient_pages(chromium, server, alice, width):
+    """Every patient page, checked by axe and photographed (screenshots/patient-*)."""
     results = {
-        urgency: make_check_in(alice, **answers).pk
+        urgency: judged(make_check_in(alice, **answers)).pk
         for urgency, answers in {
             "green": {},
             "amber": {"stools_per_day": 3},
@@ -114,8 +78,10 @@ def test_no_serious_or_critical_axe_violations_on_patient_pages(chromium, server
             "emergency": {"chest_pain": True},
         }.items()
     }
+    Carer.objects.create(patient=alice, name="Sam Carter", email="sam@example.org")
     pages = {
         "home": "/",
+        "welcome": "/welcome/",
         "baseline": "/baseline/",
         "check-in": "/check-in/",
         "check-in-filled-in": open_check_in_filled_in,
@@ -123,28 +89,83 @@ def test_no_serious_or_critical_axe_violations_on_patient_pages(chromium, server
         **{f"result-{urgency}": f"/check-ins/{pk}/" for urgency, pk in results.items()},
         "my-check-ins": "/check-ins/",
         "contacts": "/contacts/",
+        "contacts-welcome": "/contacts/?welcome=1",
         "contacts-card": "/contacts/?card=1",
         "treatment": "/treatment/",
         "questions": "/questions/",
         "reminders": "/reminders/",
+        "carers": "/carers/",
+        "not-found": None,
     }
 
-    failures = []
+    axe = AxeLog()
     page = chromium.new_page(viewport=VIEWPORTS[width])
     page.goto(f"{server.url}/login/")
-    found = axe_violations(page)
-    if found:
-        failures.append(describe(f"login @{width}", found))
+    shot(page, f"login-{width}")
+    axe.check(page, f"login @{width}")
     log_in(page, server, "alice")
     page.wait_for_url(f"{server.url}/")
     for name, target in pages.items():
-        if callable(target):
-            target(page, server.url)
+        if target is None:  # someone else's record: the friendly 404 page
+            page.goto(f"{server.url}/check-ins/999999/")
         else:
-            response = page.goto(f"{server.url}{target}")
-            assert response.ok, f"{name}: {target} answered {response.status}"
-        found = axe_violations(page)
-        if found:
-            failures.append(describe(f"{name} ({page.url}) @{width}", found))
+            visit(page, server, name, target)
+        shot(page, f"patient-{name}-{width}")
+        axe.check(page, f"{name} @{width}")
     page.close()
-    assert not failures, "axe-core serious/critical violations:\n" + "\n".join(failures)
+    axe.assert_clean()
+
+
+@pytest.mark.parametrize("width", VIEWPORTS)
+def test_no_serious_or_critical_axe_violations_on_carer_pages(chromium, server, alice, width):
+    """Every page a carer sees, and the invitation pages before logging in
+    (screenshots/carer-*)."""
+    invited = Carer.objects.create(patient=alice, name="Sam Carter", email="sam@example.org")
+    cara = UserFactory(username="cara", first_name="Cara", last_name="Morgan")
+    Carer.objects.create(
+        patient=alice, name="Cara", email=cara.email, user=cara, accepted_at=timezone.now()
+    )
+    red = judged(make_check_in(alice, stools_per_day=9))
+    newcomer = UserFactory(username="fay", first_name="Fay")
+    newcomer.set_unusable_password()
+    newcomer.save()
+    PatientFactory(care_team=alice.care_team, user=newcomer)
+
+    axe = AxeLog()
+    page = chromium.new_page(viewport=VIEWPORTS[width])
+    anonymous = {
+        "accept-invitation": local(carer_invitation_url(invited), server),
+        "accept-invalid": "/carer/accept/not-a-token/",
+        "welcome-set-password": local(patient_invitation_url(newcomer.patient), server),
+        "welcome-link-used": "/welcome/MQ/set-password/",
+    }
+    for name, target in anonymous.items():
+        page.goto(f"{server.url}{target}")
+        shot(page, f"carer-{name}-{width}" if "accept" in name else f"patient-{name}-{width}")
+        axe.check(page, f"{name} @{width}")
+    log_in(page, server, "cara")
+    page.wait_for_url(f"{server.url}/")
+    pages = {
+        "home": "/",
+        "check-in": "/check-in/",
+        "result-red": f"/check-ins/{red.pk}/",
+        "check-ins": "/check-ins/",
+        "contacts": "/contacts/",
+        "contacts-card": "/contacts/?card=1",
+    }
+    for name, target in pages.items():
+        visit(page, server, name, target)
+        shot(page, f"carer-{name}-{width}")
+        axe.check(page, f"carer {name} @{width}")
+    Carer.objects.filter(user=cara).update(revoked_at=timezone.now())
+    page.goto(f"{server.url}/")
+    page.get_by_role("heading", name="Your access has ended").wait_for()
+    shot(page, f"carer-access-ended-{width}")
+    axe.check(page, f"carer access ended @{width}")
+    page.close()
+    axe.assert_clean()
+
+
+def local(url, server):
+    """An emailed link (built on SITE_URL) as a path on the test server."""
+    return "/" + url.split("/", 3)[3]

@@ -12,30 +12,16 @@ import pytest
 
 from patients.models import CheckIn
 
-from ..factories import (
-    PASSWORD,
-    BaselineFactory,
-    CareTeamFactory,
-    PatientFactory,
-    TreatmentFactory,
-    UserFactory,
-    london_contact_list,
-)
+from ..factories import PASSWORD
 from .conftest import DESKTOP, PHONE, SCREENSHOTS, log_in, shot
+from .helpers import make_alice
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
 def alice():
-    team = CareTeamFactory(name="Immunotherapy Unit", time_zone="Europe/London")
-    london_contact_list(team)
-    patient = PatientFactory(
-        care_team=team, user=UserFactory(username="alice", first_name="Alice", last_name="Morgan")
-    )
-    TreatmentFactory(patient=patient, medicines="pembrolizumab")
-    BaselineFactory(patient=patient, stools_per_day=1, fatigue=1, wellbeing=8, joint_pain=0)
-    return patient
+    return make_alice()
 
 
 class Counted:
@@ -114,13 +100,18 @@ def test_an_area_is_filled_as_usual_and_a_fahrenheit_reading_is_stored_in_celsiu
     from playwright.sync_api import expect
 
     expect(status).to_have_text(
-        "Filled in 1 answer with your usual. Change anything that is different today."
+        "Filled in 1 answer with your usual. 1 question here has no usual and is left for "
+        "you to answer. Change anything that is different today."
     )
     assert not page.locator("input[name=fatigue]:checked").count()  # another area: untouched
 
     page.get_by_label("Your temperature, if you have taken it").fill("100.4")
     page.get_by_label("Fahrenheit").check()
+    boxes = "els => els.map(e => { const r = e.getBoundingClientRect(); return [r.x, r.width]; })"
+    before = page.locator("label[for^=id_nausea_]").evaluate_all(boxes)
     page.locator("#id_nausea_1").check()  # a tap on "Mild" for nausea
+    # Ticked, a choice turns bold and shows a tick, yet neither it nor its neighbours move.
+    assert page.locator("label[for^=id_nausea_]").evaluate_all(boxes) == before
     shot(page, f"patient-check-in-filled-{viewport['width']}")
     page.get_by_role("button", name="Send my check-in").click()
 
@@ -128,6 +119,81 @@ def test_an_area_is_filled_as_usual_and_a_fahrenheit_reading_is_stored_in_celsiu
     saved = CheckIn.objects.get(patient=alice)
     assert saved.temperature_c == Decimal("38.0") and saved.stools_per_day == 1
     assert saved.nausea == 1
+    page.close()
+
+
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["390", "1280"])
+def test_a_warning_sign_answered_yes_brings_a_send_button_and_the_emergency_number_to_it(
+    chromium, server, alice, viewport
+):
+    from playwright.sync_api import expect
+
+    page = chromium.new_page(viewport=viewport)
+    log_in(page, server, "alice")
+    page.goto(f"{server.url}/check-in/")
+    block = page.locator("[data-warning-send]")
+    assert block.is_hidden()
+    page.get_by_label(re.compile("opened your bowels")).fill("2")
+
+    page.locator("#id_fainting_1").check()  # Yes to "Fainting or passing out"
+
+    expect(block).to_be_visible()
+    # Announced politely, and focus stays on the answer just given.
+    expect(page.locator("[data-warning-status]")).to_contain_text(
+        "You answered yes to a warning sign"
+    )
+    assert page.evaluate("document.activeElement.id") == "id_fainting_1"
+    assert block.get_attribute("hidden") is None
+    call = block.get_by_role("link", name="Call 999")
+    assert call.get_attribute("href") == "tel:999"
+    send_now = block.get_by_role("button", name="Send my check-in now")
+    # At the end of the warning signs, not thousands of pixels below.
+    warning_box = page.locator("#area-warning-signs").bounding_box()
+    button_box = send_now.bounding_box()
+    assert button_box["y"] + button_box["height"] <= warning_box["y"] + warning_box["height"]
+    assert button_box["height"] >= 44 and call.bounding_box()["height"] >= 44
+    block.scroll_into_view_if_needed()
+    SCREENSHOTS.mkdir(exist_ok=True)
+    page.locator("#area-warning-signs").screenshot(
+        path=str(SCREENSHOTS / f"patient-check-in-warning-yes-{viewport['width']}.png")
+    )
+    # Back to No: the block goes again.
+    page.locator("#id_fainting_0").check()
+    expect(block).to_be_hidden()
+    page.locator("#id_fainting_1").check()
+
+    send_now.click()  # sends the whole form, like the main Send button
+
+    page.get_by_role("heading", name="Urgent: phone now").wait_for()
+    saved = CheckIn.objects.get(patient=alice)
+    assert saved.fainting is True and saved.stools_per_day == 2
+    assert saved.urgency == "red"
+    page.close()
+
+
+def test_the_error_summary_is_focused_and_leads_to_the_question(chromium, server, alice):
+    page = chromium.new_page(viewport=PHONE)
+    log_in(page, server, "alice")
+    page.goto(f"{server.url}/check-in/")
+    page.get_by_label(re.compile("Overall, how well")).fill("11")
+    page.get_by_label("Your temperature, if you have taken it").fill("50")
+    page.get_by_role("button", name="Send my check-in").click()
+
+    summary = page.locator("[data-error-summary]")
+    summary.wait_for()
+    assert page.evaluate("document.activeElement.hasAttribute('data-error-summary')")
+    assert summary.get_by_role("heading", name="There is a problem").is_visible()
+    links = summary.get_by_role("link")
+    assert links.count() == 2
+    # Not the emergency's red: an amber box with a thick border.
+    assert summary.evaluate("e => getComputedStyle(e).backgroundColor") == "rgb(255, 243, 205)"
+    shot(page, "patient-check-in-error-summary-390")
+
+    summary.get_by_role("link", name=re.compile("Your temperature")).click()
+
+    assert page.evaluate("document.activeElement.id") == "id_temperature_c"
+    box = page.locator("#id_temperature_c").bounding_box()
+    assert 0 <= box["y"] <= PHONE["height"]
     page.close()
 
 
@@ -156,10 +222,10 @@ def test_the_care_team_card_prints_on_one_page_without_navigation(chromium, serv
     page = chromium.new_page(viewport=PHONE)
     log_in(page, server, "alice")
     page.goto(f"{server.url}/contacts/")
-    assert page.get_by_role("button", name="Print my card").is_visible()
     shot(page, "patient-contacts-390")
-    page.get_by_role("link", name="Printable card").click()
+    page.get_by_role("link", name="Show my card to print").click()
     page.get_by_text("My immunotherapy care team card").wait_for()
+    assert page.get_by_role("button", name="Print this card").is_visible()
     shot(page, "patient-care-card-390")
     page.close()
 
@@ -169,12 +235,21 @@ def test_the_care_team_card_prints_on_one_page_without_navigation(chromium, serv
     shot(desk, "patient-contacts-1280")
     desk.emulate_media(media="print")
     assert not desk.locator("nav").is_visible()
-    assert not desk.get_by_role("button", name="Print my card").is_visible()
+    assert not desk.get_by_role("link", name="Show my card to print").is_visible()
     assert desk.get_by_text("I am on immunotherapy (pembrolizumab).").is_visible()
     assert desk.get_by_text(alice.hospital_number).is_visible()
     number = desk.get_by_text("Call 020 7946 0999")
     assert float(number.evaluate("e => parseFloat(getComputedStyle(e).fontSize)")) >= 20
     shot(desk, "patient-care-card-print-1280")
+    pdf = desk.pdf(format="A4")
+    assert len(re.findall(rb"/Type\s*/Page[^s]", pdf)) == 1
+    # The card's own page prints the same one page, without its buttons.
+    desk.emulate_media(media="screen")
+    desk.goto(f"{server.url}/contacts/?card=1")
+    desk.get_by_role("button", name="Print this card").wait_for()
+    desk.emulate_media(media="print")
+    assert not desk.get_by_role("button", name="Print this card").is_visible()
+    assert desk.get_by_text("I am on immunotherapy (pembrolizumab).").is_visible()
     pdf = desk.pdf(format="A4")
     assert len(re.findall(rb"/Type\s*/Page[^s]", pdf)) == 1
     desk.close()

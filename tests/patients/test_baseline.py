@@ -1,5 +1,6 @@
 """Recording the patient's usual (baseline) through the page; re-baselining keeps history."""
 
+import re
 import uuid
 from datetime import UTC, datetime
 
@@ -43,8 +44,10 @@ def test_it_records_a_first_baseline(client, patient):
     assert baseline.nausea is None
     assert baseline.recorded_by == patient.user
     assert baseline.created_at == TUESDAY_10
-    assert response.redirect_chain == [(reverse("patients:home"), 302)]
-    assert "Your usual has been saved." in response.text
+    # The first visit's last step: the contact list.
+    assert response.redirect_chain == [(reverse("patients:contacts") + "?welcome=1", 302)]
+    assert "Your usual has been saved. Last step: here is who to phone" in response.text
+    assert "You are all set up" in response.text
 
 
 def test_the_page_shows_the_current_baseline_as_the_starting_values(patient_client, patient):
@@ -113,3 +116,38 @@ def test_a_check_in_after_re_baselining_is_compared_with_the_new_baseline(patien
     assert saved.baseline == patient.active_baseline
     assert saved.urgency == "green"
     assert "Thank you: nothing new to report" in response.text
+
+
+def test_the_page_uses_the_check_ins_large_choices_grouped_by_body_area(patient_client):
+    html = patient_client.get(BASELINE).text
+
+    areas = re.findall(r'<section id="area-([a-z-]+)" class="area card', html)
+    assert areas[0] == "bowels-and-tummy" and "warning-signs" not in areas
+    assert len(areas) == 8
+    assert re.search(
+        r'<input type="radio" class="btn-check" name="fatigue" id="id_fatigue_1" value="1" '
+        r'checked>\s*<label class="btn choice btn-outline-primary" for="id_fatigue_1">',
+        html,
+    )
+    assert '<legend class="choice-legend">Tiredness or lack of energy</legend>' in html
+    assert "form-check-input" not in html  # no small inline radios
+    # No "as usual", no usual shown: this is where the usual is recorded.
+    assert "as_usual_" not in html and "Your usual:" not in html and "usual-tag" not in html
+    assert 'value="Save my usual"' in html
+
+
+def test_questions_about_the_last_24_hours_ask_about_a_typical_day(patient_client):
+    html = patient_client.get(BASELINE).text
+
+    assert "On a typical day, how many times do you open your bowels?" in html
+    assert "Overall, how well do you usually feel? (0 = very unwell, 10 = completely well)" in html
+    assert "in the last 24 hours" not in html and "feel today" not in html
+
+
+def test_an_error_is_listed_at_the_top_with_a_link_to_the_question(patient_client):
+    response = record(patient_client, wellbeing=11)
+
+    html = response.text
+    assert 'class="error-summary mb-4" tabindex="-1" data-error-summary' in html
+    assert '<a href="#id_wellbeing" data-error-link>Overall, how well do you usually feel?' in html
+    assert 'id="id_wellbeing_error"' in html  # and beside the question

@@ -86,10 +86,10 @@ def test_on_screen_the_card_header_is_for_print_and_a_link_leads_to_the_card(pat
     assert 'class="care-card-head border border-2 border-dark rounded p-3 d-none d-print-block' in (
         html
     )
-    assert f'href="{CONTACTS}?card=1">Printable card</a>' in html
-    # The print button needs JavaScript (print.js shows it), so it starts hidden.
-    assert '<button type="button" class="btn btn-primary btn-lg" data-print hidden>' in html
-    assert "js/print.js" in html
+    assert f'href="{CONTACTS}?card=1">Show my card to print</a>' in html
+    # The heading comes first; printing is on the card's own page.
+    assert html.index("<h1") < html.index("Show my card to print")
+    assert "data-print" not in html
 
 
 def test_the_printable_card_url_shows_the_card_without_javascript(patient_client, patient):
@@ -98,6 +98,9 @@ def test_the_printable_card_url_shows_the_card_without_javascript(patient_client
     assert 'class="care-card-head border border-2 border-dark rounded p-3 mb-3"' in html
     assert "<title>My care team card" in html
     assert "your browser's Print menu" in html
+    # The print button needs JavaScript (print.js shows it), so it starts hidden.
+    assert '<button type="button" class="btn btn-primary btn-lg" data-print hidden>' in html
+    assert "Print this card" in html and "js/print.js" in html
     assert f'href="{CONTACTS}">Back to who to contact</a>' in html
     assert patient.hospital_number in html
 

@@ -22,7 +22,7 @@ TUESDAY_10 = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)  # 10:00 in London, in cl
 SATURDAY_03 = datetime(2026, 11, 28, 3, 0, tzinfo=UTC)  # 03:00 in London, nobody in clinic
 CHECK_IN = reverse("patients:check_in")
 
-TEMPERATURE_MESSAGE = "That temperature is not possible on a thermometer reading of a person"
+TEMPERATURE_MESSAGE = "That temperature cannot be right. A body temperature is between"
 
 
 def form(**answers) -> dict:
@@ -61,7 +61,7 @@ def test_it_saves_a_red_check_in_and_tells_the_patient_to_phone_the_nurse_in_cli
     assert "Urgent: phone now" in response.text
     assert "Immunotherapy nurse specialist" in response.text
     assert 'href="tel:02079460101"' in response.text
-    assert "Stools 9/day vs baseline 1/day" in response.text
+    assert "Stools: 9 in the last 24 hours; your usual is 1 a day" in response.text
 
 
 def test_it_tells_the_patient_to_phone_the_24_hour_line_at_night_at_the_weekend(patient_client):
@@ -183,9 +183,9 @@ def test_it_rejects_an_empty_form_with_a_message_for_the_whole_form(patient_clie
     assert response.context["form"].non_field_errors() == [
         "Answer at least one question before sending."
     ]
-    assert '<div class="alert alert-danger" role="alert">Answer at least one question' in (
-        response.text
-    )
+    summary = re.search(r'<div class="error-summary[^"]*"(.*?)</div>\s*</div>', response.text, re.S)
+    assert summary and "There is a problem" in summary.group(1)
+    assert "Answer at least one question before sending." in summary.group(1)
     assert CheckIn.objects.count() == 0
 
 
@@ -266,7 +266,7 @@ def test_the_result_is_judged_against_the_baseline_active_when_the_check_in_was_
 
     assert response.context["evaluation"].urgency == "red"
     assert "Urgent: phone now" in response.text
-    assert "Stools 9/day vs baseline 1/day" in response.text
+    assert "Stools: 9 in the last 24 hours; your usual is 1 a day" in response.text
 
 
 def test_the_check_in_list_shows_only_the_patients_own_check_ins(
@@ -280,7 +280,7 @@ def test_the_check_in_list_shows_only_the_patients_own_check_ins(
     assert list(response.context["page"]) == [own]
     assert reverse("patients:check_in_result", args=[own.pk]) in response.text
     assert reverse("patients:check_in_result", args=[theirs.pk]) not in response.text
-    assert "Stools: 4/day" in response.text and "7/day" not in response.text
+    assert "Stools: 4 a day" in response.text and "7 a day" not in response.text
 
 
 def test_the_contacts_page_lists_the_teams_contacts_with_numbers_and_hours(
@@ -301,7 +301,8 @@ def test_the_contacts_page_lists_the_teams_contacts_with_numbers_and_hours(
     ]:
         assert f'<h2 class="h5 mb-1">{name}</h2>' in text
         assert f'href="tel:{number}"' in text
-    assert "Available mon-fri 09:00\u201317:00." in text
+    assert "Times are UK time." in text and "Europe/London" not in text
+    assert "Available Monday to Friday, 09:00\u201317:00." in text and "mon-fri" not in text
     assert text.count("Available 24 hours a day, every day.") == 2
     assert "Dr Elsewhere" not in text and "Retired line" not in text
 

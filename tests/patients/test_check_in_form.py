@@ -10,7 +10,7 @@ import pytest
 from django.urls import reverse
 
 from patients.catalogue import ITEMS, SCORE, YESNO
-from patients.forms import TEMPERATURE_MESSAGE, CheckInForm
+from patients.forms import CheckInForm, temperature_message
 from patients.models import CheckIn
 
 from .test_check_in import assert_error_beside, form, send
@@ -113,7 +113,8 @@ def test_each_score_is_a_row_of_large_labelled_choices(patient_client):
         assert re.search(
             rf'<input type="radio" class="btn-check" name="nausea" id="id_nausea_{value}" '
             rf'value="{value}">\s*<label class="btn choice btn-outline-primary" '
-            rf'for="id_nausea_{value}">{words}</label>',
+            rf'for="id_nausea_{value}"><span class="choice-text" data-text="{words}">{words}</span>'
+            rf"</label>",
             html,
         ), words
     assert '<legend class="choice-legend">Feeling sick (nausea)</legend>' in html
@@ -128,7 +129,10 @@ def test_the_usual_is_shown_beside_each_question_that_has_one(patient_client):
     assert '<span id="id_stools_per_day_helptext" class="usual">Your usual: 1 a day</span>' in html
     assert '<span id="id_wellbeing_helptext" class="usual">Your usual: 8 out of 10</span>' in html
     assert 'aria-describedby="id_fatigue_helptext"' in html
-    assert 'for="id_fatigue_1">Mild<span class="usual-tag" aria-hidden="true">usual</span>' in html
+    assert (
+        'for="id_fatigue_1"><span class="choice-text" data-text="Mild">Mild'
+        '<span class="usual-tag" aria-hidden="true">usual</span></span>'
+    ) in html
     assert "id_nausea_helptext" not in html  # no usual recorded for nausea
 
 
@@ -138,7 +142,7 @@ def test_the_warning_signs_come_first_with_a_heading_saying_to_call(patient_clie
     first_area = re.search(r'<section id="area-([a-z-]+)"', html).group(1)
     assert first_area == "warning-signs"
     assert "Warning signs: call straight away if any is yes" in html
-    assert 'class="btn choice btn-outline-danger" for="id_chest_pain_1">Yes</label>' in html
+    assert 'class="btn choice btn-outline-danger" for="id_chest_pain_1"><span' in html
 
 
 def test_only_areas_with_a_usual_have_an_as_usual_button(patient_client):
@@ -163,7 +167,8 @@ def test_without_a_usual_there_is_no_as_usual_button(patient_client, patient):
 
 
 def test_the_enter_key_sends_the_form_rather_than_filling_in_the_usual(patient_client):
-    html = patient_client.get(CHECK_IN).text
+    page = patient_client.get(CHECK_IN).text
+    html = page[page.index('class="check-in-form"') :]  # the check-in form, not the page's bar
 
     first_submit = re.search(r'<(?:button|input) type="submit"[^>]*>', html).group(0)
     assert 'class="default-submit"' in first_submit and "name=" not in first_submit
@@ -186,7 +191,10 @@ def test_as_usual_fills_only_that_areas_items_that_have_a_usual_and_saves_nothin
     assert checked(html, "abdominal_pain") == "3"  # no usual: left as answered
     assert checked(html, "fatigue") == "3"  # another area: left as answered
     assert checked(html, "chest_pain") == "yes"  # a warning sign is never filled
-    assert "Filled in with your usual" in html
+    assert (
+        "Filled in 1 answer with your usual. 1 question here has no usual and is left for "
+        "you to answer. Change anything that is different today."
+    ) in html
     assert "Nothing has been sent yet" not in html and "invalid-feedback" not in html
     assert f'name="form_token" value="{data["form_token"]}"' in html
 
@@ -268,15 +276,27 @@ def test_an_impossible_fahrenheit_reading_is_rejected_beside_the_field(patient_c
     response = send(patient_client, {**form(temperature_c=typed), "temperature_unit": "F"})
 
     assert CheckIn.objects.count() == 0
-    assert_error_beside(response, "temperature_c", TEMPERATURE_MESSAGE)
+    assert_error_beside(response, "temperature_c", temperature_message())
     html = response.text
     assert box_value(html, "temperature_c") == typed  # what the patient typed, kept
     assert checked(html, "temperature_unit") == "F"
 
 
-def test_the_range_message_names_both_units():
-    assert "between 32.0 and 44.0" in TEMPERATURE_MESSAGE and "°C" in TEMPERATURE_MESSAGE
-    assert "between 89.6 and 111.2" in TEMPERATURE_MESSAGE and "°F" in TEMPERATURE_MESSAGE
+def test_the_range_message_names_both_units_in_plain_words():
+    message = temperature_message()
+    assert message.startswith("That temperature cannot be right.")
+    # The units never wrap away from their numbers.
+    assert "between 32.0 and 44.0\u00a0°C" in message
+    assert "between 89.6 and 111.2\u00a0°F" in message
+
+
+def test_the_range_message_puts_fahrenheit_first_in_american_english():
+    from django.utils import translation
+
+    with translation.override("en-us"):
+        message = temperature_message()
+    assert "between 89.6 and 111.2\u00a0°F (between 32.0 and 44.0\u00a0°C)" in message
+    assert "for example 99.0\u00a0°F or 37.2\u00a0°C" in message
 
 
 def test_a_fahrenheit_reading_sent_as_celsius_gets_a_hint(patient_client):
@@ -297,3 +317,134 @@ def test_a_temperature_that_is_not_a_number_is_rejected(patient_client):
 
     assert_error_beside(response, "temperature_c", "Enter the temperature as a number")
     assert CheckIn.objects.count() == 0
+
+
+# Warning signs answered yes: send now, or call the emergency number -------------------
+
+
+def test_the_warning_signs_end_with_a_send_now_block_shown_by_javascript(patient_client, settings):
+    settings.EMERGENCY_NUMBER = "112"
+
+    html = patient_client.get(CHECK_IN).text
+
+    area = html[html.index('<section id="area-warning-signs"') :]
+    area = area[: area.index("</section>")]
+    block = re.search(r'<div class="warning-send"[^>]*>(.*?)</div>\s*</div>', area, re.S)
+    assert block and "hidden" in block.group(0).split(">")[0]  # until a warning sign is yes
+    words = re.sub(r"<[^>]+>", "", block.group(1))
+    assert "You answered yes to a warning sign." in words
+    assert "Send your check-in now to be told at once whom to phone." in words
+    assert "If it is an emergency, call 112." in words
+    # A submit button of the whole form (no name: an ordinary send), and a tel: button.
+    assert re.search(r'<button type="submit" class="btn btn-primary btn-lg send-now">', area)
+    assert "Send my check-in now</button>" in area
+    assert '<a class="btn btn-danger btn-lg emergency-call" href="tel:112">Call 112</a>' in area
+    # Announced politely without moving focus.
+    assert '<p class="visually-hidden" role="status" data-warning-status></p>' in area
+
+
+def test_the_send_now_button_sends_the_check_in(patient_client, patient):
+    data = form(fainting="yes", stools_per_day=2)
+
+    response = send(patient_client, data)
+
+    saved = CheckIn.objects.get()
+    assert saved.fainting is True and saved.stools_per_day == 2
+    assert "Urgent: phone now" in response.text
+
+
+@pytest.mark.parametrize("page", ["patients:home", "patients:check_in", "patients:contacts"])
+def test_the_emergency_number_is_a_large_call_button_on_each_page(patient_client, page, settings):
+    settings.EMERGENCY_NUMBER = "112"
+
+    html = patient_client.get(reverse(page)).text
+
+    box = re.search(
+        r'<div class="emergency emergency-box mb-3" role="note">(.*?)</div>', html, re.S
+    )
+    assert box, page
+    assert "<strong>Emergency" in box.group(1) and "chest pain" in box.group(1).lower()
+    assert '<a class="btn btn-danger btn-lg emergency-call" href="tel:112">Call 112</a>' in (
+        box.group(1)
+    )
+
+
+# "As usual" says exactly what it did ----------------------------------------------------
+
+
+def test_fill_everything_says_how_many_were_filled_and_what_was_left(patient_client):
+    data = {**form(), "as_usual_all": "1"}
+
+    html = patient_client.post(CHECK_IN, data).text
+
+    # The fixture's usual: stools, fatigue, wellbeing and joint pain; 16 other questions
+    # have none recorded.
+    assert (
+        "Filled in 4 answers with your usual. Questions with no usual (the warning signs, "
+        "temperature and 16 other questions) are left for you to answer. Change anything "
+        "that is different today, then send."
+    ) in html
+
+
+def test_with_every_usual_recorded_only_warning_signs_and_temperature_are_left(
+    patient_client, patient
+):
+    from patients.catalogue import BASELINE_ITEMS
+    from patients.services import record_baseline
+
+    record_baseline(
+        patient=patient,
+        values={item.key: 1 for item in BASELINE_ITEMS},
+        recorded_by=patient.user,
+    )
+
+    html = patient_client.post(CHECK_IN, {**form(), "as_usual_all": "1"}).text
+
+    assert (
+        f"Filled in {len(BASELINE_ITEMS)} answers with your usual. Questions with no usual "
+        "(the warning signs and temperature) are left for you to answer."
+    ) in html
+
+
+def test_the_page_script_says_the_same_words(patient_client):
+    from pathlib import Path
+
+    from django.conf import settings
+
+    script = (Path(settings.BASE_DIR) / "static" / "js" / "check_in.js").read_text()
+
+    for words in (
+        ' with " + whose + " usual.',
+        "Questions with no usual (",
+        "the warning signs and temperature",
+        "the warning signs, temperature and ",
+        ") are left for you to answer.",
+        " 1 question here has no usual and is left for you to answer.",
+        " questions here have no usual and are left for you to answer.",
+        " Change anything that is different today, then send.",
+    ):
+        assert words in script, words
+
+
+# The error summary ----------------------------------------------------------------------
+
+
+def test_errors_are_listed_at_the_top_with_a_link_to_each_question(patient_client):
+    response = send(patient_client, form(nausea=7, wellbeing=11))
+
+    html = response.text
+    summary = re.search(
+        r'<div class="error-summary mb-4" tabindex="-1" data-error-summary>(.*?)</ul>', html, re.S
+    )
+    assert summary, "no error summary"
+    text = summary.group(1)
+    assert "There is a problem" in text and "Nothing has been sent yet." in text
+    # A radio group's link goes to its first choice; a box's to the box.
+    assert (
+        '<a href="#id_nausea_0" data-error-link>Feeling sick (nausea)</a>: Select a valid' in text
+    )
+    assert '<a href="#id_wellbeing" data-error-link>Overall, how well do you feel today?' in text
+    assert ": Enter a number from 0 to 10." in text
+    # Not the emergency's red alert.
+    assert "alert-danger" not in html.split('class="check-in-form"')[0]
+    assert "Please correct the answers marked below" not in html

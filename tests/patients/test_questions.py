@@ -25,7 +25,7 @@ def test_it_shows_an_empty_notebook_with_every_suggestion(patient_client):
 
     assert response.status_code == 200
     assert "No questions waiting to be asked" in response.text
-    for text in SUGGESTED_QUESTIONS.values():
+    for text in map(str, SUGGESTED_QUESTIONS.values()):
         assert text in response.text
     assert response.text.count('name="key"') == len(SUGGESTED_QUESTIONS)
 

@@ -1,0 +1,178 @@
+"""First visit (a patient's invitation) and carers (invite, accept, revoke)."""
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
+from django.db import IntegrityError, transaction
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse, reverse_lazy
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from . import audit
+from .access import CARING_FOR, is_clinician, patient_required
+from .carer_forms import CarerAccountForm, CarerInviteForm, email_taken
+from .invitations import NotSent, carer_for_token, invitation_tokens, invite_carer
+from .models import Carer
+
+BACKEND = "django.contrib.auth.backends.ModelBackend"
+
+
+class Welcome(auth_views.PasswordResetConfirmView):
+    """The invitation link: the patient chooses a password and is logged in.
+
+    Django's reset view, with the invitation's token: it moves the token out of the
+    address into the session before showing the form, and the token stops working
+    once the password is set.
+    """
+
+    token_generator = invitation_tokens
+    template_name = "patients/welcome_password.html"
+    post_reset_login = True
+    post_reset_login_backend = BACKEND
+    success_url = reverse_lazy("patients:first_visit")
+
+    def get_user(self, uidb64):
+        user = super().get_user(uidb64)
+        return user if user is not None and hasattr(user, "patient") else None
+
+    def form_valid(self, form):
+        messages.success(self.request, "Your password is set. Welcome.")
+        return super().form_valid(form)
+
+
+@patient_required
+def first_visit(request, patient):
+    """Why the usual matters, before the patient records it."""
+    return render(
+        request,
+        "patients/first_visit.html",
+        {"patient": patient, "baseline": patient.active_baseline},
+    )
+
+
+@patient_required
+def carers(request, patient):
+    form = CarerInviteForm(request.POST or None, patient=patient)
+    if request.method == "POST" and form.is_valid():
+        try:
+            with transaction.atomic():
+                carer = form.save(commit=False)
+                carer.patient = patient
+                carer.save()
+                audit.record(request, "carer_invited", patient, obj=carer)
+                invite_carer(carer)  # nothing is kept if the email cannot be sent
+        except NotSent:
+            messages.error(
+                request,
+                "We could not send the email just now, so nothing has been saved. "
+                "Please try again later.",
+            )
+        except IntegrityError:
+            messages.info(request, "This person has already been invited.")
+            return redirect("patients:carers")
+        else:
+            messages.success(
+                request,
+                f"We have emailed {carer.name} a link. Once they accept it they can see "
+                "who to contact, your advice and your check-ins, and check in for you.",
+            )
+            return redirect("patients:carers")
+    return render(
+        request,
+        "patients/carers.html",
+        {"form": form, "carers": patient.carers.select_related("user"), "patient": patient},
+    )
+
+
+@patient_required
+@require_POST
+def carer_resend(request, patient, pk):
+    carer = get_object_or_404(patient.carers.pending(), pk=pk)
+    try:
+        invite_carer(carer)
+    except NotSent:
+        messages.error(request, "We could not send the email just now. Please try again later.")
+    else:
+        Carer.objects.filter(pk=carer.pk).update(invited_at=timezone.now())
+        messages.success(request, f"We have emailed {carer.name} a new link.")
+    return redirect("patients:carers")
+
+
+@patient_required
+@require_POST
+def carer_revoke(request, patient, pk):
+    carer = get_object_or_404(patient.carers.filter(revoked_at__isnull=True), pk=pk)
+    revoked = Carer.objects.filter(pk=carer.pk, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
+    if revoked:
+        audit.record(request, "carer_revoked", patient, obj=carer)
+    messages.success(
+        request,
+        f"{carer.name} can no longer see your records or check in for you. "
+        "Their invitation link no longer works.",
+    )
+    return redirect("patients:carers")
+
+
+def carer_accept(request, token):
+    """A carer's invitation link: create an account (or use the one logged in) and accept."""
+    carer = carer_for_token(token)
+    if carer is None:
+        return _problem(request, "invalid")
+    context = {"carer": carer, "patient": carer.patient}
+    user = request.user
+    if user.is_authenticated:
+        if hasattr(user, "patient") or is_clinician(user):
+            return _problem(request, "wrong_account", context)
+        if request.method != "POST":
+            return render(request, "patients/carer_accept.html", {**context, "confirm": True})
+        if not _claim(carer, user):
+            return _problem(request, "invalid")
+        return _accepted(request, carer)
+    if email_taken(carer.email):
+        login_url = f"{reverse('login')}?next={request.path}"
+        return render(request, "patients/carer_accept.html", {**context, "log_in_first": login_url})
+    form = CarerAccountForm(request.POST or None, carer=carer)
+    if request.method == "POST" and form.is_valid():
+        try:
+            with transaction.atomic():
+                user = form.create_user()
+                if not _claim(carer, user):
+                    raise _Gone
+        except _Gone:
+            return _problem(request, "invalid")
+        except IntegrityError:  # the same address registered a moment ago
+            return redirect(request.path)
+        login(request, user, backend=BACKEND)
+        return _accepted(request, carer)
+    return render(request, "patients/carer_accept.html", {**context, "form": form})
+
+
+class _Gone(Exception):
+    """The invitation was withdrawn or accepted elsewhere while the form was open."""
+
+
+def _claim(carer, user) -> bool:
+    """Accept the invitation once: a conditional update, so two tabs cannot both."""
+    return bool(
+        Carer.objects.pending().filter(pk=carer.pk).update(user=user, accepted_at=timezone.now())
+    )
+
+
+def _problem(request, problem, context=None):
+    return render(
+        request, "patients/carer_accept.html", {**(context or {}), "problem": problem}, status=400
+    )
+
+
+def _accepted(request, carer):
+    audit.record(request, "carer_accepted", carer.patient, obj=carer, role="carer")
+    request.session[CARING_FOR] = carer.pk  # act for the patient who just invited them
+    messages.success(
+        request,
+        f"You can now see {carer.patient.user.first_name or carer.patient.name}'s contacts, "
+        "advice and check-ins, and check in for them.",
+    )
+    return redirect("patients:home")

@@ -1,0 +1,162 @@
+"""British English by default, American English on request (Django's translation
+framework); and the text-size control."""
+
+import gettext
+import re
+import uuid
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.urls import reverse
+
+from patients.models import CheckIn, Treatment
+
+from ..factories import make_check_in
+
+CATALOGUE = Path(settings.BASE_DIR) / "locale" / "en_US" / "LC_MESSAGES"
+BRITISH = re.compile(
+    r"diarrhoea|tummy|been sick|feeling sick|colour|holiday|recognise|opened your bowels"
+    r"|\bring\b|°C or 99",
+    re.IGNORECASE,
+)
+US = {"HTTP_ACCEPT_LANGUAGE": "en-US,en;q=0.9"}
+
+
+def visible_text(html: str) -> str:
+    """What a reader sees: no tags, no attribute values, no scripts."""
+    html = re.sub(r"<(script|style)\b.*?</\1>", " ", html, flags=re.S)
+    return re.sub(r"<[^>]+>", " ", html)
+
+
+def test_british_english_is_the_default(patient_client):
+    page = patient_client.get(reverse("patients:check_in")).text
+    assert '<html lang="en-GB"' in page
+    assert "How many times have you opened your bowels" in page
+    assert 'value="C" checked' in page
+
+
+def test_an_american_browser_gets_american_spelling_and_fahrenheit_first(patient_client):
+    page = patient_client.get(reverse("patients:check_in"), **US).text
+    assert '<html lang="en-US"' in page
+    assert "How many bowel movements have you had in the last 24 hours?" in page
+    assert "How often have you thrown up (vomited)?" in page
+    assert "anti-diarrhea pills" in page
+    assert 'value="F" checked' in page
+    assert "For example 99.0 °F or 37.2 °C." in page
+    assert "Nausea (feeling like you might throw up)" in page
+    assert "Feeling nauseous" not in page
+    assert "Blood or mucus in your stool (poop)" in page
+
+
+def test_the_usual_in_american_english(patient_client):
+    page = patient_client.get(reverse("patients:baseline"), **US).text
+    assert "On a typical day, how many bowel movements do you have?" in page
+
+
+def test_choosing_a_language_is_remembered(patient_client):
+    response = patient_client.post(
+        reverse("set_language"), {"language": "en-us", "next": reverse("patients:contacts")}
+    )
+    assert response.status_code == 302 and response.url == reverse("patients:contacts")
+    assert "anti-diarrhea pills" in patient_client.get(reverse("patients:contacts")).text
+    cookie = response.cookies[settings.LANGUAGE_COOKIE_NAME]
+    assert cookie.value == "en-us" and int(cookie["max-age"]) >= 365 * 24 * 3600
+
+    patient_client.post(reverse("set_language"), {"language": "en-gb", "next": "/"})
+    assert "anti-diarrhoea tablets" in patient_client.get(reverse("patients:contacts")).text
+
+
+def test_a_temperature_in_fahrenheit_is_stored_in_celsius_and_shown_in_fahrenheit(
+    patient_client, patient
+):
+    patient_client.post(
+        reverse("patients:check_in"),
+        {"form_token": str(uuid.uuid4()), "temperature_c": "100.4", "temperature_unit": "F"},
+        **US,
+    )
+    assert CheckIn.objects.get(patient=patient).temperature_c == Decimal("38.0")
+
+    history = patient_client.get(reverse("patients:check_ins"), **US).text
+    assert "100.4 °F (38.0 °C)" in history
+    assert "38.0 °C" in patient_client.get(reverse("patients:check_ins")).text
+
+
+@pytest.mark.parametrize(
+    "page", ["check_in", "contacts", "questions", "treatment", "check_ins", "home", "baseline"]
+)
+def test_no_british_spelling_reaches_an_american_reader(patient_client, patient, page):
+    Treatment.objects.filter(patient=patient).update(kind="car_t")
+    make_check_in(patient, stools_per_day=9, temperature_c=Decimal("38.5"))
+    text = visible_text(patient_client.get(reverse(f"patients:{page}"), **US).text)
+    assert not BRITISH.findall(text), BRITISH.findall(text)
+
+
+def test_the_red_advice_in_american_english(patient_client, patient):
+    response = patient_client.post(
+        reverse("patients:check_in"),
+        {"form_token": str(uuid.uuid4()), "stools_per_day": "9"},
+        follow=True,
+        **US,
+    )
+    text = visible_text(response.text)
+    assert "Urgent: phone now" in text and "anti-diarrhea pills" in text
+    assert not BRITISH.findall(text), BRITISH.findall(text)
+
+
+def test_the_compiled_catalogue_matches_its_source():
+    """locale/en_US/LC_MESSAGES/django.mo is compiled from django.po (compilemessages)."""
+    source = (CATALOGUE / "django.po").read_text()
+    with (CATALOGUE / "django.mo").open("rb") as compiled:
+        catalogue = gettext.GNUTranslations(compiled)
+    pairs = re.findall(r'^msgid ((?:".*"\n)+)msgstr ((?:".*"\n?)+)', source, re.M)
+    translated = 0
+    for raw_id, raw_str in pairs:
+        msgid = "".join(re.findall(r'"(.*)"', raw_id)).replace('\\"', '"')
+        msgstr = "".join(re.findall(r'"(.*)"', raw_str)).replace('\\"', '"')
+        if msgid and msgstr:
+            translated += 1
+            assert catalogue.gettext(msgid) == msgstr, msgid
+    assert translated >= 10
+
+
+# Text size ---------------------------------------------------------------------------
+
+
+def test_the_text_size_is_chosen_and_kept(client, patient_client):
+    page = patient_client.get(reverse("patients:home")).text
+    assert 'class="text-normal"' in page
+
+    response = patient_client.post(
+        reverse("set_text_size"), {"size": "larger", "next": reverse("patients:contacts")}
+    )
+    assert response.status_code == 302 and response.url == reverse("patients:contacts")
+    page = patient_client.get(reverse("patients:contacts")).text
+    assert 'class="text-larger"' in page
+    assert 'value="larger" class="btn btn-outline-dark text-size-choice' in page
+    assert re.search(r'value="larger"[^>]*aria-pressed="true"', page)
+
+
+def test_the_text_size_works_before_logging_in(client):
+    client.post(reverse("set_text_size"), {"size": "large", "next": reverse("login")})
+    assert 'class="text-large"' in client.get(reverse("login")).text
+
+
+@pytest.mark.parametrize(
+    ("data", "goes_to"),
+    [
+        ({"size": "huge", "next": "/contacts/"}, "/contacts/"),
+        ({"size": "large", "next": "https://evil.example/"}, "/"),
+        ({"size": "large", "next": "//evil.example/"}, "/"),
+    ],
+)
+def test_a_bad_text_size_or_address_changes_nothing_dangerous(client, data, goes_to):
+    response = client.post(reverse("set_text_size"), data)
+    assert response.status_code == 302 and response.url == goes_to
+    if data["size"] == "huge":
+        assert "text_size" not in response.cookies
+
+
+def test_the_text_size_control_needs_a_post(client):
+    assert client.get(reverse("set_text_size")).status_code == 405
