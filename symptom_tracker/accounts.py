@@ -1,0 +1,90 @@
+"""Logging in: the lockout page (django-axes) and password reset by email.
+
+The login view itself is Django's; django-axes counts its failures (settings:
+AXES_*). Five wrong passwords for one username from one address lock that pair
+out for AXES_COOLOFF_TIME, a right password included; the page says until when,
+and what to do meanwhile if the person is unwell.
+"""
+
+from axes.helpers import get_client_username, get_cool_off
+from axes.models import AccessAttempt
+from axes.utils import reset as reset_lockouts
+from django.conf import settings
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.validators import MaxLengthValidator
+from django.shortcuts import render
+from django.urls import path, reverse_lazy
+from django.utils import timezone
+
+
+class LoginForm(AuthenticationForm):
+    """Django's, refusing a username longer than any account's before anything looks
+    it up: django-axes records a failed username in a VARCHAR(255), which PostgreSQL
+    would refuse with a server error."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["username"]
+        field.validators.append(MaxLengthValidator(field.max_length))
+
+
+def locked_out(request, original_response=None, credentials=None):
+    """AXES_LOCKOUT_CALLABLE: the page shown instead of the login form while locked out."""
+    username = get_client_username(request, credentials) or ""
+    cool_off = get_cool_off(request)
+    last_failure = (
+        AccessAttempt.objects.filter(username=username, ip_address=request.axes_ip_address)
+        .order_by("-attempt_time")
+        .values_list("attempt_time", flat=True)
+        .first()
+    )
+    until = (last_failure or timezone.now()) + cool_off
+    minutes = max(1, round((until - timezone.now()).total_seconds() / 60))
+    context = {
+        "until": until,
+        "same_day": timezone.localdate(until) == timezone.localdate(),
+        "minutes": minutes,
+        "failure_limit": settings.AXES_FAILURE_LIMIT,
+    }
+    return render(request, "registration/locked_out.html", context, status=429)
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Django's: the email goes to an account's address and says nothing either way
+    on the page, so that nobody learns which addresses have accounts. Its link is
+    built on SITE_URL, never on the Host header of the request."""
+
+    @property
+    def extra_email_context(self):
+        return {"site_url": settings.SITE_URL}
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    """Django's, and a new password ends a lockout for that username: the person
+    proved they own the account's email (clinicians still need their code)."""
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        reset_lockouts(username=form.user.get_username())
+        return response
+
+
+urlpatterns = [
+    path("password-reset/", PasswordResetView.as_view(), name="password_reset"),
+    path(
+        "password-reset/sent/",
+        auth_views.PasswordResetDoneView.as_view(),
+        name="password_reset_done",
+    ),
+    path(
+        "password-reset/<uidb64>/<token>/",
+        PasswordResetConfirmView.as_view(success_url=reverse_lazy("password_reset_complete")),
+        name="password_reset_confirm",
+    ),
+    path(
+        "password-reset/done/",
+        auth_views.PasswordResetCompleteView.as_view(),
+        name="password_reset_complete",
+    ),
+]
