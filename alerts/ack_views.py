@@ -8,9 +8,12 @@ clinician of another team gets a 404 and does not use the link up.
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core import signing
+from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
+
+from patients import audit
 
 from .messages import read_ack_token
 from .models import Flag, Notification
@@ -35,9 +38,13 @@ def ack_link(request, token):
     if notification is None:
         raise Http404("This alert is not for your teams.")
     flag = _landing_flag(notification.alert.check_in_id)
-    used = Notification.objects.filter(pk=notification.pk, link_used_at__isnull=True).update(
-        link_used_at=timezone.now(), link_used_by=request.user
-    )
+    with transaction.atomic():
+        used = Notification.objects.filter(pk=notification.pk, link_used_at__isnull=True).update(
+            link_used_at=timezone.now(), link_used_by=request.user
+        )
+        if used:
+            patient_id = notification.alert.check_in.patient_id
+            audit.record(request, "link_used", patient_id, obj=notification, role="clinician")
     if not used:
         return _problem(request, "This link has been used already.", flag=flag, status=410)
     if flag is not None and flag.status == "open":

@@ -3,6 +3,8 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
 
+from patients.audit import AuditedAdmin
+
 from .models import (
     Alert,
     BrokenChannel,
@@ -75,10 +77,11 @@ class MembershipInline(admin.TabularInline):
 
 
 @admin.register(CareTeam)
-class CareTeamAdmin(admin.ModelAdmin):
+class CareTeamAdmin(AuditedAdmin, admin.ModelAdmin):
     list_display = ["name", "time_zone", "contact_count", "problems"]
     search_fields = ["name"]
     inlines = [MembershipInline, ContactInline]
+    audit_views = False  # changes to members and contact lists are recorded; views are not
 
     @admin.display(description="contacts")
     def contact_count(self, team):
@@ -145,8 +148,9 @@ class ContactForm(forms.ModelForm):
 
 
 @admin.register(Contact)
-class ContactAdmin(admin.ModelAdmin):
+class ContactAdmin(AuditedAdmin, admin.ModelAdmin):
     form = ContactForm
+    audit_views = False
     list_display = [
         "name",
         "team",
@@ -179,7 +183,7 @@ class ContactAdmin(admin.ModelAdmin):
 
 
 @admin.register(Flag)
-class FlagAdmin(admin.ModelAdmin):
+class FlagAdmin(AuditedAdmin, admin.ModelAdmin):
     list_display = ["created_at", "patient", "symptom", "urgency", "rule", "status"]
     list_filter = ["urgency", "status", "rule", "check_in__patient__care_team"]
     search_fields = [
@@ -194,6 +198,9 @@ class FlagAdmin(admin.ModelAdmin):
     @admin.display(description="patient")
     def patient(self, flag):
         return flag.check_in.patient
+
+    def audit_patient(self, flag):
+        return flag.check_in.patient_id
 
 
 class NotificationInline(admin.TabularInline):
@@ -214,12 +221,15 @@ class NotificationInline(admin.TabularInline):
 
 
 @admin.register(Alert)
-class AlertAdmin(admin.ModelAdmin):
+class AlertAdmin(AuditedAdmin, admin.ModelAdmin):
     list_display = ["created_at", "check_in", "urgency", "contact", "level", "acknowledged_at"]
     list_filter = ["urgency", "level"]
     list_select_related = ["check_in__patient__user", "contact"]
     readonly_fields = [f.name for f in Alert._meta.fields]
     inlines = [NotificationInline]
+
+    def audit_patient(self, alert):
+        return alert.check_in.patient_id
 
 
 class AttemptInline(admin.TabularInline):
@@ -230,10 +240,13 @@ class AttemptInline(admin.TabularInline):
 
 
 @admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
+class NotificationAdmin(AuditedAdmin, admin.ModelAdmin):
     list_display = ["created_at", "contact", "channel", "address", "status", "attempts", "sent_at"]
     list_filter = ["status", "channel", "contact__team"]
     search_fields = ["address", "contact__name"]
     list_select_related = ["contact"]
     readonly_fields = [f.name for f in Notification._meta.fields]
     inlines = [AttemptInline]
+
+    def audit_patient(self, notification):
+        return notification.alert.check_in.patient_id

@@ -3,9 +3,11 @@ actions a clinician takes: acknowledge, record what was done, resolve."""
 
 from django import forms
 from django.contrib import messages
+from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from patients import audit
 from patients.access import clinician_required
 from patients.catalogue import BY_KEY, ITEMS
 
@@ -35,7 +37,12 @@ class ActionForm(forms.ModelForm):
 @clinician_required
 def flag_detail(request, pk):
     flag = get_object_or_404(flags_for(request.user), pk=pk)
+    _audit(request, "viewed", flag)
     return _flag_page(request, flag)
+
+
+def _audit(request, action, flag, detail=""):
+    audit.record(request, action, flag.check_in.patient, obj=flag, detail=detail, role="clinician")
 
 
 def _flag_page(request, flag, *, resolve_form=None, action_form=None, status=200):
@@ -80,7 +87,11 @@ def _flag_page(request, flag, *, resolve_form=None, action_form=None, status=200
 @require_POST
 def acknowledge(request, pk):
     flag = get_object_or_404(flags_for(request.user), pk=pk)
-    if services.acknowledge_flag(flag, request.user):
+    with transaction.atomic():
+        acknowledged = services.acknowledge_flag(flag, request.user)
+        if acknowledged:
+            _audit(request, "acknowledged", flag)
+    if acknowledged:
         messages.success(request, "Acknowledged: escalation has stopped for this episode.")
     else:
         messages.info(request, "This flag was already acknowledged.")
@@ -94,9 +105,11 @@ def record_action(request, pk):
     form = ActionForm(request.POST)
     if not form.is_valid():
         return _flag_page(request, flag, action_form=form, status=400)
-    services.record_action(
-        flag, request.user, kind=form.cleaned_data["kind"], note=form.cleaned_data["note"]
-    )
+    with transaction.atomic():
+        services.record_action(
+            flag, request.user, kind=form.cleaned_data["kind"], note=form.cleaned_data["note"]
+        )
+        _audit(request, "action", flag, detail=form.cleaned_data["kind"])  # never the note
     messages.success(request, f"Recorded: {form.instance.get_kind_display().lower()}.")
     return redirect("alerts:flag", pk=flag.pk)
 
@@ -108,7 +121,11 @@ def resolve(request, pk):
     form = ResolveForm(request.POST)
     if not form.is_valid():
         return _flag_page(request, flag, resolve_form=form, status=400)
-    if services.resolve_flag(flag, request.user, note=form.cleaned_data["note"]):
+    with transaction.atomic():
+        resolved = services.resolve_flag(flag, request.user, note=form.cleaned_data["note"])
+        if resolved:
+            _audit(request, "resolved", flag)  # the note stays with the flag, not here
+    if resolved:
         messages.success(request, "Resolved.")
     else:
         messages.info(request, "This flag was already resolved.")

@@ -453,3 +453,24 @@ class DeliveryAttempt(models.Model):
     def __str__(self):
         outcome = {True: "ok", False: "failed", None: "no outcome"}[self.ok]
         return f"attempt at {self.started_at:%Y-%m-%d %H:%M:%S}: {outcome}"
+
+
+class Heartbeat(models.Model):
+    """When a periodic task last ran to the end: what GET /health/ reads to tell
+    whether beat (and a worker to run its tasks) is alive. One row per task."""
+
+    name = models.CharField(max_length=200, unique=True)
+    last_run_at = models.DateTimeField()
+
+    def __str__(self):
+        return f"{self.name} at {self.last_run_at:%Y-%m-%d %H:%M:%S}"
+
+    @classmethod
+    def beat(cls, name: str, *, now=None) -> None:
+        """Record that `name` ran now: one upsert, safe when two workers race."""
+        cls.objects.bulk_create(
+            [cls(name=name, last_run_at=now or timezone.now())],
+            update_conflicts=True,
+            unique_fields=["name"],
+            update_fields=["last_run_at"],
+        )

@@ -15,7 +15,7 @@ from .engine import AMBER, EMERGENCY, GREEN, RED
 
 ALWAYS = "24/7"
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-_TIME = re.compile(r"^([01]\d|2[0-4]):([0-5]\d)$")
+_TIME = re.compile(r"^([01]\d|2[0-4]):([0-5]\d)$", re.ASCII)  # no other scripts' digits
 ESCALATE_AFTER = {RED: timedelta(minutes=15), AMBER: timedelta(hours=4)}
 
 

@@ -7,10 +7,11 @@ network call happens inside a transaction.
 """
 
 import logging
+import time
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, InterfaceError, OperationalError, connection, transaction
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
@@ -46,6 +47,9 @@ log = logging.getLogger(__name__)
 DELIVERY_BACKOFF = (30, 120, 600, 1800, 3600)
 # A delivery claimed this long ago with no outcome is taken to have died with its worker.
 STALE_SENDING = timedelta(minutes=10)
+# Pauses between tries at recording a delivery's outcome after the database
+# connection dropped: the provider has the message, so the outcome must not be lost.
+RECORD_RETRY_PAUSES = (0.5, 2.0, 5.0)
 # A check-in not evaluated after this long lost its task (broker down): queue it again.
 STALE_EVALUATION = timedelta(minutes=2)
 # How far back the sweep looks for check-ins still owed an alert.
@@ -307,31 +311,62 @@ def deliver_notification(notification_id: int, *, now=None) -> int | None:
             log.exception("notification %s: unexpected delivery error", notification.pk)
             exc = ChannelError(f"{type(exc).__name__}: {exc}")
         error = str(exc)[:500]
-        _finish(attempt, ok=False, error=error)
+        _recorded(lambda: _finish(attempt, ok=False, error=error))
         retries_left = notification.attempts <= len(DELIVERY_BACKOFF)
-        if exc.permanent or not retries_left:
+        permanent = exc.permanent
+        if permanent or not retries_left:
             log.warning("notification %s failed: %s", notification.pk, error)
-            with transaction.atomic():
-                Notification.objects.filter(pk=notification.pk).update(
-                    status="failed", last_error=error
-                )
-                if exc.permanent:
-                    BrokenChannel.objects.update_or_create(
-                        contact=notification.contact,
-                        channel=notification.channel,
-                        defaults={"since": now, "error": error},
-                    )
-                _fall_through(notification, now)
+            _recorded(lambda: _fail(notification, error, permanent, now))
             return None
         delay = DELIVERY_BACKOFF[notification.attempts - 1]
         retry_at = now + timedelta(seconds=delay)
-        Notification.objects.filter(pk=notification.pk).update(
-            status="queued", not_before=retry_at, queued_at=retry_at, last_error=error
+        _recorded(
+            lambda: Notification.objects.filter(pk=notification.pk).update(
+                status="queued", not_before=retry_at, queued_at=retry_at, last_error=error
+            )
         )
         return delay
+    _recorded(lambda: _sent(notification, attempt))
+    return None
+
+
+def _sent(notification: Notification, attempt: DeliveryAttempt) -> None:
     _finish(attempt, ok=True)
     Notification.objects.filter(pk=notification.pk).update(status="sent", sent_at=timezone.now())
-    return None
+
+
+def _fail(notification: Notification, error: str, permanent: bool, now) -> None:
+    """Record a notification that will not be retried, and go on down the chain."""
+    with transaction.atomic():
+        Notification.objects.filter(pk=notification.pk).update(status="failed", last_error=error)
+        if permanent:
+            BrokenChannel.objects.update_or_create(
+                contact=notification.contact,
+                channel=notification.channel,
+                defaults={"since": now, "error": error},
+            )
+        _fall_through(notification, now)
+
+
+def _recorded(write):
+    """Run `write`, which records the outcome of a channel call already made.
+
+    Should the database connection have dropped meanwhile (a restart, a failover),
+    reconnect and write again, a few times: the worker knows the outcome, and a
+    notification left in 'sending' would be taken by the sweep for a dead worker's
+    and sent a second time. Each write is idempotent (or one transaction, rolled
+    back whole). Inside a caller's transaction nothing can be retried. Django runs
+    no connection health check inside a Celery task, hence the explicit close.
+    """
+    for pause in (*RECORD_RETRY_PAUSES, None):
+        try:
+            return write()
+        except (OperationalError, InterfaceError):
+            if pause is None or connection.in_atomic_block:
+                raise
+            log.warning("database connection lost while recording a delivery; reconnecting")
+            connection.close()
+            time.sleep(pause)
 
 
 def _finish(attempt: DeliveryAttempt, *, ok: bool, error: str = "") -> None:

@@ -6,6 +6,7 @@ from celery import shared_task
 from django.db import IntegrityError, OperationalError
 
 from . import services
+from .models import Heartbeat
 
 log = logging.getLogger(__name__)
 
@@ -43,8 +44,10 @@ def deliver_notification(self, notification_id: int) -> None:
 @shared_task(acks_late=True)
 def escalate_overdue_alerts() -> None:
     services.escalate_overdue_alerts()
+    Heartbeat.beat(escalate_overdue_alerts.name)  # read by GET /health/
 
 
 @shared_task(acks_late=True)
 def send_due_notifications() -> None:
     services.send_due_notifications()
+    Heartbeat.beat(send_due_notifications.name)  # read by GET /health/

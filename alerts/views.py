@@ -2,6 +2,7 @@ from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.shortcuts import render
 
+from patients import audit
 from patients.access import clinician_required, get_patient_for_clinician
 from patients.catalogue import BY_KEY, ITEMS
 from patients.models import Treatment
@@ -71,6 +72,7 @@ def patient_timeline(request, pk):
     A fixed number of queries however many check-ins and flags (tests assert it).
     """
     patient = get_patient_for_clinician(request.user, pk)
+    audit.record(request, "viewed", patient, obj=patient, role="clinician")
     today = patient.local_date()
     check_ins = list(
         patient.check_ins.filter(local_date__gte=window_start(today))

@@ -8,7 +8,9 @@
  * was (flags that arrive above it do not push it down) and the focused link is
  * focused again. Hidden tabs do not refresh; a tab shown again refreshes at
  * once if it is due. New flags are announced politely and highlighted.
- * Without JavaScript the page works the same, with a Refresh link.
+ * The refresh is not activity: a queue left alone logs a nurse out after the
+ * idle timeout (symptom_tracker.middleware), and the page then reloads to the
+ * login page. Without JavaScript the page works the same, with a Refresh link.
  */
 (function () {
   "use strict";
@@ -137,13 +139,16 @@
       headers: { Accept: "text/html" },
     })
       .then(function (response) {
-        if (!response.ok) throw new Error("HTTP " + response.status);
-        if (response.headers.get("X-Queue-Results") !== "1") {
-          // Most likely the login page: the session has ended.
+        if (response.status < 500 && response.headers.get("X-Queue-Results") !== "1") {
+          // Not the queue: the session has ended (logged out after being idle:
+          // a 401; or elsewhere: the login page) or wants the second factor.
+          // Reload: the server sends the page to log in, and from there back here.
           stopped = true;
-          showProblem("The queue stopped updating: your session may have ended. Reload the page.");
+          showProblem("Your session has ended: opening the login page.");
+          window.location.reload();
           return null;
         }
+        if (!response.ok) throw new Error("HTTP " + response.status);
         return response.text();
       })
       .then(function (html) {

@@ -27,7 +27,8 @@ def _redis_url_for_tests() -> str:
     return urlunsplit((parts.scheme, parts.netloc, f"/{TEST_REDIS_DB}", "", ""))
 
 
-def _database_url() -> str:
+def database_url() -> str:
+    """The pytest test database, as a DATABASE_URL for a worker subprocess."""
     db = connection.settings_dict
     user = quote(db["USER"] or "")
     password = f":{quote(db['PASSWORD'])}" if db["PASSWORD"] else ""
@@ -123,7 +124,7 @@ def worker(broker, tmp_path):
     """A worker process; its email goes to files and its SMS to a file under tmp_path."""
     env = {
         **os.environ,
-        "DATABASE_URL": _database_url(),
+        "DATABASE_URL": database_url(),
         "REDIS_URL": broker,
         "DEBUG": "0",
         "SECRET_KEY": settings.SECRET_KEY,
