@@ -18,6 +18,11 @@ from .models import CareTeam, Contact, ContactHours
 from .routing import ALWAYS, ContactSpec, HoursError, contact_list_errors, parse_window
 
 DAYS_MAX_LENGTH = ContactHours._meta.get_field("days").max_length
+MAX_CONTACTS = 50
+STALE_LIST = (
+    "The contact list was changed elsewhere while you were editing it: "
+    "reload the page and make your changes again."
+)
 HOURS_EXAMPLE = "mon-fri 09:00-17:00; sat,sun 10:00-14:00"
 # "days start-end": the days may hold dashes and commas, the times may not hold spaces.
 _WINDOW = re.compile(r"^(?P<days>.+?)\s+(?P<start>[^\s-]+)\s*-\s*(?P<end>[^\s-]+)$")
@@ -150,6 +155,8 @@ class BaseContactListFormSet(BaseInlineFormSet):
     amber, and distinct orders (inactive contacts keep their place too)."""
 
     def clean(self):
+        if any(name in form.errors for form in self.forms for name in ("id", "team")):
+            raise ValidationError(STALE_LIST)  # a row deleted elsewhere, or a tampered one
         # The model formset compares the rows' orders (no per-row database check, as the
         # team is the inline's key), so that two contacts can swap places in one save.
         super().clean()
@@ -178,6 +185,11 @@ _ContactListFormSet = inlineformset_factory(
     formset=BaseContactListFormSet,
     extra=1,
     can_delete=False,
+    # The row count comes from the browser: a team's list is short, and a post
+    # asking for thousands of rows is refused before any is built.
+    max_num=MAX_CONTACTS,
+    absolute_max=MAX_CONTACTS,
+    validate_max=True,
 )
 
 
@@ -218,12 +230,7 @@ def save_contact_list(formset) -> None:
             if errors:
                 raise ContactListRefused(errors)
     except IntegrityError as exc:
-        raise ContactListRefused(
-            [
-                "The contact list was changed elsewhere while you were editing it: "
-                "reload the page and make your changes again."
-            ]
-        ) from exc
+        raise ContactListRefused([STALE_LIST]) from exc
 
 
 def _park_moving_contacts(formset) -> None:

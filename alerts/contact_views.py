@@ -11,8 +11,11 @@ from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+
+from patients import audit
 
 from .contact_forms import (
     HOURS_EXAMPLE,
@@ -136,7 +139,12 @@ def edit_contacts(request, pk):
     if "preview" in request.POST:
         return _editor(request, team, formset, preview_specs=formset.specs())
     try:
-        save_contact_list(formset)
+        with transaction.atomic():
+            save_contact_list(formset)
+            changed = sum(1 for form in formset.forms if form.has_changed())
+            role = "admin" if is_contact_admin(request.user) else "clinician"
+            detail = f"contact list: {changed} contact{'s' if changed != 1 else ''} changed"
+            audit.record(request, "changed", None, obj=team, detail=detail, role=role)
     except ContactListRefused as refused:
         for message in refused.messages:
             messages.error(request, message)
