@@ -6,7 +6,7 @@ BIN := $(CURDIR)/$(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 export PATH := $(BIN):$(PATH)
 
-.PHONY: setup run test lint format bench clean
+.PHONY: setup run test lint format bench load clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -39,6 +39,17 @@ format: setup
 
 bench: setup
 	$(BIN)/python bench/run.py
+
+# Locust and its dependencies, only for the load scenario.
+LOAD_STAMP := $(VENV)/.load-installed-stamp
+$(LOAD_STAMP): $(STAMP) bench/requirements.txt
+	$(BIN)/python -m pip install --quiet -r bench/requirements.txt
+	touch $(LOAD_STAMP)
+
+# 100 patients and 10 nurses for 2 minutes on gunicorn, PostgreSQL, Redis and a worker
+# (bench/load/run.py; LOAD_ARGS="-t 20s" for a short run, LOAD_ARGS=--help for the rest).
+load: setup $(LOAD_STAMP)
+	$(BIN)/python bench/load/run.py $(LOAD_ARGS)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache
