@@ -5,9 +5,11 @@ var/, so that the web app, a worker and beat run on a bare machine. With
 DATABASE_URL and REDIS_URL set it runs on PostgreSQL and Redis.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 from .env import envbool, envint, envlist, envstr, read_env_file
@@ -43,20 +45,32 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "bootstrap",
+    "axes",
+    "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "patients",
     "alerts",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # After the messages: both may log out or redirect with a message.
+    "symptom_tracker.middleware.StaffIdleTimeoutMiddleware",
+    "symptom_tracker.two_factor.SecondFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "symptom_tracker.middleware.ViewerTimezoneMiddleware",
+    # Last, as django-axes asks: turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "symptom_tracker.urls"
@@ -98,7 +112,42 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "patients:home"
 LOGOUT_REDIRECT_URL = "login"
 
+# Signing in (README "Signing in"). django-axes watches every password login: 5
+# failures for one username from one address lock that pair out for the cool-off,
+# a correct password included. It must come first; ModelBackend checks passwords.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = timedelta(minutes=envint("LOGIN_COOLOFF_MINUTES", 30))
+# The client's address is REMOTE_ADDR (django-ipware is not installed, so a forged
+# X-Forwarded-For changes nothing); behind a proxy that is the proxy's address.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# The lockout ends a fixed time after the fifth failure, as the lockout page says;
+# attempts during it are refused without moving that time.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "symptom_tracker.accounts.locked_out"
+AXES_VERBOSE = False  # no banner on every command; lockouts are still logged
+# Clinicians and admins confirm a code from an authenticator app after their
+# password (symptom_tracker.two_factor); patients and carers do not.
+OTP_TOTP_ISSUER = envstr("OTP_TOTP_ISSUER", "Symptom tracker")
+# An admin may delete someone's device (a lost phone) but never see its secret.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+# Staff and clinicians are logged out after this long without a page of their own
+# (the triage queue's background refresh does not count); 0 turns it off.
+STAFF_IDLE_TIMEOUT_SECONDS = envint("STAFF_IDLE_TIMEOUT_SECONDS", 15 * 60)
+# How long a password reset link works.
+PASSWORD_RESET_TIMEOUT = envint("PASSWORD_RESET_TIMEOUT_SECONDS", 3 * 3600)
+
+# British English by default; American English (spelling, °F first) for a browser
+# that asks for it or a viewer who chooses it. Catalogue: locale/en_US.
 LANGUAGE_CODE = "en-gb"
+LANGUAGES = [("en-gb", "English (UK)"), ("en-us", "English (US)")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600  # a choice made once, kept
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 # The zone a viewer without one of their own sees; storage is always UTC.
 TIME_ZONE = envstr("TIME_ZONE", "Europe/London")
 USE_I18N = True
@@ -143,6 +192,11 @@ SMS_TOKEN = envstr("SMS_TOKEN")
 SMS_FROM = envstr("SMS_FROM")
 # How long the acknowledge link in an alert works (it works once).
 ACK_LINK_MAX_AGE_SECONDS = envint("ACK_LINK_MAX_AGE_SECONDS", 24 * 3600)
+# How long a patient's or a carer's invitation link works.
+INVITATION_MAX_AGE_DAYS = envint("INVITATION_MAX_AGE_DAYS", 14)
+# Keys the audit trail's pseudonymous patient references (patients.audit); falls back
+# to SECRET_KEY. Set it, and keep it, so that references survive a SECRET_KEY rotation.
+AUDIT_PSEUDONYM_KEY = envstr("AUDIT_PSEUDONYM_KEY", "")
 
 # Celery. Redis when REDIS_URL is set; otherwise kombu's filesystem transport
 # under var/, which needs no server, so the worker and beat really run.
@@ -196,7 +250,28 @@ if not DEBUG:
     SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", True)
     SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
-    SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", False)
+    # Only says the site may be preloaded (nothing is submitted); check --deploy wants it.
+    SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # A load balancer's plain-http probe of /health/ gets its answer, not a redirect.
+    SECURE_REDIRECT_EXEMPT = [r"^health/$"]
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
+
+# Content Security Policy (django-csp): scripts and styles only from our own static
+# files, never inline; the charts are inline <svg> markup, which needs nothing.
+# Bootstrap's CSS draws a few icons from data: URIs.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}

@@ -3,10 +3,20 @@ a nurse of another team, an admin. Celery runs tasks eagerly here; the tests
 marked `services` run a real worker against real PostgreSQL and Redis."""
 
 import os
+import time
 
+import django.test
 import pytest
+from django.contrib.auth import authenticate
+from django.http import HttpRequest
+from django.utils import timezone
+from django_otp import login as otp_login
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from patients.models import Carer
 from symptom_tracker.celery import app as celery_app
+from symptom_tracker.two_factor import needs_second_factor
 
 from .factories import (
     PASSWORD,
@@ -87,8 +97,10 @@ def other_patient(other_team):
 
 @pytest.fixture
 def nurse(team):
+    """A nurse of the team, who has set up her authenticator app."""
     user = UserFactory(username="nadia", first_name="Nadia", last_name="Hughes")
     add_member(team, user)
+    second_factor(user)
     return user
 
 
@@ -96,16 +108,98 @@ def nurse(team):
 def other_nurse(other_team):
     user = UserFactory(username="olga")
     add_member(other_team, user)
+    second_factor(user)
     return user
 
 
 @pytest.fixture
 def admin_user(db):
     user = UserFactory(username="admin", is_staff=True, is_superuser=True)
+    second_factor(user)
     return user
 
 
+@pytest.fixture
+def carer(patient):
+    """Someone alice invited, who accepted: they may act for alice."""
+    user = UserFactory(username="cara", first_name="Cara", last_name="Morgan")
+    Carer.objects.create(
+        patient=patient, name="Cara", email=user.email, user=user, accepted_at=timezone.now()
+    )
+    return user
+
+
+@pytest.fixture
+def revoked_carer(patient):
+    """Someone alice invited, who accepted, and whose access alice then removed."""
+    user = UserFactory(username="rex", first_name="Rex")
+    now = timezone.now()
+    Carer.objects.create(
+        patient=patient, name="Rex", email=user.email, user=user, accepted_at=now, revoked_at=now
+    )
+    return user
+
+
+def second_factor(user) -> TOTPDevice:
+    """The user's confirmed authenticator app (symptom_tracker.two_factor), made if need be."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    return device or TOTPDevice.objects.create(user=user, name="Phone", confirmed=True)
+
+
+def current_code(device: TOTPDevice) -> str:
+    """The code the person's app shows now, as a string of 6 digits.
+
+    A code works once: when this time step's was used already (the same person
+    logged in twice within 30 s), the next step's, which django-otp also accepts."""
+    device.refresh_from_db()
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    totp.time = time.time()
+    if totp.t() <= device.last_t:
+        totp.time += device.step
+    return f"{totp.token():0{device.digits}d}"
+
+
+class Client(django.test.Client):
+    """Django's test client, logging in as a browser does.
+
+    - login() checks the password with a request, as django-axes requires (it
+      counts failures per username and address).
+    - Logging in someone who has set up an authenticator app, by password or
+      force_login, also gives their code, as the browser does next; the session is
+      verified (django_otp.login), as after the second-factor page. Someone without
+      one is left at the second factor's setup, as in a browser.
+    """
+
+    def login(self, **credentials):
+        request = HttpRequest()
+        request.META["REMOTE_ADDR"] = "127.0.0.1"
+        user = authenticate(request, **credentials)
+        if user is None:
+            return False
+        self.force_login(user, backend=user.backend)
+        return True
+
+    def force_login(self, user, backend=None):
+        super().force_login(user, backend)
+        device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+        if device is not None:
+            request = HttpRequest()
+            request.session = self.session
+            request.user = user
+            otp_login(request, device)
+            request.session.save()
+
+
+@pytest.fixture
+def client():
+    return Client()
+
+
 def login(client, user):
+    """Log `user` in: the password, then, for a clinician or an admin, the code from
+    their authenticator app (set up first if they have none)."""
+    if needs_second_factor(user):
+        second_factor(user)
     assert client.login(username=user.username, password=PASSWORD)
     return client
 

@@ -98,3 +98,20 @@ def test_it_uses_redis_when_given_and_an_embedded_broker_otherwise(redis_url, ex
         [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
     )
     assert result.stdout.strip() == expected, result.stderr
+
+
+def test_the_sign_in_middleware_runs_in_the_order_it_needs():
+    """OTP after authentication; the idle timeout and the second factor after the
+    messages (both may log out or redirect with a message); django-axes last."""
+    order = settings.MIDDLEWARE
+    position = order.index
+    assert position("django_otp.middleware.OTPMiddleware") > position(
+        "django.contrib.auth.middleware.AuthenticationMiddleware"
+    )
+    messages = position("django.contrib.messages.middleware.MessageMiddleware")
+    idle = position("symptom_tracker.middleware.StaffIdleTimeoutMiddleware")
+    second = position("symptom_tracker.two_factor.SecondFactorMiddleware")
+    assert messages < idle < second
+    assert position("django_otp.middleware.OTPMiddleware") < second
+    assert order[-1] == "axes.middleware.AxesMiddleware"
+    assert "csp.middleware.CSPMiddleware" in order

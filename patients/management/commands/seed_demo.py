@@ -15,12 +15,18 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from alerts import services as alert_services
 from alerts.models import BrokenChannel, CareTeam, Contact, ContactHours, TeamMembership
-from patients.models import Baseline, CheckIn, Patient, Treatment
+from patients.invitations import patient_invitation_url
+from patients.models import Baseline, Carer, CheckIn, Patient, Treatment
 
 PASSWORD = "demo-pass-2026"  # noqa: S105 - printed for the demo; never a real deployment
+# The demo staff's authenticator app (symptom_tracker.two_factor): one known key,
+# printed below, so that `make run` can be tried. Never in a real deployment.
+DEMO_TOTP_KEY = b"symptom-tracker-demo".hex()  # base32 ON4W 24DU N5WS 25DS MFRW WZLS FVSG K3LP
+STAFF = ("nurse", "coordinator", "admin")
 TEAM = "Immunotherapy Unit, St Catherine's Hospital"
 
 CONTACTS = [
@@ -154,6 +160,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         if CareTeam.objects.filter(name=TEAM).exists():
             self.stdout.write("Demo data already loaded.")
+            self._demo_devices()
             self._print_logins()
             return
         User = get_user_model()
@@ -211,6 +218,8 @@ class Command(BaseCommand):
             base = Baseline.objects.create(patient=patient, created_at=now - 63 * DAY, **baseline)
             made = [self._check_in(patient, base, now - ago, answers) for ago, answers in days]
             self._play(story, made[-1], nurse, now)
+        self._carer_and_newcomer(team, now)
+        self._demo_devices()
         self.stdout.write(self.style.SUCCESS("Demo data loaded."))
         self._print_logins()
 
@@ -256,14 +265,70 @@ class Command(BaseCommand):
                 flag, nurse, now=at + 2 * DAY, note="Headache settled; no further action."
             )
 
+    def _carer_and_newcomer(self, team, now):
+        """Sam, alice's carer, who accepted her invitation; and Fay, set up by the
+        admin and invited, who has not chosen a password yet (her link is printed)."""
+        User = get_user_model()
+        sam = User.objects.create_user(
+            "sam", "sam@example.org", PASSWORD, first_name="Sam", last_name="Morgan"
+        )
+        Carer.objects.create(
+            patient=Patient.objects.get(user__username="alice"),
+            name="Sam Morgan",
+            email=sam.email,
+            user=sam,
+            invited_at=now - 20 * DAY,
+            accepted_at=now - 19 * DAY,
+        )
+        fay = User.objects.create_user("fay", "fay@example.org", first_name="Fay", last_name="Osei")
+        fay.set_unusable_password()
+        fay.save()
+        newcomer = Patient.objects.create(
+            user=fay, care_team=team, hospital_number="RXH1000006", invited_at=now
+        )
+        Treatment.objects.create(
+            patient=newcomer,
+            kind="checkpoint_inhibitor",
+            medicines="pembrolizumab",
+            status="active",
+            start_date=now.date(),
+            schedule="every 3 weeks",
+            next_dose_date=(now + 1 * DAY).date(),
+        )
+
+    def _invitation(self) -> str:
+        """Fay's link, while she has not used it."""
+        fay = Patient.objects.filter(user__username="fay").select_related("user").first()
+        if fay is None or fay.user.has_usable_password():
+            return ""
+        return (
+            "Fay has been invited and has not chosen a password yet; her first visit starts at\n"
+            f"  {patient_invitation_url(fay)}\n"
+        )
+
+    def _demo_devices(self):
+        """The demo staff's authenticator app, the same known key for each."""
+        for user in get_user_model().objects.filter(username__in=STAFF):
+            TOTPDevice.objects.get_or_create(
+                user=user, name="Demo authenticator", defaults={"key": DEMO_TOTP_KEY}
+            )
+
     def _print_logins(self):
         self.stdout.write(
             f"\nDemo logins (password for all: {PASSWORD})\n"
             "  patient      alice        (baseline 1 stool a day; try a check-in with 9 stools)\n"
             "  patient      bob          (a red bowel episode, escalated)\n"
             "  patient      eve          (has missed her check-ins)\n"
+            "  carer        sam          (alice's carer: her contacts, advice, history)\n"
             "  nurse        nurse        (triage queue)\n"
             "  coordinator  coordinator  (edits the team's contact list)\n"
             "  admin        admin        (Django admin: teams, contacts, patients)\n"
-            "Open http://127.0.0.1:8000/\n"
+            "The nurse, the coordinator and the admin then enter a code from an\n"
+            "authenticator app holding the demo key (time-based, 6 digits):\n"
+            "  ON4W 24DU N5WS 25DS MFRW WZLS FVSG K3LP\n"
+            "  otpauth://totp/Symptom%20tracker%3Ademo?secret=ON4W24DUN5WS25DSMFRWWZLSFVSGK3LP"
+            "&issuer=Symptom%20tracker\n"
+            '  or the code now: .venv/bin/python -c "from django_otp.oath import totp; '
+            "print('%06d' % totp(b'symptom-tracker-demo'))\"\n"
+            "Open http://127.0.0.1:8000/\n" + self._invitation()
         )
