@@ -265,7 +265,12 @@ POST = {
         "nurse",
         lambda o: not o.flag.episode.actions.exists(),
     ),
-    "alerts:resolve": (lambda o: [o.flag.pk], {"note": "Settled"}, "nurse", flag_open),
+    "alerts:resolve": (
+        lambda o: [o.flag.pk],
+        lambda o: {"note": "Settled", "seen": o.flag.pk},
+        "nurse",
+        flag_open,
+    ),
     "patients:question_asked": (
         lambda o: [o.question.pk],
         {"asked": "1"},

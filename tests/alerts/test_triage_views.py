@@ -144,7 +144,9 @@ def test_acknowledging_sets_the_status_and_stops_escalation(nurse_client, nurse,
 
 
 def test_resolving_without_a_note_is_refused_and_changes_nothing(nurse_client, red_flag):
-    response = nurse_client.post(reverse("alerts:resolve", args=[red_flag.pk]), {"note": ""})
+    response = nurse_client.post(
+        reverse("alerts:resolve", args=[red_flag.pk]), {"note": "", "seen": red_flag.pk}
+    )
 
     assert response.status_code == 400
     assert response.context["resolve_form"].errors["note"] == ["This field is required."]
@@ -158,10 +160,54 @@ def test_resolving_without_a_note_is_refused_and_changes_nothing(nurse_client, r
     assert Alert.objects.get(check_in=red_flag.check_in).escalate_at is not None
 
 
+def test_resolving_is_refused_when_a_check_in_joined_the_episode_after_the_page_was_drawn(
+    nurse_client, patient, red_flag
+):
+    url = reverse("alerts:resolve", args=[red_flag.pk])
+    page = nurse_client.get(reverse("alerts:flag", args=[red_flag.pk]))
+    seen = page.context["resolve_form"]["seen"].value()
+    assert seen == red_flag.pk
+    assert f'name="seen" value="{red_flag.pk}"' in page.text
+    later = flagged(patient, TUESDAY_10 + timedelta(hours=1), stools_per_day=12)
+    assert later.episode_id == red_flag.episode_id
+
+    response = nurse_client.post(url, {"note": "Phoned her", "seen": seen})
+
+    assert response.status_code == 409
+    assert "Not resolved: 1 new check-in joined this episode after you opened the page" in (
+        response.text
+    )
+    assert "page (Tue 24 Nov 11:00, red). Read the episode below" in response.text
+    form = response.context["resolve_form"]
+    assert form["note"].value() == "Phoned her" and form["seen"].value() == later.pk
+    for flag in (red_flag, later):
+        flag.refresh_from_db()
+        assert flag.status == "open" and flag.resolved_at is None and flag.acknowledged_at is None
+
+    # Having read it, the nurse resolves the episode: both flags close.
+    again = nurse_client.post(url, {"note": "Phoned her", "seen": later.pk})
+
+    assert again.status_code == 302
+    assert set(
+        Flag.objects.filter(pk__in=[red_flag.pk, later.pk]).values_list("status", flat=True)
+    ) == {"resolved"}
+
+
+def test_resolving_from_a_page_without_the_episode_mark_is_refused_with_a_message(
+    nurse_client, red_flag
+):
+    response = nurse_client.post(reverse("alerts:resolve", args=[red_flag.pk]), {"note": "Done"})
+
+    assert response.status_code == 400
+    assert "This page is out of date: reload it, read the episode, then resolve." in response.text
+    red_flag.refresh_from_db()
+    assert red_flag.status == "open"
+
+
 def test_resolving_with_a_note_closes_the_flag(nurse_client, nurse, red_flag):
     response = nurse_client.post(
         reverse("alerts:resolve", args=[red_flag.pk]),
-        {"note": "Phoned; attending the assessment unit"},
+        {"note": "Phoned; attending the assessment unit", "seen": red_flag.pk},
         follow=True,
     )
 

@@ -182,8 +182,12 @@ def test_acknowledge_action_and_resolve_are_recorded_without_the_notes(
     nurse_client.post(
         reverse("alerts:action", args=[flag.pk]), {"kind": "phoned", "note": ACTION_NOTE}
     )
-    nurse_client.post(reverse("alerts:resolve", args=[flag.pk]), {"note": RESOLUTION_NOTE})
-    nurse_client.post(reverse("alerts:resolve", args=[flag.pk]), {"note": RESOLUTION_NOTE})
+    nurse_client.post(
+        reverse("alerts:resolve", args=[flag.pk]), {"note": RESOLUTION_NOTE, "seen": flag.pk}
+    )
+    nurse_client.post(
+        reverse("alerts:resolve", args=[flag.pk]), {"note": RESOLUTION_NOTE, "seen": flag.pk}
+    )
 
     events = list(AuditEvent.objects.order_by("pk"))
     assert [(e.action, e.detail) for e in events] == [
@@ -324,7 +328,9 @@ def test_no_event_names_a_patient_or_a_carer(client, patient, carer, nurse):
     flag = flagged(patient, stools_per_day=9)
     login(client, nurse)
     client.get(reverse("alerts:flag", args=[flag.pk]))
-    client.post(reverse("alerts:resolve", args=[flag.pk]), {"note": "Alice Morgan is fine"})
+    client.post(
+        reverse("alerts:resolve", args=[flag.pk]), {"note": "Alice Morgan is fine", "seen": flag.pk}
+    )
     login(client, patient.user)
     client.get(reverse("patients:my_data_json"))
 

@@ -100,7 +100,7 @@ def test_a_flag_is_resolved_or_refused_with_a_message(nurse_browser, red_flag, n
     valid = note_is_valid(note, required=True)
     with rolled_back():
         response, _changed = check_post(
-            nurse_browser, flag_url("resolve", red_flag.pk), {"note": note}
+            nurse_browser, flag_url("resolve", red_flag.pk), {"note": note, "seen": red_flag.pk}
         )
         if valid:
             assert response.status_code == 302
@@ -130,7 +130,7 @@ def test_another_teams_flag_is_not_found_whatever_is_posted(red_flag, other_nurs
     for name, data in [
         ("acknowledge", {}),
         ("action", {"kind": KINDS[0], "note": "x"}),
-        ("resolve", {"note": "done"}),
+        ("resolve", {"note": "done", "seen": red_flag.pk}),
     ]:
         response, changed = check_post(browser, flag_url(name, red_flag.pk), data)
         assert response.status_code == 404 and not changed
