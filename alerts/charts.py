@@ -5,12 +5,12 @@ geometry and the words a template needs out. No database, no clock, no
 JavaScript: the server renders the SVG and it prints as it shows.
 """
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from patients.catalogue import COUNT, TEMPERATURE, WELLBEING, YESNO, Item
+from patients.catalogue import COUNT, SCORE, TEMPERATURE, WELLBEING, YESNO, Item
 
 from .engine import highest
 
@@ -118,6 +118,7 @@ class Chart:
     detail: str  # the summary sentence without the item's name
     height: int
     width: int = WIDTH
+    left: int = LEFT  # wider when the y-axis is labelled in words
 
     @property
     def summary(self) -> str:
@@ -139,7 +140,7 @@ class Chart:
 
     @property
     def plot_left(self) -> int:
-        return LEFT
+        return self.left
 
     @property
     def plot_right(self) -> int:
@@ -159,7 +160,7 @@ class Chart:
 
     @property
     def tick_label_x(self) -> int:
-        return LEFT - 4
+        return self.left - 4
 
     @property
     def row_y(self) -> float:
@@ -179,6 +180,7 @@ def symptom_chart(
     *,
     today: date,
     flags: Iterable[tuple[date, str]] = (),
+    tick_words: Callable[[object], str] | None = None,
 ) -> Chart:
     """The chart of one item over the DAYS days ending `today`.
 
@@ -188,6 +190,8 @@ def symptom_chart(
     3. Consecutive answered days are joined by a line; a day with no answer
        leaves a gap, so a missed day never reads as a normal one.
     4. The baseline, when recorded, is a horizontal line at its value.
+       `tick_words` labels the y-axis of a 0-4 score in words ("very severe"
+       rather than 4, for the patient), the plot starting further right.
     5. A title and a summary sentence are the text alternative; the days
        themselves (`Chart.answered`) feed a table for screen readers.
     """
@@ -207,7 +211,19 @@ def symptom_chart(
     height = MARKS_HEIGHT if item.kind == YESNO else HEIGHT
     top, bottom = TOP, height - BOTTOM
     low, high = y_range(item, values.values(), baseline)
-    step = (WIDTH - RIGHT - LEFT) / (DAYS - 1)
+    middle = (low + high) / 2
+    if item.kind == COUNT and high % 2:
+        middle = None  # no "1.5 a day"
+    tick_values = (
+        () if item.kind == YESNO else tuple(v for v in (high, middle, low) if v is not None)
+    )
+    label = _fmt
+    if tick_words is not None and item.kind == SCORE:
+        label = lambda v: tick_words(int(v))  # noqa: E731  (0, 2 and 4: whole steps)
+    tick_labels = [label(v) for v in tick_values]
+    # About 5 px a character at the axis's 9 px type, and a gap before the plot.
+    left = max(LEFT, 8 + 5 * max(map(len, tick_labels), default=0))
+    step = (WIDTH - RIGHT - left) / (DAYS - 1)
 
     def y_of(value) -> float:
         if item.kind == YESNO:
@@ -218,7 +234,7 @@ def symptom_chart(
     days = []
     for i in range(DAYS):
         day = start + timedelta(days=i)
-        x = round(LEFT + i * step, 1)
+        x = round(left + i * step, 1)
         value = values.get(day)
         urgency = worst_flag.get(day) if value is not None else None
         y = y_of(value) if value is not None else None
@@ -247,13 +263,7 @@ def symptom_chart(
             lines.append(" ".join(run))
         run = []
 
-    if item.kind == YESNO:
-        ticks = ()
-    else:
-        middle = (low + high) / 2
-        if item.kind == COUNT and high % 2:
-            middle = None  # no "1.5 a day"
-        ticks = tuple(Tick(_fmt(v), y_of(v)) for v in (high, middle, low) if v is not None)
+    ticks = tuple(Tick(text, y_of(v)) for text, v in zip(tick_labels, tick_values, strict=True))
     return Chart(
         item=item,
         start=start,
@@ -266,6 +276,7 @@ def symptom_chart(
         title=f"{item.label}, last {DAYS} days ({short_date(start)} to {short_date(today)})",
         detail=_detail(item, days, baseline),
         height=height,
+        left=left,
     )
 
 

@@ -1,3 +1,5 @@
+from functools import partial
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -23,6 +25,7 @@ from .catalogue import BASELINE_ITEMS
 from .forms import AnswerForm, BaselineForm, CheckInForm, QuestionForm, usual_filled_form
 from .models import Carer
 from .services import advice_for, record_baseline, record_check_in
+from .templatetags.symptoms import words as in_words
 
 
 @login_required
@@ -209,7 +212,9 @@ def _history_charts(patient, *, who=None) -> dict:
         if not points and usual is None:
             continue
         item_flags = [(day, urgency) for day, symptom, urgency in flags if symptom == item.key]
-        chart = symptom_chart(item, points, usual, today=end, flags=item_flags)
+        chart = symptom_chart(
+            item, points, usual, today=end, flags=item_flags, tick_words=partial(in_words, item)
+        )
         answered = chart.answered
         worst = None
         if answered and item.kind != YESNO:

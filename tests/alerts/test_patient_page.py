@@ -102,6 +102,21 @@ def test_the_y_axis_is_scaled_to_the_items_range():
     assert on(stools, day(1)).y == pytest.approx(BOTTOM - 0.9 * (BOTTOM - TOP), abs=0.1)
 
 
+def test_a_scores_axis_can_be_labelled_in_words_and_the_plot_makes_room_for_them():
+    words = ["none", "mild", "moderate", "severe", "very severe"]
+    numbers = symptom_chart(FATIGUE, [(day(1), 4)], 1, today=TODAY)
+    worded = symptom_chart(FATIGUE, [(day(1), 4)], 1, today=TODAY, tick_words=words.__getitem__)
+
+    assert [t.label for t in worded.ticks] == ["very severe", "moderate", "none"]
+    assert [t.y for t in worded.ticks] == [t.y for t in numbers.ticks]
+    assert numbers.plot_left == 28 and worded.plot_left >= 5 * len("very severe")
+    assert worded.days[0].x == worded.plot_left and worded.days[-1].x == numbers.days[-1].x
+    assert worded.tick_label_x == worded.plot_left - 4
+    # Counts, wellbeing and temperatures keep their numbers: they are their own words.
+    stools = symptom_chart(STOOLS, [(day(1), 9)], 1, today=TODAY, tick_words=lambda v: "x")
+    assert [t.label for t in stools.ticks] == ["10", "5", "0"]
+
+
 def test_the_baseline_is_a_line_at_its_value():
     chart = symptom_chart(STOOLS, [(day(30), 9)], 1, today=TODAY)
 

@@ -104,6 +104,17 @@ def test_charts_use_plain_words_not_the_care_teams(patient_client, patient):
     assert not re.search(r"\bR2\b", text) and "+8 over baseline" not in text
 
 
+def test_a_scores_axis_is_in_the_patients_words(patient_client, patient):
+    make_check_in(patient, at=at(29), fatigue=3)
+
+    text = patient_client.get(HISTORY).text
+
+    chart = text[text.index('id="my-chart-fatigue"') :]
+    chart = chart[: chart.index("</figure>")]
+    axis = re.findall(r'dominant-baseline="middle">([^<]+)</text>', chart)
+    assert axis == ["very severe", "moderate", "none"]
+
+
 def test_a_seen_flag_says_so_with_when_in_the_patients_time_zone(patient_client, patient, nurse):
     patient.time_zone = "America/New_York"
     patient.save()
