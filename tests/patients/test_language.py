@@ -160,3 +160,38 @@ def test_a_bad_text_size_or_address_changes_nothing_dangerous(client, data, goes
 
 def test_the_text_size_control_needs_a_post(client):
     assert client.get(reverse("set_text_size")).status_code == 405
+
+
+def test_the_emails_say_nothing_that_differs_between_british_and_american_english(patient):
+    """No language is stored for a person, so an email is sent in the language
+    active where it is sent. That is sound only while the emails hold none of the
+    words the en_US catalogue changes: this fails when one does, and then the
+    patient's language has to be stored and used (translation.override)."""
+    from django.core import mail
+    from django.utils import translation
+
+    from patients.invitations import invite_carer, invite_patient
+    from patients.models import Carer, Reminder
+    from patients.services import deliver_reminder
+
+    patient.user.email = "alice@example.org"
+    patient.user.save()
+    invite_patient(patient)
+    invite_carer(Carer.objects.create(patient=patient, name="Sam", email="sam@example.org"))
+    reminder = Reminder.objects.create(patient=patient, local_date=patient.local_date())
+    with translation.override("en-us"):
+        assert deliver_reminder(reminder.pk) is True
+
+    assert len(mail.outbox) == 3
+    catalogue = (Path(settings.BASE_DIR) / "locale/en_US/LC_MESSAGES/django.po").read_text()
+    changed = [
+        "".join(re.findall(r'"(.*)"', raw))
+        for raw, american in re.findall(
+            r'^msgid ((?:".*"\n)+)msgstr ((?:".*"\n?)+)', catalogue, re.M
+        )
+        if "".join(re.findall(r'"(.*)"', american))
+    ]
+    for message in mail.outbox:
+        for text in (message.subject, message.body):
+            assert not BRITISH.findall(text), (message.subject, BRITISH.findall(text))
+            assert not [m for m in changed if m and m in text], message.subject
