@@ -279,6 +279,16 @@ class BaselineForm(forms.Form):
             *areas, Submit("save", "Save my usual", css_class="btn-lg w-100")
         )
 
+    def clean(self):
+        cleaned = super().clean()
+        if not self.errors and all(v is None for v in self.values().values()):
+            # Saved, it would replace a usual already recorded with nothing at all.
+            raise forms.ValidationError(
+                "Answer at least one question before saving. A question left blank "
+                "counts as having no symptoms."
+            )
+        return cleaned
+
     def values(self) -> dict:
         return {item.key: self.cleaned_data.get(item.key) for item in BASELINE_ITEMS}
 

@@ -73,7 +73,7 @@ def choose_patient(request, pk):
 @patient_required
 def baseline(request, patient):
     current = patient.active_baseline
-    form = BaselineForm(request.POST or None, current=current)
+    form = BaselineForm(request.POST if request.method == "POST" else None, current=current)
     if request.method == "POST" and form.is_valid():
         record_baseline(patient=patient, values=form.values(), recorded_by=request.user)
         if current is None:

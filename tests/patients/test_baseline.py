@@ -151,3 +151,21 @@ def test_an_error_is_listed_at_the_top_with_a_link_to_the_question(patient_clien
     assert 'class="error-summary mb-4" tabindex="-1" data-error-summary' in html
     assert '<a href="#id_wellbeing" data-error-link>Overall, how well do you usually feel?' in html
     assert 'id="id_wellbeing_error"' in html  # and beside the question
+
+
+def test_a_baseline_with_every_question_blank_is_refused_and_keeps_the_usual(
+    patient_client, patient
+):
+    kept = patient.active_baseline
+
+    response = record(patient_client)
+
+    assert response.status_code == 200
+    assert "Answer at least one question before saving." in response.text
+    assert "Nothing has been saved yet." in response.text
+    assert list(Baseline.objects.filter(patient=patient)) == [kept]
+    assert patient.active_baseline == kept
+
+    # One answer is enough: the blanks count as no symptoms.
+    assert record(patient_client, fatigue=0).redirect_chain[-1][1] == 302
+    assert Baseline.objects.filter(patient=patient).count() == 2

@@ -349,7 +349,9 @@ def baseline_post(draw):
     for key in draw(st.lists(st.sampled_from(keys), max_size=2)):
         answers[key] = draw(bad_answer(BY_KEY[key]))
     data = {key: posted.text for key, posted in answers.items()}
-    return data, all(p.valid for p in answers.values()), answers
+    # Everything blank is refused too: it would record no usual at all.
+    valid = all(p.valid for p in answers.values()) and any(p.text for p in answers.values())
+    return data, valid, answers
 
 
 @fuzz(10)
