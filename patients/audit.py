@@ -13,12 +13,12 @@ What a row keeps, and why it never needs changing (the trail is append-only):
   else's records); none for a patient acting on their own.
 """
 
-import ipaddress
-
 from django.conf import settings
 from django.contrib.admin.utils import unquote
 from django.http import HttpRequest
 from django.utils.crypto import salted_hmac
+
+from symptom_tracker.client_address import client_address
 
 from .access import is_clinician
 from .models import AuditEvent, Patient
@@ -77,7 +77,7 @@ def record(
         object_type=obj._meta.label_lower if obj is not None else "",
         object_id=str(obj.pk) if obj is not None else "",
         detail=detail[:300],
-        ip=_ip(request) if request is not None and role != "patient" else None,
+        ip=client_address(request) if request is not None and role != "patient" else None,
     )
 
 
@@ -98,17 +98,6 @@ def _role(request, user, patient) -> str:
         return "admin"
     # The access helpers let no one else reach a patient's records.
     return "carer"
-
-
-def _ip(request) -> str | None:
-    """The connecting address. Behind a proxy it is the proxy's, unless the server
-    sets REMOTE_ADDR from the proxy's header (never trust the header here: anyone
-    can send it)."""
-    address = request.META.get("REMOTE_ADDR", "")
-    try:
-        return str(ipaddress.ip_address(address))
-    except ValueError:
-        return None
 
 
 class AuditedAdmin:

@@ -121,8 +121,11 @@ AUTHENTICATION_BACKENDS = [
 ]
 AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = timedelta(minutes=envint("LOGIN_COOLOFF_MINUTES", 30))
-# The client's address is REMOTE_ADDR (django-ipware is not installed, so a forged
-# X-Forwarded-For changes nothing); behind a proxy that is the proxy's address.
+# The client's address is REMOTE_ADDR, or behind TRUSTED_PROXY_COUNT reverse proxies
+# the entry they added to X-Forwarded-For (symptom_tracker/client_address.py); a
+# header the client forged itself changes nothing.
+TRUSTED_PROXY_COUNT = envint("TRUSTED_PROXY_COUNT", 0)
+AXES_CLIENT_IP_CALLABLE = "symptom_tracker.client_address.client_address"
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 # The lockout ends a fixed time after the fifth failure, as the lockout page says;
 # attempts during it are refused without moving that time.

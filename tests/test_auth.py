@@ -126,6 +126,52 @@ def test_a_forged_forwarded_for_header_does_not_dodge_the_lockout(client, patien
     assert attempt(client, "alice", PASSWORD).status_code == 429
 
 
+@pytest.mark.parametrize(
+    ("proxies", "remote", "forwarded", "expected"),
+    [
+        (0, "198.51.100.7", "203.0.113.1", "198.51.100.7"),  # no proxy: the header is ignored
+        (0, "not an address", "", None),
+        (1, "10.0.0.1", "198.51.100.7", "198.51.100.7"),
+        (1, "10.0.0.1", "203.0.113.1, 198.51.100.7", "198.51.100.7"),  # forged on the left
+        (1, "10.0.0.1", " 2001:db8::7 ", "2001:db8::7"),
+        (2, "10.0.0.2", "203.0.113.1, 198.51.100.7, 10.0.0.1", "198.51.100.7"),
+        (1, "198.51.100.9", "", "198.51.100.9"),  # reached the app directly
+        (1, "10.0.0.1", "198.51.100.7, garbage", None),
+    ],
+)
+def test_the_client_address_is_read_past_trusted_proxies_only(
+    settings, rf, proxies, remote, forwarded, expected
+):
+    from symptom_tracker.client_address import client_address
+
+    settings.TRUSTED_PROXY_COUNT = proxies
+    meta = {"REMOTE_ADDR": remote, **({"HTTP_X_FORWARDED_FOR": forwarded} if forwarded else {})}
+
+    assert client_address(rf.get("/", **meta)) == expected
+
+
+def test_behind_a_proxy_the_lockout_is_per_client_not_per_proxy(client, patient, settings):
+    settings.TRUSTED_PROXY_COUNT = 1
+    proxy = {"REMOTE_ADDR": "10.0.0.1"}
+    for n in range(5):  # the guesser forges the left of the header; the proxy adds the right
+        client.post(
+            LOGIN,
+            {"username": "alice", "password": "nope"},
+            HTTP_X_FORWARDED_FOR=f"203.0.113.{n}, 198.51.100.66",
+            **proxy,
+        )
+
+    guesser = {"HTTP_X_FORWARDED_FOR": "198.51.100.66", **proxy}
+    alice = {"HTTP_X_FORWARDED_FOR": "198.51.100.7", **proxy}
+    assert (
+        client.post(LOGIN, {"username": "alice", "password": PASSWORD}, **guesser).status_code
+        == 429
+    )
+    assert (
+        client.post(LOGIN, {"username": "alice", "password": PASSWORD}, **alice).status_code == 302
+    )
+
+
 def test_axes_checks_logins_first():
     from django.conf import settings
 
