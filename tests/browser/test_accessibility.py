@@ -66,9 +66,9 @@ def visit(page, server, name, target):
         assert response.ok, f"{name}: {target} answered {response.status}"
 
 
-@pytest.mark.parametrize("width", VIEWPORTS)
-def test_no_serious_or_critical_axe_violations_on_patient_pages(chromium, server, alice, width):
-    """Every patient page, checked by axe and photographed (screenshots/patient-*)."""
+def patient_pages(alice) -> dict:
+    """Every patient page by name: a path, a function that opens it, or None for the
+    friendly 404 of someone else's record. Makes the check-ins and carer they show."""
     results = {
         urgency: judged(make_check_in(alice, **answers)).pk
         for urgency, answers in {
@@ -79,7 +79,7 @@ def test_no_serious_or_critical_axe_violations_on_patient_pages(chromium, server
         }.items()
     }
     Carer.objects.create(patient=alice, name="Sam Carter", email="sam@example.org")
-    pages = {
+    return {
         "home": "/",
         "welcome": "/welcome/",
         "baseline": "/baseline/",
@@ -98,6 +98,19 @@ def test_no_serious_or_critical_axe_violations_on_patient_pages(chromium, server
         "not-found": None,
     }
 
+
+def open_page(page, server, name, target):
+    if target is None:  # someone else's record: the friendly 404 page
+        page.goto(f"{server.url}/check-ins/999999/")
+    else:
+        visit(page, server, name, target)
+
+
+@pytest.mark.parametrize("width", VIEWPORTS)
+def test_no_serious_or_critical_axe_violations_on_patient_pages(chromium, server, alice, width):
+    """Every patient page, checked by axe and photographed (screenshots/patient-*)."""
+    pages = patient_pages(alice)
+
     axe = AxeLog()
     page = chromium.new_page(viewport=VIEWPORTS[width])
     page.goto(f"{server.url}/login/")
@@ -106,10 +119,7 @@ def test_no_serious_or_critical_axe_violations_on_patient_pages(chromium, server
     log_in(page, server, "alice")
     page.wait_for_url(f"{server.url}/")
     for name, target in pages.items():
-        if target is None:  # someone else's record: the friendly 404 page
-            page.goto(f"{server.url}/check-ins/999999/")
-        else:
-            visit(page, server, name, target)
+        open_page(page, server, name, target)
         shot(page, f"patient-{name}-{width}")
         axe.check(page, f"{name} @{width}")
     page.close()
@@ -169,3 +179,47 @@ def test_no_serious_or_critical_axe_violations_on_carer_pages(chromium, server, 
 def local(url, server):
     """An emailed link (built on SITE_URL) as a path on the test server."""
     return "/" + url.split("/", 3)[3]
+
+
+# Zoom and reflow (WCAG 2.1 1.4.4 and 1.4.10). Chromium at 200 % zoom on a
+# 1280 x 800 screen lays a page out in 640 x 400 CSS pixels at two device pixels
+# each; at 400 % (the reflow criterion) in 320 CSS pixels.
+ZOOMS = {
+    "200": ({"width": 640, "height": 400}, 2),
+    "400": ({"width": 320, "height": 200}, 4),
+}
+
+SPILLS = """() => {
+    const width = document.documentElement.clientWidth;
+    const spilled = [];
+    for (const el of document.body.querySelectorAll('*')) {
+        const box = el.getBoundingClientRect();
+        if (!box.width || !box.height || el.closest('.visually-hidden, svg')) continue;
+        if (box.right > width + 1 || box.left < -1) {
+            const text = (el.innerText || el.value || '').trim().slice(0, 40);
+            spilled.push(`${el.tagName.toLowerCase()}.${el.className} "${text}"`);
+        }
+    }
+    return {scrollWidth: document.documentElement.scrollWidth, width, spilled};
+}"""
+
+
+@pytest.mark.parametrize("zoom", ZOOMS)
+def test_every_patient_page_reflows_at_200_and_400_percent_zoom(chromium, server, alice, zoom):
+    """Nothing scrolls sideways or spills past the screen's edge, so no word is cut
+    off (screenshots/zoom-200-*; at 400 % the check alone, the pictures being huge)."""
+    pages = patient_pages(alice)
+    viewport, scale = ZOOMS[zoom]
+    page = chromium.new_page(viewport=viewport, device_scale_factor=scale)
+    log_in(page, server, "alice")
+    page.wait_for_url(f"{server.url}/")
+    wrong = []
+    for name, target in pages.items():
+        open_page(page, server, name, target)
+        if zoom == "200":
+            shot(page, f"zoom-200-patient-{name}")
+        found = page.evaluate(SPILLS)
+        if found["scrollWidth"] > found["width"] or found["spilled"]:
+            wrong.append(f"{name}: {found}")
+    page.close()
+    assert not wrong, f"at {zoom} %:\n" + "\n".join(wrong)

@@ -44,7 +44,7 @@ def test_the_card_gives_each_contact_what_it_is_for_its_hours_and_its_number(pat
         assert block, name
         assert "For urgent problems" in block.group(1)
         assert "Available" in block.group(1)
-        assert f">Call {number}</a>" in block.group(1)
+        assert f'>Call <span class="text-nowrap">{number}</span></a>' in block.group(1)
 
 
 def test_the_card_carries_the_reminder_about_new_medicines(patient_client):
