@@ -18,8 +18,6 @@ from .models import Action, Episode, Flag
 from .timeline import episode_trail
 from .views import _treatment, flags_for
 
-OUT_OF_DATE = "This page is out of date: reload it, read the episode, then resolve."
-
 
 class ResolveForm(forms.Form):
     note = forms.CharField(
@@ -28,19 +26,6 @@ class ResolveForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="For example: phoned the patient, advised to attend the assessment unit.",
     )
-    # The newest flag of the episode when the page was drawn: resolving closes the
-    # whole episode, so a flag that joined it since must be read first.
-    seen = forms.IntegerField(
-        widget=forms.HiddenInput,
-        min_value=0,
-        error_messages={"required": OUT_OF_DATE, "invalid": OUT_OF_DATE},
-    )
-
-    def clean(self):
-        cleaned = super().clean()
-        if "seen" in self.errors:  # a hidden field: say it where the nurse looks
-            self.add_error(None, self.errors.pop("seen")[0])
-        return cleaned
 
 
 class ActionForm(forms.ModelForm):
@@ -62,7 +47,7 @@ def _audit(request, action, flag, detail=""):
     audit.record(request, action, flag.check_in.patient, obj=flag, detail=detail, role="clinician")
 
 
-def _flag_page(request, flag, *, resolve_form=None, action_form=None, status=200):
+def _flag_page(request, flag, *, resolve_form=None, action_form=None, problem=None, status=200):
     check_in = flag.check_in
     baseline = check_in.baseline
     answers = [
@@ -95,21 +80,79 @@ def _flag_page(request, flag, *, resolve_form=None, action_form=None, status=200
             "episode": episode,
             "episode_flags": episode_flags,
             "trail": episode_trail(episode) if episode else [],
-            "resolve_form": resolve_form or ResolveForm(initial={"seen": newest}),
+            "resolve_form": resolve_form or ResolveForm(),
             "action_form": action_form or ActionForm(),
+            # Posted back by each action's form: the newest flag the page showed.
+            "newest": newest,
+            "problem": problem,
         },
         status=status,
     )
+
+
+# Acknowledging, acting and resolving each act on the whole episode. Each form
+# posts back the newest flag of the episode the page showed (`seen`); when a
+# check-in has joined the episode since, nothing changes and the page says which,
+# so that nobody stops an escalation or closes an episode they have not read.
+# The episode row is locked as the worker locks it to add a flag.
+
+VERBS = {"acknowledge": "acknowledged", "record": "recorded", "resolve": "resolved"}
+
+
+def _seen(request) -> int | None:
+    try:
+        seen = int(request.POST.get("seen", ""))
+    except ValueError:
+        return None
+    return seen if seen >= 0 else None
+
+
+def _unread(flag, seen, *, statuses) -> list[Flag]:
+    """In a transaction: lock the flag's episode and return the flags that joined it
+    after `seen` and are still in one of `statuses`."""
+    episode = Episode.objects.select_for_update().filter(pk=flag.episode_id).first()
+    if episode is None:
+        return []
+    return list(
+        Flag.objects.filter(episode=episode, pk__gt=seen, status__in=statuses)
+        .select_related("check_in")
+        .order_by("pk")
+    )
+
+
+def _refused(request, flag, verb, joined=None, **forms):
+    """The flag's page again, nothing changed: out of date (400), or naming the
+    check-ins that joined the episode after the page was drawn (409)."""
+    if not joined:
+        problem = f"This page is out of date: reload it, read the episode, then {verb}."
+        return _flag_page(request, flag, problem=problem, status=400, **forms)
+    when = "; ".join(
+        f"{date_format(timezone.localtime(f.check_in.submitted_at), 'D j M H:i')}, "
+        f"{f.get_urgency_display().lower()}"
+        for f in joined
+    )
+    count = f"{len(joined)} new check-in{'s' if len(joined) > 1 else ''}"
+    problem = (
+        f"Not {VERBS[verb]}: {count} joined this episode after you opened the page "
+        f"({when}). Read the episode below, then {verb} again."
+    )
+    return _flag_page(request, flag, problem=problem, status=409, **forms)
 
 
 @clinician_required
 @require_POST
 def acknowledge(request, pk):
     flag = get_object_or_404(flags_for(request.user), pk=pk)
+    seen = _seen(request)
+    if seen is None:
+        return _refused(request, flag, "acknowledge")
     with transaction.atomic():
-        acknowledged = services.acknowledge_flag(flag, request.user)
+        joined = _unread(flag, seen, statuses=["open"])
+        acknowledged = not joined and services.acknowledge_flag(flag, request.user)
         if acknowledged:
             _audit(request, "acknowledged", flag)
+    if joined:
+        return _refused(request, flag, "acknowledge", joined)
     if acknowledged:
         messages.success(request, "Acknowledged: escalation has stopped for this episode.")
     else:
@@ -124,11 +167,18 @@ def record_action(request, pk):
     form = ActionForm(request.POST)
     if not form.is_valid():
         return _flag_page(request, flag, action_form=form, status=400)
+    seen = _seen(request)
+    if seen is None:
+        return _refused(request, flag, "record", action_form=form)
     with transaction.atomic():
-        services.record_action(
-            flag, request.user, kind=form.cleaned_data["kind"], note=form.cleaned_data["note"]
-        )
-        _audit(request, "action", flag, detail=form.cleaned_data["kind"])  # never the note
+        joined = _unread(flag, seen, statuses=["open"])  # recording acknowledges too
+        if not joined:
+            services.record_action(
+                flag, request.user, kind=form.cleaned_data["kind"], note=form.cleaned_data["note"]
+            )
+            _audit(request, "action", flag, detail=form.cleaned_data["kind"])  # never the note
+    if joined:
+        return _refused(request, flag, "record", joined, action_form=form)
     messages.success(request, f"Recorded: {form.instance.get_kind_display().lower()}.")
     return redirect("alerts:flag", pk=flag.pk)
 
@@ -140,46 +190,20 @@ def resolve(request, pk):
     form = ResolveForm(request.POST)
     if not form.is_valid():
         return _flag_page(request, flag, resolve_form=form, status=400)
+    seen = _seen(request)
+    if seen is None:
+        return _refused(request, flag, "resolve", resolve_form=form)
     with transaction.atomic():
-        # Locked as the worker locks it to add a flag: none can join unseen meanwhile.
-        episode = Episode.objects.select_for_update().filter(pk=flag.episode_id).first()
-        joined = (
-            list(
-                Flag.objects.filter(episode=episode, pk__gt=form.cleaned_data["seen"])
-                .exclude(status="resolved")
-                .select_related("check_in")
-                .order_by("pk")
-            )
-            if episode
-            else []
+        joined = _unread(flag, seen, statuses=["open", "acknowledged"])
+        resolved = not joined and services.resolve_flag(
+            flag, request.user, note=form.cleaned_data["note"]
         )
-        if not joined:
-            resolved = services.resolve_flag(flag, request.user, note=form.cleaned_data["note"])
-            if resolved:
-                _audit(request, "resolved", flag)  # the note stays with the flag, not here
+        if resolved:
+            _audit(request, "resolved", flag)  # the note stays with the flag, not here
     if joined:
-        return _flag_page(request, flag, resolve_form=_joined_since(form, joined), status=409)
+        return _refused(request, flag, "resolve", joined, resolve_form=form)
     if resolved:
         messages.success(request, "Resolved.")
     else:
         messages.info(request, "This flag was already resolved.")
     return redirect("alerts:queue")
-
-
-def _joined_since(form, joined):
-    """The resolve form again, the nurse's note kept, saying which check-ins joined
-    the episode since the page was drawn; nothing has been resolved."""
-    when = [
-        f"{date_format(timezone.localtime(f.check_in.submitted_at), 'D j M H:i')}, "
-        f"{f.get_urgency_display().lower()}"
-        for f in joined
-    ]
-    again = ResolveForm({"note": form.cleaned_data["note"], "seen": joined[-1].pk})
-    again.is_valid()
-    again.add_error(
-        None,
-        f"Not resolved: {len(joined)} new check-in{'s' if len(joined) > 1 else ''} joined this "
-        f"episode after you opened the page ({'; '.join(when)}). Read the episode below, "
-        "then resolve again.",
-    )
-    return again

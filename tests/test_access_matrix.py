@@ -258,10 +258,15 @@ def alice_check_ins(world):
 
 
 POST = {
-    "alerts:acknowledge": (lambda o: [o.flag.pk], {}, "nurse", flag_open),
+    "alerts:acknowledge": (
+        lambda o: [o.flag.pk],
+        lambda o: {"seen": o.flag.pk},
+        "nurse",
+        flag_open,
+    ),
     "alerts:action": (
         lambda o: [o.flag.pk],
-        {"kind": "phoned", "note": "Spoke to her"},
+        lambda o: {"kind": "phoned", "note": "Spoke to her", "seen": o.flag.pk},
         "nurse",
         lambda o: not o.flag.episode.actions.exists(),
     ),

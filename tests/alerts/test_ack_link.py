@@ -39,12 +39,12 @@ def test_the_link_lands_on_the_most_urgent_flag_with_acknowledge_one_tap_away(
     notification.refresh_from_db()
     assert notification.link_used_by == nurse
 
-    nurse_client.post(reverse("alerts:acknowledge", args=[red.pk]))  # the second tap
+    nurse_client.post(reverse("alerts:acknowledge", args=[red.pk]), {"seen": red.pk})  # 2nd tap
     # The check-in also opened a headache episode: its alert escalates until that
     # one is seen too.
     assert Alert.objects.get().acknowledged_at is None
     amber = Flag.objects.get(symptom="headache")
-    nurse_client.post(reverse("alerts:acknowledge", args=[amber.pk]))
+    nurse_client.post(reverse("alerts:acknowledge", args=[amber.pk]), {"seen": amber.pk})
     assert Alert.objects.get().acknowledged_by == nurse
 
 

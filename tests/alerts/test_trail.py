@@ -68,7 +68,7 @@ def test_a_nurse_records_an_action_from_the_flag_page(nurse_client, nurse, patie
 
     response = nurse_client.post(
         reverse("alerts:action", args=[flag.pk]),
-        {"kind": "steroids_started", "note": "Prednisolone 1 mg/kg"},
+        {"kind": "steroids_started", "note": "Prednisolone 1 mg/kg", "seen": flag.pk},
         follow=True,
     )
 

@@ -8,7 +8,7 @@ import time_machine
 from django.urls import reverse
 
 from alerts import services
-from alerts.models import Alert, Flag
+from alerts.models import Action, Alert, Flag
 
 from ..factories import PatientFactory, UserFactory, make_check_in
 
@@ -128,7 +128,7 @@ def test_the_flag_page_shows_the_alert_and_its_notifications(nurse_client, red_f
 def test_acknowledging_sets_the_status_and_stops_escalation(nurse_client, nurse, red_flag):
     url = reverse("alerts:acknowledge", args=[red_flag.pk])
 
-    response = nurse_client.post(url, follow=True)
+    response = nurse_client.post(url, {"seen": red_flag.pk}, follow=True)
 
     red_flag.refresh_from_db()
     assert red_flag.status == "acknowledged" and red_flag.acknowledged_by == nurse
@@ -139,7 +139,7 @@ def test_acknowledging_sets_the_status_and_stops_escalation(nurse_client, nurse,
     assert "Acknowledged: escalation has stopped for this episode." in response.text
     assert "Status: Acknowledged" in response.text
 
-    again = nurse_client.post(url, follow=True)
+    again = nurse_client.post(url, {"seen": red_flag.pk}, follow=True)
     assert "This flag was already acknowledged." in again.text
 
 
@@ -165,21 +165,20 @@ def test_resolving_is_refused_when_a_check_in_joined_the_episode_after_the_page_
 ):
     url = reverse("alerts:resolve", args=[red_flag.pk])
     page = nurse_client.get(reverse("alerts:flag", args=[red_flag.pk]))
-    seen = page.context["resolve_form"]["seen"].value()
-    assert seen == red_flag.pk
-    assert f'name="seen" value="{red_flag.pk}"' in page.text
+    assert page.context["newest"] == red_flag.pk
+    assert page.text.count(f'<input type="hidden" name="seen" value="{red_flag.pk}">') == 3
     later = flagged(patient, TUESDAY_10 + timedelta(hours=1), stools_per_day=12)
     assert later.episode_id == red_flag.episode_id
 
-    response = nurse_client.post(url, {"note": "Phoned her", "seen": seen})
+    response = nurse_client.post(url, {"note": "Phoned her", "seen": red_flag.pk})
 
     assert response.status_code == 409
-    assert "Not resolved: 1 new check-in joined this episode after you opened the page" in (
-        response.text
-    )
-    assert "page (Tue 24 Nov 11:00, red). Read the episode below" in response.text
-    form = response.context["resolve_form"]
-    assert form["note"].value() == "Phoned her" and form["seen"].value() == later.pk
+    assert (
+        "Not resolved: 1 new check-in joined this episode after you opened the page "
+        "(Tue 24 Nov 11:00, red). Read the episode below, then resolve again."
+    ) in response.text
+    assert response.context["resolve_form"]["note"].value() == "Phoned her"  # kept
+    assert response.context["newest"] == later.pk
     for flag in (red_flag, later):
         flag.refresh_from_db()
         assert flag.status == "open" and flag.resolved_at is None and flag.acknowledged_at is None
@@ -188,20 +187,65 @@ def test_resolving_is_refused_when_a_check_in_joined_the_episode_after_the_page_
     again = nurse_client.post(url, {"note": "Phoned her", "seen": later.pk})
 
     assert again.status_code == 302
-    assert set(
-        Flag.objects.filter(pk__in=[red_flag.pk, later.pk]).values_list("status", flat=True)
-    ) == {"resolved"}
+    statuses = Flag.objects.filter(pk__in=[red_flag.pk, later.pk]).values_list("status", flat=True)
+    assert set(statuses) == {"resolved"}
 
 
-def test_resolving_from_a_page_without_the_episode_mark_is_refused_with_a_message(
-    nurse_client, red_flag
+def test_acknowledging_or_acting_is_refused_when_a_worse_check_in_raised_the_episode(
+    nurse_client, patient
 ):
-    response = nurse_client.post(reverse("alerts:resolve", args=[red_flag.pk]), {"note": "Done"})
+    """An amber episode on screen; a red check-in raises it (a new alert that
+    escalates) before the nurse taps: neither tap may silence what she has not read."""
+    amber = flagged(patient, TUESDAY_10, stools_per_day=3)
+    red = flagged(patient, TUESDAY_10 + timedelta(minutes=30), stools_per_day=9)
+    assert red.episode_id == amber.episode_id and red.alerted
+
+    acknowledging = nurse_client.post(
+        reverse("alerts:acknowledge", args=[amber.pk]), {"seen": amber.pk}
+    )
+    acting = nurse_client.post(
+        reverse("alerts:action", args=[amber.pk]),
+        {"kind": "phoned", "note": "Advised fluids", "seen": amber.pk},
+    )
+
+    assert acknowledging.status_code == acting.status_code == 409
+    assert "Not acknowledged: 1 new check-in joined this episode" in acknowledging.text
+    assert "(Tue 24 Nov 10:30, red). Read the episode below, then acknowledge again." in (
+        acknowledging.text
+    )
+    assert "Not recorded: 1 new check-in joined this episode" in acting.text
+    assert acting.context["action_form"]["note"].value() == "Advised fluids"
+    assert not Action.objects.exists()
+    assert set(Flag.objects.values_list("status", flat=True)) == {"open"}
+    assert Alert.objects.get(check_in=red.check_in).escalate_at is not None
+
+    done = nurse_client.post(reverse("alerts:acknowledge", args=[amber.pk]), {"seen": red.pk})
+
+    assert done.status_code == 302
+    assert set(Flag.objects.values_list("status", flat=True)) == {"acknowledged"}
+    assert Alert.objects.get(check_in=red.check_in).escalate_at is None
+
+
+@pytest.mark.parametrize(
+    ("action", "data", "verb"),
+    [
+        ("acknowledge", {}, "acknowledge"),
+        ("action", {"kind": "phoned"}, "record"),
+        ("resolve", {"note": "Done"}, "resolve"),
+    ],
+)
+@pytest.mark.parametrize("seen", [None, "", "abc", "-1"])
+def test_an_action_without_the_episode_mark_is_refused_with_a_message(
+    nurse_client, red_flag, action, data, verb, seen
+):
+    posted = data if seen is None else {**data, "seen": seen}
+
+    response = nurse_client.post(reverse(f"alerts:{action}", args=[red_flag.pk]), posted)
 
     assert response.status_code == 400
-    assert "This page is out of date: reload it, read the episode, then resolve." in response.text
+    assert f"This page is out of date: reload it, read the episode, then {verb}." in response.text
     red_flag.refresh_from_db()
-    assert red_flag.status == "open"
+    assert red_flag.status == "open" and not Action.objects.exists()
 
 
 def test_resolving_with_a_note_closes_the_flag(nurse_client, nurse, red_flag):

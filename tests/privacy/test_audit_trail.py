@@ -177,10 +177,12 @@ def test_acknowledge_action_and_resolve_are_recorded_without_the_notes(
 ):
     flag = flagged(patient, stools_per_day=9)
 
-    nurse_client.post(reverse("alerts:acknowledge", args=[flag.pk]))
-    nurse_client.post(reverse("alerts:acknowledge", args=[flag.pk]))  # already: not again
+    nurse_client.post(reverse("alerts:acknowledge", args=[flag.pk]), {"seen": flag.pk})
+    # already: not again
+    nurse_client.post(reverse("alerts:acknowledge", args=[flag.pk]), {"seen": flag.pk})
     nurse_client.post(
-        reverse("alerts:action", args=[flag.pk]), {"kind": "phoned", "note": ACTION_NOTE}
+        reverse("alerts:action", args=[flag.pk]),
+        {"kind": "phoned", "note": ACTION_NOTE, "seen": flag.pk},
     )
     nurse_client.post(
         reverse("alerts:resolve", args=[flag.pk]), {"note": RESOLUTION_NOTE, "seen": flag.pk}

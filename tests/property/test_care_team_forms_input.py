@@ -57,7 +57,10 @@ def flag_url(name, pk) -> str:
 
 @fuzz(5)
 @given(data=st.dictionaries(st.one_of(st.just("note"), unicode_text), posted_value, max_size=3))
-def test_acknowledging_takes_no_input_and_any_post_acknowledges_once(nurse_browser, red_flag, data):
+def test_acknowledging_reads_only_the_episode_mark_and_acknowledges_once(
+    nurse_browser, red_flag, data
+):
+    data = {**data, "seen": red_flag.pk}
     with rolled_back():
         response, changed = check_post(nurse_browser, flag_url("acknowledge", red_flag.pk), data)
         assert response.status_code == 302
@@ -83,7 +86,9 @@ def test_an_action_is_recorded_or_refused_with_a_message(nurse_browser, red_flag
     )
     event("must be recorded" if valid else "must be refused")
     with rolled_back():
-        response, _changed = check_post(nurse_browser, flag_url("action", red_flag.pk), data)
+        response, _changed = check_post(
+            nurse_browser, flag_url("action", red_flag.pk), {**data, "seen": red_flag.pk}
+        )
         if valid:
             assert response.status_code == 302
             action = Action.objects.get()
@@ -128,8 +133,8 @@ def test_another_teams_flag_is_not_found_whatever_is_posted(red_flag, other_nurs
 
     browser = second_factor_given(new_client(other_nurse), other_nurse)
     for name, data in [
-        ("acknowledge", {}),
-        ("action", {"kind": KINDS[0], "note": "x"}),
+        ("acknowledge", {"seen": red_flag.pk}),
+        ("action", {"kind": KINDS[0], "note": "x", "seen": red_flag.pk}),
         ("resolve", {"note": "done", "seen": red_flag.pk}),
     ]:
         response, changed = check_post(browser, flag_url(name, red_flag.pk), data)
