@@ -21,6 +21,7 @@ from ..factories import (
     UserFactory,
     add_member,
     london_contact_list,
+    make_check_in,
 )
 from .conftest import DESKTOP, PHONE, log_in, shot
 
@@ -65,7 +66,19 @@ def test_a_patient_is_told_to_phone_now_and_the_nurse_sees_the_flag(chromium, se
     assert row.is_visible()
     shot(desk, "nurse-queue-1280")
     row.get_by_role("link", name="Stools").click()
+    desk.get_by_role("button", name="Acknowledge").wait_for()
+    # While the page is open, Alice checks in again, worse: it joins the episode.
+    later = make_check_in(patient, stools_per_day=12)
+    services.flag_check_in(later.pk)
     desk.get_by_role("button", name="Acknowledge").click()
+    warning = desk.get_by_role("alert").filter(has_text="Not acknowledged")
+    warning.wait_for()
+    assert "1 new check-in joined this episode after you opened the page" in warning.inner_text()
+    assert desk.get_by_text("stools 12/day vs baseline 1/day").first.is_visible()
+    shot(desk, "nurse-flag-joined-1280")
+    flag.refresh_from_db()
+    assert flag.status == "open"
+    desk.get_by_role("button", name="Acknowledge").click()  # having read it
     desk.get_by_text("Acknowledged: escalation has stopped").wait_for()
     shot(desk, "nurse-flag-1280")
     desk.close()
