@@ -48,13 +48,17 @@ def home(request):
 @patient_or_carer
 def dashboard(request, patient):
     today = patient.local_date()
+    latest = patient.check_ins.filter(local_date=today).first()
+    urgent = latest is not None and latest.urgency in ("red", "emergency")
     return render(
         request,
         "patients/dashboard.html",
         {
             "patient": patient,
             "baseline": patient.active_baseline,
-            "today_check_in": patient.check_ins.filter(local_date=today).first(),
+            "today_check_in": latest,
+            # Today's latest check-in needs a call now: home leads with whom to call.
+            "urgent_advice": advice_for(patient, latest.urgency) if urgent else None,
             "advice": advice_for(patient, "green"),
             "other_links": len(cared_for(request.user)) > 1 if request.carer else False,
         },
