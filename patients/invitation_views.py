@@ -9,6 +9,8 @@ from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from symptom_tracker.accounts import NewPasswordForm
+
 from . import audit
 from .access import CARING_FOR, is_clinician, patient_required
 from .carer_forms import CarerAccountForm, CarerInviteForm, email_taken
@@ -27,6 +29,7 @@ class Welcome(auth_views.PasswordResetConfirmView):
     """
 
     token_generator = invitation_tokens
+    form_class = NewPasswordForm
     template_name = "patients/welcome_password.html"
     post_reset_login = True
     post_reset_login_backend = BACKEND

@@ -11,7 +11,7 @@ from axes.models import AccessAttempt
 from axes.utils import reset as reset_lockouts
 from django.conf import settings
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, SetPasswordForm
 from django.core.validators import MaxLengthValidator
 from django.shortcuts import render
 from django.urls import path, reverse_lazy
@@ -27,6 +27,15 @@ class LoginForm(AuthenticationForm):
         super().__init__(*args, **kwargs)
         field = self.fields["username"]
         field.validators.append(MaxLengthValidator(field.max_length))
+        field.help_text = "Carers: your username is your email address."
+
+
+class NewPasswordForm(SetPasswordForm):
+    """Django's, in plain words: 'New password confirmation' becomes 'again'."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["new_password2"].label = "The same password again"
 
 
 def locked_out(request, original_response=None, credentials=None):
@@ -63,6 +72,8 @@ class PasswordResetView(auth_views.PasswordResetView):
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     """Django's, and a new password ends a lockout for that username: the person
     proved they own the account's email (clinicians still need their code)."""
+
+    form_class = NewPasswordForm
 
     def form_valid(self, form):
         response = super().form_valid(form)

@@ -305,3 +305,9 @@ def test_a_username_longer_than_any_account_is_refused_with_a_message(client, db
     assert response.status_code == 200
     assert "Ensure this value has at most 150 characters" in response.text
     assert not AccessAttempt.objects.exists()
+
+
+def test_the_login_page_tells_carers_their_username(client):
+    page = client.get(LOGIN).text
+
+    assert "Carers: your username is your email address." in page

@@ -196,3 +196,12 @@ def test_a_patient_who_set_a_password_can_log_in(client, newcomer):
     client.logout()
     assert client.login(username="fay", password=NEW_PASSWORD)
     assert get_user_model().objects.get(username="fay").last_login is not None
+
+
+def test_the_password_form_speaks_plainly(client, newcomer):
+    invite_patient(newcomer)
+    url = patient_invitation_url(newcomer)
+
+    page = client.get(path_of(url), follow=True).text
+
+    assert "The same password again" in page and "New password confirmation" not in page
