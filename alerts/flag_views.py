@@ -64,7 +64,7 @@ def _flag_page(request, flag, *, resolve_form=None, action_form=None, problem=No
     episode_flags = (
         list(episode.flags.select_related("check_in").order_by("-created_at")) if episode else []
     )
-    newest = max((f.pk for f in episode_flags), default=flag.pk)
+    newest = max(episode_flags, key=lambda f: f.pk, default=flag)
     return render(
         request,
         "alerts/flag_detail.html",
@@ -83,7 +83,8 @@ def _flag_page(request, flag, *, resolve_form=None, action_form=None, problem=No
             "resolve_form": resolve_form or ResolveForm(),
             "action_form": action_form or ActionForm(),
             # Posted back by each action's form: the newest flag the page showed.
-            "newest": newest,
+            "newest": newest.pk,
+            "latest_flag": newest if newest.pk != flag.pk else None,
             "problem": problem,
         },
         status=status,

@@ -179,6 +179,14 @@ def test_resolving_is_refused_when_a_check_in_joined_the_episode_after_the_page_
     ) in response.text
     assert response.context["resolve_form"]["note"].value() == "Phoned her"  # kept
     assert response.context["newest"] == later.pk
+    # The older flag's page points to the newer check-in, now and from then on.
+    assert f'A later check-in joined this episode: <a href="/triage/flags/{later.pk}/">' in (
+        nurse_client.get(reverse("alerts:flag", args=[red_flag.pk])).text
+    )
+    assert (
+        "A later check-in joined"
+        not in nurse_client.get(reverse("alerts:flag", args=[later.pk])).text
+    )
     for flag in (red_flag, later):
         flag.refresh_from_db()
         assert flag.status == "open" and flag.resolved_at is None and flag.acknowledged_at is None

@@ -51,10 +51,10 @@ def open_check_in_filled_in(page, url):
 
 
 def judged(check_in):
-    """A check-in with the verdict the patient saw when it was sent (as record_check_in
-    sets it), so that each result page shows its own urgency."""
-    check_in.urgency = services.evaluate(check_in).urgency
-    check_in.save(update_fields=["urgency"])
+    """A check-in as the worker leaves it: its verdict, its flags and its alert, so
+    that each result page shows its own urgency and the charts their flag marks."""
+    services.flag_check_in(check_in.pk)
+    check_in.refresh_from_db()
     return check_in
 
 
