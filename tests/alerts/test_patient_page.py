@@ -109,7 +109,7 @@ def test_a_scores_axis_can_be_labelled_in_words_and_the_plot_makes_room_for_them
 
     assert [t.label for t in worded.ticks] == ["very severe", "moderate", "none"]
     assert [t.y for t in worded.ticks] == [t.y for t in numbers.ticks]
-    assert numbers.plot_left == 28 and worded.plot_left >= 5 * len("very severe")
+    assert numbers.plot_left == 28 and worded.plot_left >= 6 * len("very severe")
     assert worded.days[0].x == worded.plot_left and worded.days[-1].x == numbers.days[-1].x
     assert worded.tick_label_x == worded.plot_left - 4
     # Counts, wellbeing and temperatures keep their numbers: they are their own words.

@@ -108,7 +108,12 @@ def test_the_flag_page_shows_the_answers_against_the_baseline(nurse_client, red_
 
     text = response.text
     assert response.status_code == 200
-    assert '<tr class="table-warning"><td>Stools</td><td>9/day</td><td>1/day</td></tr>' in text
+    # The flagged row is marked in words, not by its colour alone.
+    assert (
+        '<tr class="table-warning fw-semibold"><td>Stools <span class="badge text-bg-warning'
+        ' border border-dark">this flag</span></td><td>9/day</td><td>1/day</td></tr>'
+    ) in text
+    assert text.count("this flag</span>") == 1
     assert "<tr><td>Fatigue</td><td>1 (mild)</td><td>1 (mild)</td></tr>" in text
     assert "<tr><td>Temperature</td><td>37.0 °C</td><td>—</td></tr>" in text
     assert "stools 9/day vs baseline 1/day" in text

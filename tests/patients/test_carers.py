@@ -200,7 +200,9 @@ def test_revoking_ends_access_at_once(client, carer, patient):
     for name in CARER_PAGES[1:]:
         assert client.get(reverse(name)).status_code == 404, name
     assert client.post(CHECK_IN, {"form_token": str(uuid.uuid4())}).status_code == 404
-    assert "Your access has ended" in client.get(reverse("patients:home")).text
+    ended = client.get(reverse("patients:home")).text
+    assert "Your access has ended" in ended
+    assert 'href="tel:999"' in ended  # the emergency number stays within reach
     link.refresh_from_db()
     assert link.status == "revoked"
 
