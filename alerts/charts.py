@@ -221,8 +221,8 @@ def symptom_chart(
     if tick_words is not None and item.kind == SCORE:
         label = lambda v: tick_words(int(v))  # noqa: E731  (0, 2 and 4: whole steps)
     tick_labels = [label(v) for v in tick_values]
-    # About 5 px a character at the axis's 9 px type, and a gap before the plot.
-    left = max(LEFT, 8 + 6 * max(map(len, tick_labels), default=0))  # ~6 units a character at 10.5px
+    # About 6 units a character at the axis's 10.5 px type, and a gap before the plot.
+    left = max(LEFT, 8 + 6 * max(map(len, tick_labels), default=0))
     step = (WIDTH - RIGHT - left) / (DAYS - 1)
 
     def y_of(value) -> float:

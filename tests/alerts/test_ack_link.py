@@ -37,7 +37,8 @@ def test_the_link_lands_on_the_most_urgent_flag_with_acknowledge_one_tap_away(
         red = Flag.objects.get(symptom="stools_per_day")
         assert response.redirect_chain == [(reverse("alerts:flag", args=[red.pk]), 302)]
         assert "acknowledge below to stop escalation" in response.text
-        assert '<button class="btn btn-primary btn-lg w-100" type="submit">Acknowledge' in response.text
+        acknowledge = '<button class="btn btn-primary btn-lg w-100" type="submit">Acknowledge'
+        assert acknowledge in response.text
         notification.refresh_from_db()
         assert notification.link_used_by == nurse
 
