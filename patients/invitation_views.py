@@ -1,5 +1,8 @@
 """First visit (a patient's invitation) and carers (invite, accept, revoke)."""
 
+from datetime import timedelta
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
@@ -10,6 +13,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from symptom_tracker.accounts import NewPasswordForm
+from symptom_tracker.throttle import limited_until
 
 from . import audit
 from .access import CARING_FOR, is_clinician, patient_required
@@ -18,6 +22,25 @@ from .invitations import NotSent, carer_for_token, invitation_tokens, invite_car
 from .models import Carer
 
 BACKEND = "django.contrib.auth.backends.ModelBackend"
+
+
+def _invitations_limited_until(patient):
+    """Counts one more carer invitation email for the patient: None within the day's
+    limit, else when more may be sent."""
+    return limited_until(
+        "carer-invitation",
+        str(patient.pk),
+        limit=settings.CARER_INVITATIONS_PER_DAY,
+        per=timedelta(days=1),
+    )
+
+
+def _too_many_invitations(until) -> str:
+    return (
+        f"You have sent {settings.CARER_INVITATIONS_PER_DAY} invitation emails today, "
+        "as many as we send in a day, so this one has not been sent. Please try again "
+        f"after {timezone.localtime(until):%H:%M on %A %-d %B}."
+    )
 
 
 class Welcome(auth_views.PasswordResetConfirmView):
@@ -57,34 +80,42 @@ def first_visit(request, patient):
 @patient_required
 def carers(request, patient):
     form = CarerInviteForm(request.POST or None, patient=patient)
-    if request.method == "POST" and form.is_valid():
-        try:
-            with transaction.atomic():
-                carer = form.save(commit=False)
-                carer.patient = patient
-                carer.save()
-                audit.record(request, "carer_invited", patient, obj=carer)
-                invite_carer(carer)  # nothing is kept if the email cannot be sent
-        except NotSent:
-            messages.error(
-                request,
-                "We could not send the email just now, so nothing has been saved. "
-                "Please try again later.",
-            )
-        except IntegrityError:
-            messages.info(request, "This person has already been invited.")
-            return redirect("patients:carers")
-        else:
-            messages.success(
-                request,
-                f"We have emailed {carer.name} a link. Once they accept it they can see "
-                "who to contact, your advice and your check-ins, and check in for you.",
-            )
-            return redirect("patients:carers")
+    if request.method != "POST" or not form.is_valid():
+        return _carers_page(request, patient, form)
+    if until := _invitations_limited_until(patient):
+        form.add_error(None, _too_many_invitations(until))
+        return _carers_page(request, patient, form, status=429)
+    try:
+        with transaction.atomic():
+            carer = form.save(commit=False)
+            carer.patient = patient
+            carer.save()
+            audit.record(request, "carer_invited", patient, obj=carer)
+            invite_carer(carer)  # nothing is kept if the email cannot be sent
+    except NotSent:
+        messages.error(
+            request,
+            "We could not send the email just now, so nothing has been saved. "
+            "Please try again later.",
+        )
+        return _carers_page(request, patient, form)
+    except IntegrityError:
+        messages.info(request, "This person has already been invited.")
+    else:
+        messages.success(
+            request,
+            f"We have emailed {carer.name} a link. Once they accept it they can see "
+            "who to contact, your advice and your check-ins, and check in for you.",
+        )
+    return redirect("patients:carers")
+
+
+def _carers_page(request, patient, form, status=200):
     return render(
         request,
         "patients/carers.html",
         {"form": form, "carers": patient.carers.select_related("user"), "patient": patient},
+        status=status,
     )
 
 
@@ -92,6 +123,9 @@ def carers(request, patient):
 @require_POST
 def carer_resend(request, patient, pk):
     carer = get_object_or_404(patient.carers.pending(), pk=pk)
+    if until := _invitations_limited_until(patient):
+        messages.error(request, _too_many_invitations(until))
+        return redirect("patients:carers")
     try:
         invite_carer(carer)
     except NotSent:

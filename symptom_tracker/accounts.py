@@ -6,6 +6,8 @@ out for AXES_COOLOFF_TIME, a right password included; the page says until when,
 and what to do meanwhile if the person is unwell.
 """
 
+from datetime import timedelta
+
 from axes.helpers import get_client_username, get_cool_off
 from axes.models import AccessAttempt
 from axes.utils import reset as reset_lockouts
@@ -16,6 +18,9 @@ from django.core.validators import MaxLengthValidator
 from django.shortcuts import render
 from django.urls import path, reverse_lazy
 from django.utils import timezone
+
+from .client_address import client_address
+from .throttle import limited_until
 
 
 class LoginForm(AuthenticationForm):
@@ -62,11 +67,38 @@ def locked_out(request, original_response=None, credentials=None):
 class PasswordResetView(auth_views.PasswordResetView):
     """Django's: the email goes to an account's address and says nothing either way
     on the page, so that nobody learns which addresses have accounts. Its link is
-    built on SITE_URL, never on the Host header of the request."""
+    built on SITE_URL, never on the Host header of the request.
+
+    Requests are limited an hour for one email address and from one client address,
+    whether or not the address has an account (so the limit tells nothing either):
+    past it the form says until when, and nothing is sent."""
 
     @property
     def extra_email_context(self):
         return {"site_url": settings.SITE_URL}
+
+    def form_valid(self, form):
+        hour = timedelta(hours=1)
+        until = limited_until(
+            "password-reset-client",
+            client_address(self.request) or "unknown",
+            limit=settings.PASSWORD_RESETS_PER_CLIENT_PER_HOUR,
+            per=hour,
+        ) or limited_until(
+            "password-reset-email",
+            form.cleaned_data["email"].strip().lower(),
+            limit=settings.PASSWORD_RESETS_PER_EMAIL_PER_HOUR,
+            per=hour,
+        )
+        if until is None:
+            return super().form_valid(form)
+        form.add_error(
+            None,
+            "We have sent as many password links as we send in an hour, so we have not "
+            f"sent another. Please try again after {timezone.localtime(until):%H:%M}, "
+            "and look in your junk or spam folder meanwhile.",
+        )
+        return self.render_to_response(self.get_context_data(form=form), status=429)
 
 
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):

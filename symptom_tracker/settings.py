@@ -197,6 +197,12 @@ SMS_FROM = envstr("SMS_FROM")
 ACK_LINK_MAX_AGE_SECONDS = envint("ACK_LINK_MAX_AGE_SECONDS", 24 * 3600)
 # How long a patient's or a carer's invitation link works.
 INVITATION_MAX_AGE_DAYS = envint("INVITATION_MAX_AGE_DAYS", 14)
+# Emails anyone can ask for are limited (symptom_tracker/throttle.py), so that the app
+# cannot be used to flood a mailbox: password-reset requests an hour for one email
+# address and from one client address, and the carer invitations a patient sends a day.
+PASSWORD_RESETS_PER_EMAIL_PER_HOUR = envint("PASSWORD_RESETS_PER_EMAIL_PER_HOUR", 3)
+PASSWORD_RESETS_PER_CLIENT_PER_HOUR = envint("PASSWORD_RESETS_PER_CLIENT_PER_HOUR", 20)
+CARER_INVITATIONS_PER_DAY = envint("CARER_INVITATIONS_PER_DAY", 10)
 # Keys the audit trail's pseudonymous patient references (patients.audit); falls back
 # to SECRET_KEY. Set it, and keep it, so that references survive a SECRET_KEY rotation.
 AUDIT_PSEUDONYM_KEY = envstr("AUDIT_PSEUDONYM_KEY", "")
