@@ -44,6 +44,14 @@ print(sent.filter(channel="sms").count(), sent.filter(channel="email").count())
 """
 
 
+def emails_written(folder: Path) -> int:
+    """Messages in the file email backend's folder. Count messages, not files: two
+    connections opened in the same second can share a file name (a timestamp and the
+    id() of a backend object, which Python reuses), and then append to one file."""
+    separator = "-" * 79
+    return sum(path.read_text().splitlines().count(separator) for path in folder.glob("*.log"))
+
+
 @pytest.fixture
 def embedded_env(tmp_path):
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "DEBUG")}
@@ -95,7 +103,6 @@ def test_the_embedded_worker_delivers_demo_and_new_alerts(embedded_env, tmp_path
         wait_for(lambda: shell(embedded_env, ALL_SENT) == ["0"], timeout=60, what="all sent")
         sent = shell(embedded_env, SENT)
         sms = (tmp_path / "sms.log").read_text().splitlines()
-        mail = list((tmp_path / "mail").glob("*.log"))
-        assert [str(len(sms)), str(len(mail))] == sent  # each notification delivered once
+        assert [str(len(sms)), str(emails_written(tmp_path / "mail"))] == sent  # once each
     finally:
         worker.stop()
