@@ -459,6 +459,14 @@ def send_due_notifications(*, now=None) -> int:
     return len(due)
 
 
+def _with_its_episode(flag: Flag):
+    """The flag and the other flags of its episode. A flag with no episode is alone:
+    `episode_id=None` would match every episode-less flag, of any patient."""
+    if flag.episode_id is None:
+        return Flag.objects.filter(pk=flag.pk)
+    return Flag.objects.filter(Q(pk=flag.pk) | Q(episode_id=flag.episode_id))
+
+
 def acknowledge_flag(flag: Flag, user, *, now=None) -> bool:
     """Acknowledge the flag's episode and its open flags. A check-in's alert stops
     escalating once none of its alerting flags is still open: acknowledging one
@@ -468,7 +476,7 @@ def acknowledge_flag(flag: Flag, user, *, now=None) -> bool:
         episode_changed = Episode.objects.filter(pk=flag.episode_id, status="open").update(
             status="acknowledged", acknowledged_at=now, acknowledged_by=user
         )
-        flags = Flag.objects.filter(Q(pk=flag.pk) | Q(episode_id=flag.episode_id))
+        flags = _with_its_episode(flag)
         flags_changed = flags.filter(status="open").update(
             status="acknowledged", acknowledged_at=now, acknowledged_by=user
         )
@@ -501,7 +509,7 @@ def resolve_flag(flag: Flag, user, *, note: str, now=None) -> bool:
             status="resolved", resolved_at=now, resolved_by=user
         )
         changed = (
-            Flag.objects.filter(Q(pk=flag.pk) | Q(episode_id=flag.episode_id))
+            _with_its_episode(flag)
             .filter(status="acknowledged")
             .update(status="resolved", resolved_at=now, resolved_by=user, resolution_note=note)
         )

@@ -149,3 +149,30 @@ def test_acknowledging_one_episode_does_not_silence_another_episodes_alert(patie
     services.acknowledge_flag(mixed.flags.get(symptom="stools_per_day"), nurse)
     alert.refresh_from_db()
     assert alert.acknowledged_by == nurse and alert.escalate_at is None
+
+
+def test_a_flag_without_an_episode_is_acknowledged_and_resolved_alone(
+    patient, other_patient, nurse
+):
+    """A flag from before episodes (or any with none) never drags along the other
+    episode-less flags: `episode_id IS NULL` would match every patient's."""
+
+    def lone_flag(who):
+        return Flag.objects.create(
+            check_in=make_check_in(who, at=MONDAY_10),
+            episode=None,
+            symptom="stools_per_day",
+            urgency="red",
+            rule="R2",
+            explanation="stools",
+        )
+
+    mine, theirs = lone_flag(patient), lone_flag(other_patient)
+
+    assert services.acknowledge_flag(mine, nurse, now=MONDAY_10)
+    assert services.resolve_flag(mine, nurse, note="phoned", now=MONDAY_10)
+
+    mine.refresh_from_db()
+    theirs.refresh_from_db()
+    assert (mine.status, mine.resolution_note) == ("resolved", "phoned")
+    assert (theirs.status, theirs.acknowledged_by, theirs.resolution_note) == ("open", None, "")
