@@ -6,6 +6,8 @@ out for AXES_COOLOFF_TIME, a right password included; the page says until when,
 and what to do meanwhile if the person is unwell.
 """
 
+import ipaddress
+import unicodedata
 from datetime import timedelta
 
 from axes.helpers import get_client_username, get_cool_off
@@ -64,6 +66,24 @@ def locked_out(request, original_response=None, credentials=None):
     return render(request, "registration/locked_out.html", context, status=429)
 
 
+def client_network(request) -> str:
+    """The client for a limit: its IPv4 address, or its IPv6 /64, which one household
+    or one server usually holds whole."""
+    address = client_address(request)
+    if address is None:
+        return "unknown"
+    if ipaddress.ip_address(address).version == 6:
+        return str(ipaddress.ip_network(f"{address}/64", strict=False))
+    return address
+
+
+def same_address(email: str) -> str:
+    """One spelling for every way of typing an address that finds the same account:
+    the database matches case-insensitively, and PostgreSQL's UPPER() takes some
+    characters to ASCII that Python's lower() keeps (the long s, U+017F, is an 's')."""
+    return unicodedata.normalize("NFKC", email.strip()).casefold()
+
+
 class PasswordResetView(auth_views.PasswordResetView):
     """Django's: the email goes to an account's address and says nothing either way
     on the page, so that nobody learns which addresses have accounts. Its link is
@@ -81,12 +101,12 @@ class PasswordResetView(auth_views.PasswordResetView):
         hour = timedelta(hours=1)
         until = limited_until(
             "password-reset-client",
-            client_address(self.request) or "unknown",
+            client_network(self.request),
             limit=settings.PASSWORD_RESETS_PER_CLIENT_PER_HOUR,
             per=hour,
         ) or limited_until(
             "password-reset-email",
-            form.cleaned_data["email"].strip().lower(),
+            same_address(form.cleaned_data["email"]),
             limit=settings.PASSWORD_RESETS_PER_EMAIL_PER_HOUR,
             per=hour,
         )

@@ -18,6 +18,7 @@ RESET = reverse("password_reset")
 CARERS = reverse("patients:carers")
 NOON = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 HOUR = timedelta(hours=1)
+LONG_S = "\u017f"  # PostgreSQL's UPPER() makes it an S; Python's lower() keeps it
 
 
 # The counter
@@ -84,6 +85,23 @@ def test_password_links_for_one_address_stop_at_the_hourly_limit(
     assert len(mailoutbox) == 4
 
 
+def test_other_spellings_of_one_address_share_its_limit(client, patient, mailoutbox, settings):
+    """PostgreSQL finds sam.smith's account when an s is typed as a long s (its UPPER()
+    makes that an S): a spelling that reaches the same mailbox shares its limit."""
+    settings.PASSWORD_RESETS_PER_EMAIL_PER_HOUR = 2
+    patient.user.email = "sam.smith@example.org"
+    patient.user.save()
+    assert ask_for_reset(client, "sam.smith@example.org").status_code == 302
+    assert ask_for_reset(client, "SAM.SMITH@example.org").status_code == 302
+    for spelling in (
+        f"{LONG_S}am.smith@example.org",
+        f"sam.{LONG_S}mith@example.org",
+        "Sam.Smith@Example.org",
+    ):
+        assert ask_for_reset(client, spelling).status_code == 429, spelling
+    assert len(mailoutbox) == 2
+
+
 def test_an_address_without_an_account_is_limited_the_same_way(client, patient, settings):
     """The limit applies whether or not the address has an account, so it tells nothing."""
     settings.PASSWORD_RESETS_PER_EMAIL_PER_HOUR = 1
@@ -103,6 +121,15 @@ def test_one_client_asking_for_many_addresses_is_limited(client, patient, mailou
     # Another client is not held back by this one.
     assert ask_for_reset(client, "alice@example.org", address="198.51.100.2").status_code == 302
     assert len(mailoutbox) == 1
+
+
+def test_the_addresses_of_one_ipv6_network_are_one_client(client, patient, settings):
+    settings.PASSWORD_RESETS_PER_CLIENT_PER_HOUR = 2
+    assert ask_for_reset(client, "a@example.org", address="2001:db8:1:2::1").status_code == 302
+    assert ask_for_reset(client, "b@example.org", address="2001:db8:1:2::ff").status_code == 302
+    refused = ask_for_reset(client, "c@example.org", address="2001:db8:1:2:abcd::9")
+    assert refused.status_code == 429  # the same /64
+    assert ask_for_reset(client, "c@example.org", address="2001:db8:1:3::1").status_code == 302
 
 
 # Carer invitations
