@@ -7,10 +7,28 @@ from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpResponse
 from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
 
 from .two_factor import OPEN_VIEWS, is_background, second_factor_required
 
 LAST_ACTIVITY = "last_activity"  # session key: when the staff member last asked for a page
+
+
+class NoStoreWhenLoggedInMiddleware:
+    """A page drawn for someone logged in is kept by no cache: after logging out, or
+    being logged out for inactivity, the browser's Back button must not show a
+    patient's records from its cache. A response that set its own Cache-Control
+    (the exports, the queue's refresh) keeps it."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and not response.has_header("Cache-Control"):
+            add_never_cache_headers(response)
+        return response
 
 
 class ViewerTimezoneMiddleware:
