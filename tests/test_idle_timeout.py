@@ -196,3 +196,27 @@ def test_logging_out_after_the_timeout_logs_out(nurse_client, clock):
     response = nurse_client.post(reverse("logout"))
 
     assert response["Location"] == LOGIN
+
+
+IDLE_SCRIPT = 'src="/static/js/idle.js" data-timeout-seconds="900"'
+
+
+def test_a_staff_page_leaves_the_screen_by_itself_after_the_timeout(nurse_client, patient):
+    """A page left open reloads itself after the timeout (static/js/idle.js), and the
+    reload logs out; proven in the browser by tests/browser/test_idle.py."""
+    assert IDLE_SCRIPT in nurse_client.get(reverse("alerts:patient", args=[patient.pk])).text
+    assert IDLE_SCRIPT in nurse_client.get(QUEUE).text
+
+
+def test_the_admin_leaves_the_screen_too(admin_client_):
+    assert IDLE_SCRIPT in admin_client_.get(reverse("admin:index")).text
+
+
+def test_patients_pages_do_not_time_out(patient_client, settings):
+    assert "idle.js" not in patient_client.get(reverse("patients:check_ins")).text
+    assert "idle.js" not in patient_client.get(reverse("login")).text
+
+
+def test_no_script_when_the_timeout_is_off(nurse_client, settings):
+    settings.STAFF_IDLE_TIMEOUT_SECONDS = 0
+    assert "idle.js" not in nurse_client.get(QUEUE).text
