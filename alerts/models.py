@@ -3,7 +3,7 @@ import zoneinfo
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import RegexValidator
+from django.core.validators import RegexValidator, URLValidator
 from django.db import models
 from django.utils import timezone
 
@@ -91,11 +91,22 @@ def new_webhook_secret() -> str:
     return secrets.token_hex(32)
 
 
+NOT_HTTPS = (
+    "Enter an https:// address, such as https://chat.example.org/hooks/oncology: alerts "
+    "are sent only over an encrypted connection."
+)
+
+
 class HttpsURLField(models.URLField):
-    """A URL whose form field reads 'example.org/hook' as https, not http."""
+    """An https URL: 'example.org/hook' is read as https, and any other scheme (http,
+    ftp) is refused, so that alerts leave only over an encrypted connection."""
+
+    # Not the code "invalid", which a form would word as its own "Enter a valid URL."
+    default_validators = [URLValidator(schemes=["https"], message=NOT_HTTPS, code="not_https")]
 
     def formfield(self, **kwargs):
-        return super().formfield(**{"assume_scheme": "https", **kwargs})
+        options = {"assume_scheme": "https", "error_messages": {"invalid": NOT_HTTPS}}
+        return super().formfield(**{**options, **kwargs})
 
 
 CHANNEL_KINDS = [("sms", "SMS"), ("email", "Email"), ("webhook", "Webhook")]

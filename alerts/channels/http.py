@@ -46,10 +46,14 @@ def post(url: str, *, form=None, json=None, headers=None, auth=None, body: bytes
         raise ChannelError(f"could not reach {urllib.parse.urlsplit(url).netloc}: {exc}") from exc
 
 
-def raise_for_status(response: Response, what: str) -> None:
-    """2xx passes; 4xx is permanent (but for 'try later' codes); anything else transient."""
+def raise_for_status(response: Response, what: str, *, keep_body: bool = True) -> None:
+    """2xx passes; 4xx is permanent (but for 'try later' codes); anything else transient.
+    The error keeps the start of the reply (a provider's reason, shown to the team)
+    unless `keep_body` is False: for an address a team typed in, whose reply must
+    not be read back through the app."""
     if 200 <= response.status < 300:
         return
-    detail = f"{what}: HTTP {response.status} {response.body[:200]}".strip()
+    body = response.body[:200] if keep_body else ""
+    detail = f"{what}: HTTP {response.status} {body}".strip()
     permanent = 400 <= response.status < 500 and response.status not in RETRYABLE_4XX
     raise ChannelError(detail, permanent=permanent)

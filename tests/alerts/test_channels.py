@@ -30,7 +30,7 @@ class FakeProvider:
         reply = self.replies.pop(0) if self.replies else 200
         if isinstance(reply, Exception):
             raise reply
-        return http.Response(reply, "{}")
+        return http.Response(reply, '{"secret": "from the server"}')
 
 
 @pytest.fixture
@@ -218,3 +218,5 @@ def test_a_webhook_failure_is_permanent_for_4xx_and_transient_for_5xx(
     hook.refresh_from_db()
     assert hook.status == ("failed" if permanent else "queued")
     assert BrokenChannel.objects.filter(channel="webhook").exists() is permanent
+    # The reply is not kept: a team's own address cannot read a server back through the app.
+    assert hook.last_error == f"webhook: HTTP {reply}"

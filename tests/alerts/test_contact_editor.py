@@ -601,3 +601,31 @@ def test_the_preview_instants_are_the_next_ones_on_the_teams_clock(now, tz, expe
 
     assert [at.astimezone(tz).strftime("%a %d %b %H:%M") for _, at in instants] == expected
     assert all(at.tzinfo is UTC for _, at in instants)
+
+
+@pytest.mark.parametrize(
+    "url", ["http://chat.example.test/hook", "ftp://10.0.0.1/x", "gopher://169.254.169.254/"]
+)
+def test_a_webhook_address_must_be_https(coordinator_client, team, url):
+    before = saved_list(team)
+
+    response = edit(
+        coordinator_client, team, {"Immunotherapy nurse specialist": {"webhook_url": url}}
+    )
+
+    assert response.status_code == 400
+    nurse_form = response.context["formset"].forms[0]
+    assert "Enter an https:// address" in nurse_form.errors["webhook_url"][0]
+    assert saved_list(team) == before
+
+
+def test_a_webhook_address_without_a_scheme_is_read_as_https(coordinator_client, team):
+    response = edit(
+        coordinator_client,
+        team,
+        {"Immunotherapy nurse specialist": {"webhook_url": "chat.example.test/hook"}},
+    )
+
+    assert response.status_code == 302
+    nurse = team.contacts.get(name="Immunotherapy nurse specialist")
+    assert nurse.webhook_url == "https://chat.example.test/hook"
