@@ -7,22 +7,27 @@ and what to do meanwhile if the person is unwell.
 """
 
 import ipaddress
+import logging
 import unicodedata
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 from axes.helpers import get_client_username, get_cool_off
 from axes.models import AccessAttempt
 from axes.utils import reset as reset_lockouts
 from django.conf import settings
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.forms import AuthenticationForm, SetPasswordForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, SetPasswordForm
 from django.core.validators import MaxLengthValidator
+from django.http import HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import path, reverse_lazy
 from django.utils import timezone
 
 from .client_address import client_address
 from .throttle import limited_until
+
+log = logging.getLogger(__name__)
 
 
 class LoginForm(AuthenticationForm):
@@ -85,17 +90,14 @@ def same_address(email: str) -> str:
 
 
 class PasswordResetView(auth_views.PasswordResetView):
-    """Django's: the email goes to an account's address and says nothing either way
-    on the page, so that nobody learns which addresses have accounts. Its link is
-    built on SITE_URL, never on the Host header of the request.
+    """Django's form, and the page says nothing either way, so that nobody learns which
+    addresses have accounts: not by its words, and not by its speed, as the worker
+    finds the account and sends the email (queue_password_reset). The link is built
+    on SITE_URL, never on the Host header of the request.
 
     Requests are limited an hour for one email address and from one client address,
     whether or not the address has an account (so the limit tells nothing either):
     past it the form says until when, and nothing is sent."""
-
-    @property
-    def extra_email_context(self):
-        return {"site_url": settings.SITE_URL}
 
     def form_valid(self, form):
         hour = timedelta(hours=1)
@@ -111,7 +113,8 @@ class PasswordResetView(auth_views.PasswordResetView):
             per=hour,
         )
         if until is None:
-            return super().form_valid(form)
+            queue_password_reset(form.cleaned_data["email"])
+            return HttpResponseRedirect(self.get_success_url())
         form.add_error(
             None,
             "We have sent as many password links as we send in an hour, so we have not "
@@ -119,6 +122,33 @@ class PasswordResetView(auth_views.PasswordResetView):
             "and look in your junk or spam folder meanwhile.",
         )
         return self.render_to_response(self.get_context_data(form=form), status=429)
+
+
+def send_password_reset(email: str) -> None:
+    """Email a reset link to each active account with this address (Django's form does
+    the finding, the token and the sending). Its link is built on SITE_URL."""
+    form = PasswordResetForm({"email": email})
+    if form.is_valid():
+        form.save(
+            domain_override=urlsplit(settings.SITE_URL).netloc,
+            use_https=settings.SITE_URL.startswith("https:"),
+            email_template_name="registration/password_reset_email.html",
+            subject_template_name="registration/password_reset_subject.txt",
+            extra_email_context={"site_url": settings.SITE_URL},
+        )
+
+
+def queue_password_reset(email: str) -> None:
+    """The worker looks the address up and sends, so that the page answers as fast for
+    an address with an account as for one without, and says nothing either way. With
+    the broker down, the email is sent here and now instead."""
+    from patients.tasks import send_password_reset_email
+
+    try:
+        send_password_reset_email.delay(email)
+    except Exception:
+        log.exception("could not queue a password reset; sending it in the request")
+        send_password_reset(email)
 
 
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):

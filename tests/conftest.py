@@ -6,6 +6,7 @@ import os
 import time
 
 import django.test
+import kombu.pools
 import pytest
 from django.contrib.auth import authenticate
 from django.http import HttpRequest
@@ -60,6 +61,31 @@ def eager_celery(request):
     yield
     celery_app.conf.task_always_eager = False
     celery_app.conf.task_eager_propagates = False
+
+
+def reset_broker_pools():
+    """Forget connections to the previous broker, here and in kombu's global pools."""
+    if celery_app._pool is not None:
+        celery_app._pool.force_close_all()
+        celery_app._pool = None
+    celery_app.amqp._producer_pool = None
+    kombu.pools.reset()
+
+
+@pytest.fixture
+def broker_at(eager_celery):
+    """broker_at(url): this process's Celery publishes to `url` (not eager) until the
+    test ends; nothing consumes it here."""
+    saved = celery_app.conf.broker_url
+
+    def point(url):
+        celery_app.conf.task_always_eager = False
+        celery_app.conf.broker_url = url
+        reset_broker_pools()
+
+    yield point
+    celery_app.conf.broker_url = saved
+    reset_broker_pools()
 
 
 @pytest.fixture

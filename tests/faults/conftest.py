@@ -32,7 +32,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
-import kombu.pools
 import psycopg2
 import pytest
 import redis
@@ -45,7 +44,7 @@ from alerts.messages import read_ack_token
 from alerts.models import Contact
 from symptom_tracker.celery import app as celery_app
 
-from ..conftest import skip_or_fail
+from ..conftest import reset_broker_pools, skip_or_fail
 from ..factories import (
     BaselineFactory,
     CareTeamFactory,
@@ -493,15 +492,6 @@ def emails_by_notification(mail_dir: Path) -> dict[int, int]:
 # Fixtures --------------------------------------------------------------------------
 
 
-def _reset_pools():
-    """Forget connections to the previous broker, here and in kombu's global pools."""
-    if celery_app._pool is not None:
-        celery_app._pool.force_close_all()
-        celery_app._pool = None
-    celery_app.amqp._producer_pool = None
-    kombu.pools.reset()
-
-
 @pytest.fixture
 def faults_ready(transactional_db):
     """Rows are committed (the workers must see them) and the services are here."""
@@ -520,11 +510,11 @@ def redis_server(faults_ready, eager_celery, tmp_path):
         server.start()
         celery_app.conf.task_always_eager = False
         celery_app.conf.broker_url = server.url
-        _reset_pools()
+        reset_broker_pools()
         yield server
     finally:
         celery_app.conf.broker_url = saved
-        _reset_pools()
+        reset_broker_pools()
         server.stop()
 
 
