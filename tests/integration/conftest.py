@@ -8,14 +8,13 @@ import time
 from pathlib import Path
 from urllib.parse import quote, urlsplit, urlunsplit
 
-import kombu.pools
 import pytest
 from django.conf import settings
 from django.db import connection
 
 from symptom_tracker.celery import app as celery_app
 
-from ..conftest import skip_or_fail
+from ..conftest import reset_broker_pools, skip_or_fail
 
 ROOT = Path(__file__).resolve().parents[2]
 TEST_REDIS_DB = int(os.environ.get("TEST_REDIS_DB", "15"))
@@ -60,19 +59,10 @@ def broker(services_ready):
     """Point this process's Celery app at the test Redis database."""
     saved = celery_app.conf.broker_url
     celery_app.conf.broker_url = services_ready
-    _reset_pools()
+    reset_broker_pools()
     yield services_ready
     celery_app.conf.broker_url = saved
-    _reset_pools()
-
-
-def _reset_pools():
-    """Forget connections to the previous broker URL, here and in kombu's global pools."""
-    if celery_app._pool is not None:
-        celery_app._pool.force_close_all()
-        celery_app._pool = None
-    celery_app.amqp._producer_pool = None
-    kombu.pools.reset()
+    reset_broker_pools()
 
 
 class Worker:
