@@ -1,7 +1,7 @@
 from django.conf import settings
 
+from .middleware import staff_idle_timeout
 from .preferences import TEXT_SIZES, text_size
-from .two_factor import second_factor_required
 
 
 def site(request):
@@ -13,16 +13,8 @@ def site(request):
         "carer_link": getattr(request, "carer", None),
         "text_size": text_size(request),
         "TEXT_SIZES": TEXT_SIZES,
-        "staff_idle_timeout": _staff_idle_timeout(request),
+        "staff_idle_timeout": staff_idle_timeout(request),  # static/js/idle.js
     }
-
-
-def _staff_idle_timeout(request) -> int | None:
-    """Seconds after which a clinician's or admin's page leaves the screen (static/js/idle.js)."""
-    timeout = settings.STAFF_IDLE_TIMEOUT_SECONDS
-    if timeout <= 0 or getattr(request, "user", None) is None:
-        return None
-    return timeout if second_factor_required(request) else None
 
 
 def _teams(request):

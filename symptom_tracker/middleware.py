@@ -56,6 +56,15 @@ def viewer_time_zone(user) -> str | None:
     return team.time_zone if team else None
 
 
+def staff_idle_timeout(request) -> int | None:
+    """Seconds without activity after which this request's user is logged out: a
+    clinician or an admin, when the timeout is on; None for anyone else."""
+    timeout = settings.STAFF_IDLE_TIMEOUT_SECONDS
+    if timeout <= 0 or getattr(request, "user", None) is None:
+        return None
+    return timeout if second_factor_required(request) else None
+
+
 class StaffIdleTimeoutMiddleware:
     """Log a clinician or admin out after STAFF_IDLE_TIMEOUT_SECONDS without activity.
 
@@ -75,8 +84,8 @@ class StaffIdleTimeoutMiddleware:
         return self.get_response(request)
 
     def process_view(self, request, view_func, view_args, view_kwargs):
-        timeout = settings.STAFF_IDLE_TIMEOUT_SECONDS
-        if timeout <= 0 or not second_factor_required(request):
+        timeout = staff_idle_timeout(request)
+        if timeout is None:
             return None
         now = int(time.time())
         last = request.session.get(LAST_ACTIVITY)
