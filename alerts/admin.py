@@ -3,6 +3,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
 
+from clinical.routing import ALWAYS, ContactSpec, contact_list_errors
 from patients.audit import AuditedAdmin
 
 from .models import (
@@ -16,7 +17,6 @@ from .models import (
     Notification,
     TeamMembership,
 )
-from .routing import ALWAYS, ContactSpec, contact_list_errors
 
 
 def _spec(data: dict) -> ContactSpec:

@@ -10,9 +10,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from patients.catalogue import COUNT, SCORE, TEMPERATURE, WELLBEING, YESNO, Item
-
-from .engine import highest
+from clinical.catalogue import COUNT, SCORE, TEMPERATURE, WELLBEING, YESNO, Item
+from clinical.urgency import highest
 
 DAYS = 30
 WIDTH = 300

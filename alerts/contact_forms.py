@@ -14,8 +14,9 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.forms.models import BaseInlineFormSet, inlineformset_factory
 
+from clinical.routing import ALWAYS, ContactSpec, HoursError, contact_list_errors, parse_window
+
 from .models import CareTeam, Contact, ContactHours
-from .routing import ALWAYS, ContactSpec, HoursError, contact_list_errors, parse_window
 
 DAYS_MAX_LENGTH = ContactHours._meta.get_field("days").max_length
 MAX_CONTACTS = 50

@@ -15,6 +15,8 @@ from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
+from clinical.routing import ContactSpec, Route, route
+from clinical.urgency import AMBER, RED
 from patients import audit
 
 from .contact_forms import (
@@ -23,9 +25,7 @@ from .contact_forms import (
     contact_list_formset,
     save_contact_list,
 )
-from .engine import AMBER, RED
 from .models import CHANNEL_KINDS, CareTeam
-from .routing import ContactSpec, Route, route
 
 EDITOR_ROLE = "coordinator"
 

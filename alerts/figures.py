@@ -14,15 +14,12 @@ from datetime import date, datetime, time, timedelta
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
+from clinical.urgency import ALERTING, LABELS
 from patients.models import CheckIn
 
-from .engine import AMBER, EMERGENCY, RED
 from .models import Alert, CareTeam, Flag
 
 WINDOW_DAYS = 30
-# What flags and alerts can be, most urgent first; a check-in at one of these alerted.
-ALERTING = (EMERGENCY, RED, AMBER)
-LABELS = {EMERGENCY: "Emergency", RED: "Red", AMBER: "Amber"}
 
 
 def percentile(values: list, fraction: float):

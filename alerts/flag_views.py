@@ -9,9 +9,9 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.views.decorators.http import require_POST
 
+from clinical.catalogue import BY_KEY, ITEMS
 from patients import audit
 from patients.access import clinician_required
-from patients.catalogue import BY_KEY, ITEMS
 
 from . import services
 from .models import Action, Episode, Flag

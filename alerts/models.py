@@ -7,10 +7,10 @@ from django.core.validators import RegexValidator, URLValidator
 from django.db import models
 from django.utils import timezone
 
-from patients.models import URGENCY_CHOICES, validate_time_zone
-
-from .engine import RANK
-from .routing import ALWAYS, ContactSpec, HoursError, contact_list_errors, parse_window
+from clinical.routing import ALWAYS, ContactSpec, HoursError, contact_list_errors, parse_window
+from clinical.urgency import CHOICES as URGENCY_CHOICES
+from clinical.urgency import RANK
+from patients.models import validate_time_zone
 
 FLAG_STATUS_CHOICES = [("open", "Open"), ("acknowledged", "Acknowledged"), ("resolved", "Resolved")]
 

@@ -5,7 +5,6 @@ or check-ins: rows come with what they show (select_related, one prefetch, or a
 second query by ids), and counts come from one aggregate query.
 """
 
-import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import cached_property
@@ -16,16 +15,13 @@ from django.db.models import Case, Count, F, IntegerField, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from clinical.reminders import AFTER_TREATMENT, FOLLOW_UP_DAYS, MISSED_AFTER_DAYS, ON_TREATMENT
+from clinical.systems import BODY_SYSTEMS, system_label
+from clinical.urgency import ALERTING, LABELS, RANK
 from patients.access import patients_for_clinician
-from patients.catalogue import ITEMS
 from patients.models import CheckIn, Patient, Treatment
 
-from .engine import RANK
 from .models import CareTeam, Flag
-
-# Flags are amber or above: the queue's urgencies, most urgent first.
-FLAG_URGENCIES = sorted(("amber", "red", "emergency"), key=RANK.__getitem__, reverse=True)
-URGENCY_LABELS = {"emergency": "Emergency", "red": "Red", "amber": "Amber"}
 
 ACTIVE = "active"  # open and acknowledged: the worklist
 STATUS_CHOICES = [
@@ -38,52 +34,6 @@ STATUS_CHOICES = [
 RESOLVED_SHOWN = 100
 
 
-def systems_of(system: str) -> list[str]:
-    """The body systems an item's `system` text names, in order.
-
-    "lung (pneumonitis), heart" -> ["lung", "heart"]; "gut / endocrine" ->
-    ["gut", "endocrine"]. Words in brackets name the condition, not a system.
-    """
-    plain = re.sub(r"\([^)]*\)", "", system)
-    return [part.strip() for part in re.split(r"[,/]", plain) if part.strip()]
-
-
-# Systems the catalogue names that a nurse filters for as one group.
-SYSTEM_GROUPS = {
-    "thyroid": "endocrine",
-    "adrenal": "endocrine",
-    "pituitary": "endocrine",
-    "pancreas": "endocrine",
-    "nerve": "muscle",
-    "cytokine release": "infection",
-}
-SYSTEM_LABELS = {
-    "endocrine": "Endocrine (thyroid, adrenal, pituitary, pancreas)",
-    "muscle": "Muscle and nerve",
-    "infection": "Infection or cytokine release",
-}
-
-
-def _body_systems() -> dict[str, tuple[str, ...]]:
-    """Body system -> the catalogue items that may point to it, alphabetically by system.
-
-    An item belongs to every system it names, not only the first: shortness of
-    breath is under lung and heart, headache under brain and endocrine (the
-    pituitary). A nurse filtering for the heart sees every symptom that may come
-    from it.
-    """
-    systems: dict[str, list[str]] = {}
-    for item in ITEMS:
-        for name in systems_of(item.system):
-            keys = systems.setdefault(SYSTEM_GROUPS.get(name, name), [])
-            if item.key not in keys:
-                keys.append(item.key)
-    return {name: tuple(systems[name]) for name in sorted(systems)}
-
-
-BODY_SYSTEMS = _body_systems()
-
-
 class QueueFilterForm(forms.Form):
     """The queue's GET filters. A value that is not a choice is ignored, not an error."""
 
@@ -91,7 +41,7 @@ class QueueFilterForm(forms.Form):
     urgency = forms.ChoiceField(
         label="Urgency",
         required=False,
-        choices=[("", "Any urgency"), *((u, URGENCY_LABELS[u]) for u in FLAG_URGENCIES)],
+        choices=[("", "Any urgency"), *((u, LABELS[u]) for u in ALERTING)],
     )
     status = forms.ChoiceField(label="Status", required=False, choices=STATUS_CHOICES)
     system = forms.ChoiceField(
@@ -99,7 +49,7 @@ class QueueFilterForm(forms.Form):
         required=False,
         choices=[
             ("", "Any body system"),
-            *((s, SYSTEM_LABELS.get(s, s.capitalize())) for s in BODY_SYSTEMS),
+            *((s, system_label(s)) for s in BODY_SYSTEMS),
         ],
     )
 
@@ -136,7 +86,7 @@ class QueueFilterForm(forms.Form):
         return [
             {
                 "urgency": u,
-                "label": URGENCY_LABELS[u],
+                "label": LABELS[u],
                 "count": n,
                 "current": u == shown,
                 "href": self.query_string(urgency="" if u == shown else u) or "?",
@@ -185,19 +135,13 @@ def queue_flags(flags, *, team=None, urgency="", status=ACTIVE, system=""):
 def urgency_counts(flags) -> dict[str, int]:
     """{urgency: number of flags}, most urgent first, from one query."""
     counts = flags.order_by().aggregate(
-        **{u: Count("pk", filter=Q(episode__urgency=u)) for u in FLAG_URGENCIES}
+        **{u: Count("pk", filter=Q(episode__urgency=u)) for u in ALERTING}
     )
-    return {u: counts[u] or 0 for u in FLAG_URGENCIES}
+    return {u: counts[u] or 0 for u in ALERTING}
 
 
 # Missed check-ins (REFERENCE.md R16)
 
-MISSED_AFTER_DAYS = 3
-# Late effects can appear long after treatment: a finished or stopped treatment
-# keeps the patient in follow-up for this long after its last dose.
-FOLLOW_UP_DAYS = 365
-ON_TREATMENT = ("active", "held")
-FOLLOW_UP = ("finished", "stopped")
 # The extreme UTC offsets of civil time (UTC-12, UTC+14): the SQL filter lets
 # through everyone who may qualify on some calendar day on Earth.
 _WESTMOST, _EASTMOST = timedelta(hours=-12), timedelta(hours=14)
@@ -213,7 +157,7 @@ class MissedCheckIn:
 
     @property
     def in_follow_up(self) -> bool:
-        return self.treatment.status in FOLLOW_UP
+        return self.treatment.status in AFTER_TREATMENT
 
 
 def missed_check_ins(*, user, today: date | None = None) -> list[MissedCheckIn]:
@@ -253,7 +197,7 @@ def missed_check_ins(*, user, today: date | None = None) -> list[MissedCheckIn]:
         .filter(
             Q(treatment_status__in=ON_TREATMENT)
             | Q(
-                treatment_status__in=FOLLOW_UP,
+                treatment_status__in=AFTER_TREATMENT,
                 treatment_ended__gte=earliest_today - timedelta(days=FOLLOW_UP_DAYS),
             )
         )
@@ -268,7 +212,7 @@ def missed_check_ins(*, user, today: date | None = None) -> list[MissedCheckIn]:
         own_today = today or patient.local_date(now)
         treatment = treatments[patient.treatment_pk]
         if (
-            treatment.status in FOLLOW_UP
+            treatment.status in AFTER_TREATMENT
             and (own_today - patient.treatment_ended).days > FOLLOW_UP_DAYS
         ):
             continue

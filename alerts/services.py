@@ -15,19 +15,12 @@ from django.db import IntegrityError, InterfaceError, OperationalError, connecti
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
+from clinical.engine import Evaluation, PastCheckIn, Treatment, evaluate_check_in
+from clinical.routing import ESCALATE_AFTER, Route, next_in_chain, route
+from clinical.urgency import AMBER, RANK, RED, highest, routed_as
 from patients.models import CheckIn
 
 from .channels import ChannelError, channel_for
-from .engine import (
-    AMBER,
-    RANK,
-    RED,
-    Evaluation,
-    PastCheckIn,
-    Treatment,
-    evaluate_check_in,
-    highest,
-)
 from .messages import alert_message
 from .models import (
     Action,
@@ -39,7 +32,6 @@ from .models import (
     Flag,
     Notification,
 )
-from .routing import ESCALATE_AFTER, Route, next_in_chain, route, routed_as
 
 log = logging.getLogger(__name__)
 

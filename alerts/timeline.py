@@ -6,7 +6,7 @@ from datetime import datetime
 
 from django.utils.timezone import localtime
 
-from patients.catalogue import BY_KEY
+from clinical.catalogue import BY_KEY
 
 from .models import Alert, DeliveryAttempt, Episode
 

@@ -2,9 +2,9 @@ from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.shortcuts import render
 
+from clinical.catalogue import BY_KEY, ITEMS
 from patients import audit
 from patients.access import clinician_required, get_patient_for_clinician
-from patients.catalogue import BY_KEY, ITEMS
 from patients.models import Treatment
 
 from . import selectors

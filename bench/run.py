@@ -99,20 +99,16 @@ from django.utils import timezone  # noqa: E402
 
 from alerts import models as alert_models  # noqa: E402
 from alerts import services  # noqa: E402
-from alerts.engine import (  # noqa: E402
-    AMBER,
-    EMERGENCY,
-    RANK,
-    RED,
+from alerts.figures import percentile  # noqa: E402
+from alerts.models import Alert, CareTeam, Contact, ContactHours, Flag, TeamMembership  # noqa: E402
+from clinical import catalogue  # noqa: E402
+from clinical.engine import (  # noqa: E402
     PastCheckIn,
     Treatment,
     evaluate_check_in,
-    highest,
 )
-from alerts.figures import percentile  # noqa: E402
-from alerts.models import Alert, CareTeam, Contact, ContactHours, Flag, TeamMembership  # noqa: E402
-from alerts.routing import ESCALATE_AFTER, route, routed_as  # noqa: E402
-from patients import catalogue  # noqa: E402
+from clinical.routing import ESCALATE_AFTER, route  # noqa: E402
+from clinical.urgency import AMBER, EMERGENCY, RANK, RED, highest, routed_as  # noqa: E402
 from patients.models import Baseline, CheckIn, Patient  # noqa: E402
 from patients.models import Treatment as TreatmentRow  # noqa: E402
 

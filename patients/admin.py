@@ -11,8 +11,9 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
+from clinical.catalogue import BASELINE_ITEMS
+
 from . import audit
-from .catalogue import BASELINE_ITEMS
 from .invitations import NotSent, invite_patient
 from .models import AuditEvent, Baseline, Carer, CheckIn, Patient, Treatment
 from .privacy import ErasureRefused, erase_patient, erasure_summary

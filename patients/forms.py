@@ -10,7 +10,7 @@ from django.utils import translation
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
-from .catalogue import (
+from clinical.catalogue import (
     AREAS,
     BASELINE_ITEMS,
     COUNT,
@@ -25,19 +25,13 @@ from .catalogue import (
     YESNO,
     Item,
 )
+from clinical.words import celsius, fahrenheit, usual_text
+
 from .models import Question
 
 
 def _yes(value: str) -> bool:
     return value == "yes"
-
-
-def fahrenheit(celsius: Decimal) -> Decimal:
-    return (celsius * 9 / 5 + 32).quantize(Decimal("0.1"), ROUND_HALF_UP)
-
-
-def celsius(degrees_f: Decimal) -> Decimal:
-    return ((degrees_f - 32) * 5 / 9).quantize(Decimal("0.1"), ROUND_HALF_UP)
 
 
 _TEMPERATURE_RANGE = _(
@@ -89,17 +83,6 @@ class TemperatureField(forms.DecimalField):
             elif self.in_fahrenheit and TEMPERATURE_MIN <= typed <= TEMPERATURE_MAX:
                 message += " That looks like °C: choose °C."
             raise forms.ValidationError(message, code="range")
-
-
-def usual_text(item: Item, value) -> str:
-    """The patient's usual in their words: 'mild', '1 a day', '8 out of 10'."""
-    if item.kind == SCORE:
-        return item.choices[int(value)].lower()
-    if item.kind == COUNT:
-        return f"{value} a day"
-    if item.kind == WELLBEING:
-        return f"{value} out of 10"
-    return item.display(value)
 
 
 # The baseline asks about a typical day where the check-in asks about the last 24 hours.

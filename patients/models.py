@@ -8,14 +8,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from .catalogue import BASELINE_ITEMS, ITEMS, TEMPERATURE, YESNO, Item
-
-URGENCY_CHOICES = [
-    ("green", "Green"),
-    ("amber", "Amber"),
-    ("red", "Red"),
-    ("emergency", "Emergency"),
-]
+from clinical.catalogue import BASELINE_ITEMS, ITEMS, TEMPERATURE, YESNO, Item
+from clinical.urgency import CHOICES as URGENCY_CHOICES
 
 
 def validate_time_zone(name: str) -> None:

@@ -30,9 +30,9 @@ from django.db.models import ProtectedError
 from django.utils import timezone
 
 from alerts.models import Action, Alert, DeliveryAttempt, Episode, Flag, Notification
+from clinical.catalogue import BASELINE_ITEMS, BY_KEY, ITEMS
 
 from . import audit
-from .catalogue import BASELINE_ITEMS, BY_KEY, ITEMS
 from .models import (
     AuditEvent,
     Baseline,

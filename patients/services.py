@@ -17,11 +17,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from alerts import services as alert_services
-from alerts.engine import AMBER, EMERGENCY, GREEN, RED, Evaluation
 from alerts.models import Contact
+from clinical.engine import Evaluation
+from clinical.reminders import ReminderState, reminder_due
+from clinical.urgency import EMERGENCY, GREEN, PHONE_NOW
 
 from .models import Baseline, CheckIn, Patient, Reminder, Treatment
-from .reminders import ReminderState, reminder_due
 
 log = logging.getLogger(__name__)
 
@@ -118,7 +119,7 @@ class Advice:
 
     @property
     def phone_now(self) -> bool:
-        return self.urgency in (AMBER, RED, EMERGENCY)
+        return self.urgency in PHONE_NOW
 
     @property
     def emergency(self) -> bool:

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 
 from alerts import services as alert_services
 from alerts.models import Alert
+from clinical.catalogue import BASELINE_ITEMS
 
 from . import audit, notebook
 from .access import (
@@ -21,7 +22,6 @@ from .access import (
     patient_or_carer,
     patient_required,
 )
-from .catalogue import BASELINE_ITEMS
 from .forms import AnswerForm, BaselineForm, CheckInForm, QuestionForm, usual_filled_form
 from .models import Carer
 from .services import advice_for, record_baseline, record_check_in
@@ -195,8 +195,7 @@ def _history_charts(patient, *, who=None) -> dict:
     """
     from alerts.charts import legend, symptom_chart, window_start
     from alerts.models import Flag
-
-    from .catalogue import ITEMS, WELLBEING, YESNO
+    from clinical.catalogue import ITEMS, WELLBEING, YESNO
 
     today = patient.local_date()
     start = window_start(today)

@@ -22,7 +22,7 @@ import time
 from dataclasses import dataclass
 from random import Random
 
-from patients.catalogue import (
+from clinical.catalogue import (
     AMBER_FLAG,
     BASELINE_ITEMS,
     COUNT,

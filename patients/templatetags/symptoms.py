@@ -1,21 +1,18 @@
-from decimal import Decimal
+"""Template filters over the clinical core's words (clinical/words.py): the page
+decides whom it speaks to and in which language; the core says the rest."""
 
 from django import template
 from django.utils import translation
-from django.utils.translation import gettext_lazy as _
 
-from alerts.routing import DAY_NAMES, HoursError, parse_days
-from patients.catalogue import (
-    BY_KEY,
-    COUNT,
-    SCORE,
-    TEMPERATURE,
-    WELLBEING,
-    YESNO,
-)
-from patients.forms import fahrenheit, usual_text
+from clinical import words as plain
+from clinical.catalogue import BY_KEY, TEMPERATURE
 
 register = template.Library()
+
+
+def _fahrenheit_first() -> bool:
+    """American English reads temperatures in °F first."""
+    return translation.get_language() == "en-us"
 
 
 @register.filter
@@ -24,8 +21,8 @@ def display(item, value):
 
     A temperature reads in °F first, then °C, for American English.
     """
-    if item.kind == TEMPERATURE and value is not None and translation.get_language() == "en-us":
-        return f"{fahrenheit(Decimal(str(value)))} °F ({item.display(value)})"
+    if item.kind == TEMPERATURE and value is not None:
+        return plain.temperature_words(item, value, fahrenheit_first=_fahrenheit_first())
     return item.display(value)
 
 
@@ -35,11 +32,7 @@ def words(item, value):
 
     'mild', '1 a day', '8 out of 10', 'yes', '38.2 °C' (°F first in American English).
     """
-    if value is None:
-        return "not answered"
-    if item.kind == TEMPERATURE:
-        return display(item, value)
-    return usual_text(item, value)
+    return plain.answer_words(item, value, fahrenheit_first=_fahrenheit_first())
 
 
 @register.filter
@@ -73,117 +66,24 @@ def your(carer_link):
     return f"{first_name(carer_link)}'s" if carer_link else "your"
 
 
-# What the engine noticed, in plain words (the care team reads the engine's own text).
-
-# Short names with no "you" in them, for the items whose question does not read as a
-# name ("How often have you been sick?") or speaks to the patient ("in your chest").
-PLAIN_NAMES = {
-    "stools_per_day": _("Stools"),
-    "abdominal_pain": _("Tummy pain"),
-    "vomiting": _("Being sick (vomiting)"),
-    "rash": _("Rash"),
-    "wellbeing": _("Overall wellbeing"),
-    "temperature_c": _("Temperature"),
-    "chest_pain": _("Pain or tightness in the chest"),
-    "stool_blood_or_mucus": _("Blood or slime (mucus) in poo"),
-    "yellow_skin_or_eyes": _("Yellowing of the skin or the whites of the eyes"),
-    "skin_blistering": _("Blisters or peeling skin, or sores in the mouth or eyes"),
-}
-FEVER, RAISED, LOW = Decimal("38.0"), Decimal("37.5"), Decimal("36.0")
-
-
-def plain_name(item) -> str:
-    return str(PLAIN_NAMES.get(item.key, item.question))
-
-
 @register.simple_tag
 def finding_words(finding, check_in, carer_link=None):
     """{% finding_words finding check_in carer_link %}: 'Stools: 9 in the last 24 hours;
-    your usual is 1 a day'. Built from the item and the values, never from the rule."""
-    item = BY_KEY.get(finding.symptom)
-    if item is None:
-        return finding.symptom
-    value = finding.value
-    if item.kind == YESNO:
-        return f"{plain_name(item)}: yes"
-    if item.kind == TEMPERATURE:
-        t = Decimal(str(value))
-        what = (
-            "a fever"
-            if t >= FEVER
-            else "slightly raised"
-            if t >= RAISED
-            else "lower than normal"
-            if t < LOW
-            else ""
-        )
-        return f"{plain_name(item)}: {display(item, value)}{f', {what}' if what else ''}"
-    if item.kind == COUNT:
-        said = f"{value} in the last 24 hours"
-    elif item.kind == SCORE:
-        said = usual_text(item, value)
-    elif item.kind == WELLBEING:
-        said = f"{value} out of 10"
-    else:
-        said = str(value)
-    usual = getattr(check_in.baseline, item.key, None) if check_in.baseline else None
-    if usual is not None:
-        said += f"; {your(carer_link)} usual is {usual_text(item, usual)}"
-    elif item.kind != WELLBEING:
-        said += "; no usual recorded"
-    if "R14" in finding.raised_by:
-        said += "; also raised on each of the 2 days before"
-    return f"{plain_name(item)}: {said}"
-
-
-# Contact hours and time zones, as people say them.
-
-DAY_WORDS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-
-
-def _days_words(text: str) -> str:
-    """'mon-fri' -> 'Monday to Friday'; 'sat,sun' -> 'Saturday and Sunday'."""
-    try:
-        parse_days(text)
-    except HoursError:
-        return text
-    parts = []
-    for part in (p.strip().lower() for p in text.split(",")):
-        first, dash, last = part.partition("-")
-        name = DAY_WORDS[DAY_NAMES.index(first)]
-        parts.append(f"{name} to {DAY_WORDS[DAY_NAMES.index(last)]}" if dash else name)
-    if len(parts) == 1:
-        return parts[0]
-    return f"{', '.join(parts[:-1])} and {parts[-1]}"
-
-
-def _time_words(text: str) -> str:
-    return "midnight" if text == "24:00" else text
+    your usual is 1 a day' (clinical.words.finding_for_patient)."""
+    usual = getattr(check_in.baseline, finding.symptom, None) if check_in.baseline else None
+    return plain.finding_for_patient(
+        finding, usual=usual, whose=your(carer_link), fahrenheit_first=_fahrenheit_first()
+    )
 
 
 @register.filter
 def hours_words(hours):
     """{{ window|hours_words }}: a ContactHours as 'Monday to Friday, 09:00 to 17:00'
     (with an en dash)."""
-    start, end = _time_words(hours.start), _time_words(hours.end)
-    return f"{_days_words(hours.days)}, {start}\u2013{end}"
-
-
-ZONE_WORDS = {
-    "Europe/London": "UK time",
-    "Europe/Belfast": "UK time",
-    "Europe/Dublin": "Irish time",
-    "America/New_York": "US Eastern time",
-    "America/Chicago": "US Central time",
-    "America/Denver": "US Mountain time",
-    "America/Los_Angeles": "US Pacific time",
-}
+    return plain.hours_words(hours.days, hours.start, hours.end)
 
 
 @register.filter
 def zone_words(zone):
     """{{ team.time_zone|zone_words }}: 'UK time' for Europe/London, else 'Sydney time'."""
-    zone = str(zone)
-    if zone in ZONE_WORDS:
-        return ZONE_WORDS[zone]
-    return f"{zone.rsplit('/', 1)[-1].replace('_', ' ')} time"
+    return plain.zone_words(str(zone))

@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from alerts.charts import DAYS, HEIGHT, MARKS_HEIGHT, TOP, symptom_chart, worst_of_day, y_range
 from alerts.models import Episode, Flag
-from patients.catalogue import BY_KEY
+from clinical.catalogue import BY_KEY
 from patients.models import CheckIn
 
 from ..factories import (

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from alerts.models import Episode, Flag
-from alerts.selectors import BODY_SYSTEMS
+from clinical.systems import BODY_SYSTEMS
 
 from ..factories import (
     CareTeamFactory,

@@ -9,7 +9,7 @@ from html.parser import HTMLParser
 import pytest
 from django.urls import reverse
 
-from patients.catalogue import ITEMS, SCORE, YESNO
+from clinical.catalogue import ITEMS, SCORE, YESNO
 from patients.forms import CheckInForm, temperature_message
 from patients.models import CheckIn
 
@@ -389,7 +389,7 @@ def test_fill_everything_says_how_many_were_filled_and_what_was_left(patient_cli
 def test_with_every_usual_recorded_only_warning_signs_and_temperature_are_left(
     patient_client, patient
 ):
-    from patients.catalogue import BASELINE_ITEMS
+    from clinical.catalogue import BASELINE_ITEMS
     from patients.services import record_baseline
 
     record_baseline(

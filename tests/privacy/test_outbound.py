@@ -16,7 +16,7 @@ from django.core import mail
 from alerts import services
 from alerts.channels import http
 from alerts.models import Notification
-from patients.catalogue import ITEMS
+from clinical.catalogue import ITEMS
 from patients.invitations import invite_carer, invite_patient
 from patients.models import Reminder
 from patients.services import deliver_reminder

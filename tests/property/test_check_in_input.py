@@ -16,7 +16,7 @@ from django.utils.text import slugify
 from hypothesis import event, given
 from hypothesis import strategies as st
 
-from patients.catalogue import (
+from clinical.catalogue import (
     AREAS,
     BASELINE_ITEMS,
     BY_KEY,
@@ -28,7 +28,7 @@ from patients.catalogue import (
     WELLBEING,
     YESNO,
 )
-from patients.forms import fahrenheit
+from clinical.words import fahrenheit
 from patients.models import Baseline, CheckIn
 
 from .support import (

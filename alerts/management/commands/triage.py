@@ -2,7 +2,7 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
-from alerts.vignettes import CaseError, mismatches, read_cases, run_case
+from clinical.vignettes import CaseError, mismatches, read_cases, run_case
 
 
 class Command(BaseCommand):

@@ -4,18 +4,7 @@ from decimal import Decimal
 
 import pytest
 
-from alerts.engine import (
-    AMBER,
-    EMERGENCY,
-    GREEN,
-    RED,
-    Evaluation,
-    Finding,
-    PastCheckIn,
-    Treatment,
-    evaluate_check_in,
-)
-from patients.catalogue import (
+from clinical.catalogue import (
     ABSOLUTE,
     AMBER_FLAG,
     COUNT,
@@ -28,6 +17,14 @@ from patients.catalogue import (
     WELLBEING,
     YESNO,
 )
+from clinical.engine import (
+    Evaluation,
+    Finding,
+    PastCheckIn,
+    Treatment,
+    evaluate_check_in,
+)
+from clinical.urgency import AMBER, EMERGENCY, GREEN, RED
 
 # The catalogue's classes as REFERENCE.md lists them ("The catalogue").
 STANDARD_ITEMS = [

@@ -4,7 +4,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 
-from patients.reminders import NONE, WEEKLY, ReminderState, reminder_due
+from clinical.reminders import NONE, WEEKLY, ReminderState, reminder_due
 
 
 def state(**changes):

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from .engine import AMBER, EMERGENCY, GREEN, RED
+from .urgency import AMBER, GREEN, RED, routed_as
 
 ALWAYS = "24/7"
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -56,11 +56,6 @@ class Route:
     contact: ContactSpec
     deliver_at: datetime  # now, or the contact's next on-duty time (amber only)
     reason: str
-
-
-def routed_as(urgency: str) -> str:
-    """Emergencies are routed as red (the patient also rings the emergency number)."""
-    return RED if urgency == EMERGENCY else urgency
 
 
 def parse_days(text: str) -> frozenset[int]:

@@ -5,8 +5,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from alerts.engine import AMBER, EMERGENCY, GREEN, RED
-from alerts.routing import (
+from clinical.routing import (
     ALWAYS,
     ESCALATE_AFTER,
     ContactSpec,
@@ -21,8 +20,8 @@ from alerts.routing import (
     parse_time,
     parse_window,
     route,
-    routed_as,
 )
+from clinical.urgency import AMBER, EMERGENCY, GREEN, RED, routed_as
 
 LONDON = ZoneInfo("Europe/London")
 NEW_YORK = ZoneInfo("America/New_York")

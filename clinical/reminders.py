@@ -1,18 +1,29 @@
-"""When to remind a patient to check in (issue 4, REFERENCE.md R16).
+"""When a patient is expected to check in (REFERENCE.md R16): reminders and missed check-ins.
 
 A pure decision, in the patient's own calendar and clock: on treatment, once a
 day at their chosen local time if they have not checked in that day; after
 treatment has finished or stopped, as their team configures: weekly (late
-effects can appear more than a year later) or not at all.
+effects can appear more than a year later) or not at all. A patient on
+treatment or in follow-up with no check-in for MISSED_AFTER_DAYS is on the
+team's list of missed check-ins.
 """
 
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
+# A treatment's status, as the care team records it: on treatment, or after it.
 ON_TREATMENT = ("active", "held")
 AFTER_TREATMENT = ("finished", "stopped")
+TREATMENT_STATUSES = (*ON_TREATMENT, *AFTER_TREATMENT)
+# What a team chooses for its patients after treatment.
 WEEKLY, NONE = "weekly", "none"
+
+# Missed check-ins (R16): days without one before the team is told, and how long
+# after the last dose a finished or stopped treatment keeps a patient in follow-up
+# (late effects can appear long after treatment).
+MISSED_AFTER_DAYS = 3
+FOLLOW_UP_DAYS = 365
 
 
 @dataclass(frozen=True)

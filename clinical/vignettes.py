@@ -12,14 +12,14 @@ import math
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from patients.catalogue import BY_KEY, TEMPERATURE, YESNO
-
-from .engine import URGENCIES, PastCheckIn, Treatment, evaluate_check_in
+from .catalogue import BY_KEY, TEMPERATURE, YESNO
+from .engine import PastCheckIn, Treatment, evaluate_check_in
+from .reminders import TREATMENT_STATUSES
 from .routing import ContactSpec, HoursError, parse_hours, parse_window, route
+from .urgency import URGENCIES
 
 CASE_FIELDS = ("id", "title", "baseline", "answers", "history", "treatment", "team", "at", "expect")
 TREATMENT_FIELDS = ("with_chemotherapy", "status")
-TREATMENT_STATUSES = ("active", "held", "stopped", "finished")
 TEAM_FIELDS = ("timezone", "contacts")
 CONTACT_FIELDS = ("name", "handles", "order", "hours")
 WINDOW_FIELDS = ("days", "start", "end")

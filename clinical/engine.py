@@ -9,7 +9,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from patients.catalogue import (
+from .catalogue import (
     ABSOLUTE,
     AMBER_FLAG,
     COUNT,
@@ -21,23 +21,17 @@ from patients.catalogue import (
     WELLBEING,
     Item,
 )
+from .urgency import AMBER, EMERGENCY, GREEN, RANK, RED, highest
 
 RULE_SET = "v1"
-
-GREEN, AMBER, RED, EMERGENCY = "green", "amber", "red", "emergency"
-URGENCIES = (GREEN, AMBER, RED, EMERGENCY)
-RANK = {urgency: rank for rank, urgency in enumerate(URGENCIES)}
 
 # Where no baseline value is recorded (REFERENCE.md, rule set v1).
 DEFAULT_BASELINE = {"stools_per_day": 1}
 DEFAULT_SCORE_BASELINE = 0
+# Temperatures (R11, R12): a fever at or above FEVER, raised from RAISED, low below LOW.
 FEVER = Decimal("38.0")
 RAISED = Decimal("37.5")
 LOW = Decimal("36.0")
-
-
-def highest(urgencies: Iterable[str]) -> str:
-    return max(urgencies, key=RANK.__getitem__, default=GREEN)
 
 
 @dataclass(frozen=True)
