@@ -15,6 +15,7 @@ from django.db import IntegrityError, InterfaceError, OperationalError, connecti
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
+from base.tasks import queue_after_commit
 from clinical.engine import Evaluation, PastCheckIn, Treatment, evaluate_check_in
 from clinical.routing import ESCALATE_AFTER, Route, next_in_chain, route
 from clinical.urgency import AMBER, RANK, RED, highest, routed_as
@@ -271,7 +272,7 @@ def queue_notifications(ids: list[int], *, now=None) -> None:
 
     Notification.objects.filter(pk__in=ids).update(queued_at=now or timezone.now())
     for pk in ids:
-        transaction.on_commit(lambda pk=pk: tasks.enqueue(tasks.deliver_notification, pk))
+        queue_after_commit(tasks.deliver_notification, pk)
 
 
 def deliver_notification(notification_id: int, *, now=None) -> int | None:
@@ -434,7 +435,7 @@ def send_due_notifications(*, now=None) -> int:
             evaluated_at__isnull=True, submitted_at__lt=now - STALE_EVALUATION
         ).values_list("pk", flat=True)
         for pk in lost:
-            transaction.on_commit(lambda pk=pk: tasks.enqueue(tasks.evaluate_check_in, pk))
+            queue_after_commit(tasks.evaluate_check_in, pk)
     owed = CheckIn.objects.filter(
         evaluated_at__isnull=False,
         alert__isnull=True,

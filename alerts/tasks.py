@@ -1,29 +1,14 @@
 """Celery tasks: thin, take ids, call a service. Queued on commit by the services."""
 
-import logging
-
 from celery import shared_task
 from django.db import IntegrityError, OperationalError
 
 from . import services
 from .models import Heartbeat
 
-log = logging.getLogger(__name__)
-
 # The database went away, or a concurrent task opened the same episode a moment
 # ago (its transaction rolled back whole): try again later.
 RETRY_ON = (OperationalError, IntegrityError)
-
-
-def enqueue(task, *args) -> None:
-    """Hand a task to the broker; a broker that is down delays alerts, never a request.
-
-    What fails to queue here is picked up by the outbox sweep (send_due_notifications).
-    """
-    try:
-        task.delay(*args)
-    except Exception:
-        log.exception("could not queue %s%s; the outbox sweep will retry", task.name, args)
 
 
 @shared_task(

@@ -18,7 +18,7 @@ from django.contrib.admin.utils import unquote
 from django.http import HttpRequest
 from django.utils.crypto import salted_hmac
 
-from symptom_tracker.client_address import client_address
+from base.client_address import client_address
 
 from .access import is_clinician
 from .models import AuditEvent, Patient

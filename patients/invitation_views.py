@@ -12,8 +12,8 @@ from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from base.throttle import limited_until
 from symptom_tracker.accounts import NewPasswordForm
-from symptom_tracker.throttle import limited_until
 
 from . import audit
 from .access import CARING_FOR, is_clinician, patient_required

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from alerts import services as alert_services
 from alerts.models import Contact
+from base.tasks import enqueue, queue_after_commit
 from clinical.engine import Evaluation
 from clinical.reminders import ReminderState, reminder_due
 from clinical.urgency import EMERGENCY, GREEN, PHONE_NOW
@@ -105,7 +106,7 @@ def _same(check_in: CheckIn, answers: dict, free_text: str, new_medicines: str) 
 def _queue_evaluation(check_in_id: int) -> None:
     from alerts import tasks
 
-    tasks.enqueue(tasks.evaluate_check_in, check_in_id)
+    enqueue(tasks.evaluate_check_in, check_in_id)
 
 
 @dataclass(frozen=True)
@@ -191,13 +192,13 @@ def send_due_reminders(*, now=None) -> int:
                 reminder = Reminder.objects.create(
                     patient=patient, local_date=patient.local_date(now), created_at=now
                 )
-                transaction.on_commit(lambda pk=reminder.pk: tasks.enqueue(tasks.send_reminder, pk))
+                queue_after_commit(tasks.send_reminder, reminder.pk)
                 written += 1
         except IntegrityError:
             continue  # another sweep wrote today's reminder a moment ago
     lost = Reminder.objects.filter(sent_at__isnull=True, created_at__lt=now - REMINDER_STALE)
     for pk in lost.values_list("pk", flat=True):
-        transaction.on_commit(lambda pk=pk: tasks.enqueue(tasks.send_reminder, pk))
+        queue_after_commit(tasks.send_reminder, pk)
     return written
 
 

@@ -3,11 +3,7 @@
 from celery import shared_task
 from django.db import OperationalError
 
-from alerts.tasks import enqueue
-
 from . import services
-
-__all__ = ["enqueue", "send_due_reminders", "send_password_reset_email", "send_reminder"]
 
 
 @shared_task(acks_late=True)

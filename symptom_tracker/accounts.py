@@ -24,8 +24,8 @@ from django.shortcuts import render
 from django.urls import path, reverse_lazy
 from django.utils import timezone
 
-from .client_address import client_address
-from .throttle import limited_until
+from base.client_address import client_address
+from base.throttle import limited_until
 
 log = logging.getLogger(__name__)
 

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "csp",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "base",
     "patients",
     "alerts",
 ]
@@ -126,7 +127,7 @@ AXES_COOLOFF_TIME = timedelta(minutes=envint("LOGIN_COOLOFF_MINUTES", 30))
 # the entry they added to X-Forwarded-For (symptom_tracker/client_address.py); a
 # header the client forged itself changes nothing.
 TRUSTED_PROXY_COUNT = envint("TRUSTED_PROXY_COUNT", 0)
-AXES_CLIENT_IP_CALLABLE = "symptom_tracker.client_address.client_address"
+AXES_CLIENT_IP_CALLABLE = "base.client_address.client_address"
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 # The lockout ends a fixed time after the fifth failure, as the lockout page says;
 # attempts during it are refused without moving that time.

@@ -144,7 +144,7 @@ def test_a_forged_forwarded_for_header_does_not_dodge_the_lockout(client, patien
 def test_the_client_address_is_read_past_trusted_proxies_only(
     settings, rf, proxies, remote, forwarded, expected
 ):
-    from symptom_tracker.client_address import client_address
+    from base.client_address import client_address
 
     settings.TRUSTED_PROXY_COUNT = proxies
     meta = {"REMOTE_ADDR": remote, **({"HTTP_X_FORWARDED_FOR": forwarded} if forwarded else {})}

@@ -1,4 +1,4 @@
-"""Limits on the emails anyone can ask for (symptom_tracker/throttle.py): password
+"""Limits on the emails anyone can ask for (base/throttle.py): password
 resets an hour per email address and per client address, and a patient's carer
 invitations a day. Past a limit, a clear message and no email; nothing else changes."""
 
@@ -9,8 +9,9 @@ import time_machine
 from django.core import mail
 from django.urls import reverse
 
-from patients.models import Carer, SendCount
-from symptom_tracker.throttle import limited_until
+from base.models import SendCount
+from base.throttle import limited_until
+from patients.models import Carer
 
 from .conftest import login
 

@@ -75,7 +75,7 @@ def _rows(model):
 def snapshot() -> dict[str, list[tuple]]:
     """Every row of the app's tables and of the users, ordered. Left out: sessions (a
     request may touch its own), login attempts (django-axes counts failures on purpose),
-    the counts of emails asked for (symptom_tracker/throttle.py counts them on purpose),
+    the counts of emails asked for (base/throttle.py counts them on purpose),
     Django's static tables, and the audit trail's "viewed" events."""
     return {model._meta.label: _rows(model) for model in _watched_models()}
 

@@ -2,7 +2,7 @@
 reset (anyone may ask, for any address) and a carer's invitation (a patient names
 any address). Without them the app could be used to flood a mailbox.
 
-Fixed windows counted in the database (patients.SendCount), so every web process
+Fixed windows counted in the database (base.models.SendCount), so every web process
 shares them, with or without Redis, and a test's transaction rolls them back. A
 subject is kept only as an HMAC, keyed by SECRET_KEY.
 """
@@ -15,7 +15,7 @@ from django.conf import settings
 from django.db.models import F
 from django.utils import timezone
 
-from patients.models import SendCount
+from .models import SendCount
 
 
 def _key(kind: str, subject: str) -> str:
