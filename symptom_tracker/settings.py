@@ -124,7 +124,7 @@ AUTHENTICATION_BACKENDS = [
 AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = timedelta(minutes=envint("LOGIN_COOLOFF_MINUTES", 30))
 # The client's address is REMOTE_ADDR, or behind TRUSTED_PROXY_COUNT reverse proxies
-# the entry they added to X-Forwarded-For (symptom_tracker/client_address.py); a
+# the entry they added to X-Forwarded-For (base/client_address.py); a
 # header the client forged itself changes nothing.
 TRUSTED_PROXY_COUNT = envint("TRUSTED_PROXY_COUNT", 0)
 AXES_CLIENT_IP_CALLABLE = "base.client_address.client_address"
@@ -199,7 +199,7 @@ SMS_FROM = envstr("SMS_FROM")
 ACK_LINK_MAX_AGE_SECONDS = envint("ACK_LINK_MAX_AGE_SECONDS", 24 * 3600)
 # How long a patient's or a carer's invitation link works.
 INVITATION_MAX_AGE_DAYS = envint("INVITATION_MAX_AGE_DAYS", 14)
-# Emails anyone can ask for are limited (symptom_tracker/throttle.py), so that the app
+# Emails anyone can ask for are limited (base/throttle.py), so that the app
 # cannot be used to flood a mailbox: password-reset requests an hour for one email
 # address and from one client address, and the carer invitations a patient sends a day.
 PASSWORD_RESETS_PER_EMAIL_PER_HOUR = envint("PASSWORD_RESETS_PER_EMAIL_PER_HOUR", 3)
