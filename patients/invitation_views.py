@@ -1,24 +1,23 @@
-"""First visit (a patient's invitation) and carers (invite, accept, revoke)."""
+"""First visit (after a patient's invitation link, accounts.views.Welcome) and carers
+(invite, accept, revoke)."""
 
 from datetime import timedelta
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
-from django.contrib.auth import views as auth_views
 from django.db import IntegrityError, transaction
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse, reverse_lazy
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from base.throttle import limited_until
-from symptom_tracker.accounts import NewPasswordForm
 
 from . import audit
 from .access import CARING_FOR, is_clinician, patient_required
 from .carer_forms import CarerAccountForm, CarerInviteForm, email_taken
-from .invitations import NotSent, carer_for_token, invitation_tokens, invite_carer
+from .invitations import NotSent, carer_for_token, invite_carer
 from .models import Carer
 
 BACKEND = "django.contrib.auth.backends.ModelBackend"
@@ -41,30 +40,6 @@ def _too_many_invitations(until) -> str:
         "as many as we send in a day, so this one has not been sent. Please try again "
         f"after {timezone.localtime(until):%H:%M on %A %-d %B}."
     )
-
-
-class Welcome(auth_views.PasswordResetConfirmView):
-    """The invitation link: the patient chooses a password and is logged in.
-
-    Django's reset view, with the invitation's token: it moves the token out of the
-    address into the session before showing the form, and the token stops working
-    once the password is set.
-    """
-
-    token_generator = invitation_tokens
-    form_class = NewPasswordForm
-    template_name = "patients/welcome_password.html"
-    post_reset_login = True
-    post_reset_login_backend = BACKEND
-    success_url = reverse_lazy("patients:first_visit")
-
-    def get_user(self, uidb64):
-        user = super().get_user(uidb64)
-        return user if user is not None and hasattr(user, "patient") else None
-
-    def form_valid(self, form):
-        messages.success(self.request, "Your password is set. Welcome.")
-        return super().form_valid(form)
 
 
 @patient_required

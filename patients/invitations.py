@@ -72,7 +72,7 @@ def _send(subject: str, template: str, context: dict, to: str) -> None:
 def patient_invitation_url(patient: Patient) -> str:
     user = patient.user
     return settings.SITE_URL + reverse(
-        "patients:welcome",
+        "welcome",
         kwargs={
             "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
             "token": invitation_tokens.make_token(user),

@@ -20,12 +20,3 @@ def send_due_reminders() -> None:
 )
 def send_reminder(reminder_id: int) -> None:
     services.deliver_reminder(reminder_id)
-
-
-@shared_task(autoretry_for=(OSError,), retry_backoff=30, retry_backoff_max=600, max_retries=5)
-def send_password_reset_email(email: str) -> None:
-    """symptom_tracker.accounts.queue_password_reset: the lookup and the email, off the
-    request."""
-    from symptom_tracker.accounts import send_password_reset
-
-    send_password_reset(email)

@@ -6,11 +6,6 @@ app_name = "patients"
 urlpatterns = [
     path("", views.home, name="home"),
     path("baseline/", views.baseline, name="baseline"),
-    path(
-        "welcome/<uidb64>/<token>/",
-        invitation_views.Welcome.as_view(),
-        name="welcome",
-    ),
     path("welcome/", invitation_views.first_visit, name="first_visit"),
     path("carers/", invitation_views.carers, name="carers"),
     path("carers/<int:pk>/resend/", invitation_views.carer_resend, name="carer_resend"),

@@ -1,6 +1,7 @@
 from django.conf import settings
 
-from .middleware import staff_idle_timeout
+from accounts.middleware import staff_idle_timeout
+
 from .preferences import TEXT_SIZES, text_size
 
 

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "base",
     "patients",
     "alerts",
+    "accounts",
 ]
 
 MIDDLEWARE = [
@@ -67,8 +68,8 @@ MIDDLEWARE = [
     "symptom_tracker.middleware.NoStoreWhenLoggedInMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # After the messages: both may log out or redirect with a message.
-    "symptom_tracker.middleware.StaffIdleTimeoutMiddleware",
-    "symptom_tracker.two_factor.SecondFactorMiddleware",
+    "accounts.middleware.StaffIdleTimeoutMiddleware",
+    "accounts.two_factor.SecondFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "symptom_tracker.middleware.ViewerTimezoneMiddleware",
     # Last, as django-axes asks: turns a locked-out login into the lockout page.
@@ -133,10 +134,10 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 # attempts during it are refused without moving that time.
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_CALLABLE = "symptom_tracker.accounts.locked_out"
+AXES_LOCKOUT_CALLABLE = "accounts.views.locked_out"
 AXES_VERBOSE = False  # no banner on every command; lockouts are still logged
 # Clinicians and admins confirm a code from an authenticator app after their
-# password (symptom_tracker.two_factor); patients and carers do not.
+# password (accounts.two_factor); patients and carers do not.
 OTP_TOTP_ISSUER = envstr("OTP_TOTP_ISSUER", "Symptom tracker")
 # An admin may delete someone's device (a lost phone) but never see its secret.
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True
@@ -229,7 +230,10 @@ else:
 CELERY_TASK_ALWAYS_EAGER = envbool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TASK_DEFAULT_QUEUE = "alerts"
 # Alerts never wait behind reminders: a queue each (workers may take both).
-CELERY_TASK_ROUTES = {"patients.tasks.*": {"queue": "reminders"}}
+CELERY_TASK_ROUTES = {
+    "patients.tasks.*": {"queue": "reminders"},
+    "accounts.tasks.*": {"queue": "reminders"},
+}
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1

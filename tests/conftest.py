@@ -15,9 +15,9 @@ from django_otp import login as otp_login
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accounts.two_factor import needs_second_factor
 from patients.models import Carer
 from symptom_tracker.celery import app as celery_app
-from symptom_tracker.two_factor import needs_second_factor
 
 from .factories import (
     PASSWORD,
@@ -167,7 +167,7 @@ def revoked_carer(patient):
 
 
 def second_factor(user) -> TOTPDevice:
-    """The user's confirmed authenticator app (symptom_tracker.two_factor), made if need be."""
+    """The user's confirmed authenticator app (accounts.two_factor), made if need be."""
     device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
     return device or TOTPDevice.objects.create(user=user, name="Phone", confirmed=True)
 

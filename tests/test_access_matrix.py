@@ -83,7 +83,7 @@ GET = {
     ),
     "patients:home": (None, row(LOGIN, 200, 200, 200, 200, REDIRECT, REDIRECT, REDIRECT)),
     "patients:baseline": (None, PATIENT_ONLY),
-    "patients:welcome": (lambda o: ["MQ", "not-a-token"], row(*[200] * 8)),
+    "welcome": (lambda o: ["MQ", "not-a-token"], row(*[200] * 8)),
     "patients:first_visit": (None, PATIENT_ONLY),
     "patients:carers": (None, PATIENT_ONLY),
     "patients:carer_resend": (lambda o: [o.invited.pk], POST_ONLY_FOR_PATIENTS),

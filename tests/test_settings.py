@@ -109,8 +109,8 @@ def test_the_sign_in_middleware_runs_in_the_order_it_needs():
         "django.contrib.auth.middleware.AuthenticationMiddleware"
     )
     messages = position("django.contrib.messages.middleware.MessageMiddleware")
-    idle = position("symptom_tracker.middleware.StaffIdleTimeoutMiddleware")
-    second = position("symptom_tracker.two_factor.SecondFactorMiddleware")
+    idle = position("accounts.middleware.StaffIdleTimeoutMiddleware")
+    second = position("accounts.two_factor.SecondFactorMiddleware")
     assert messages < idle < second
     assert position("django_otp.middleware.OTPMiddleware") < second
     assert order[-1] == "axes.middleware.AxesMiddleware"

@@ -9,7 +9,7 @@
  * focused again. Hidden tabs do not refresh; a tab shown again refreshes at
  * once if it is due. New flags are announced politely and highlighted.
  * The refresh is not activity: a queue left alone logs a nurse out after the
- * idle timeout (symptom_tracker.middleware), and the page then reloads to the
+ * idle timeout (accounts.middleware), and the page then reloads to the
  * login page. Without JavaScript the page works the same, with a Refresh link.
  */
 (function () {

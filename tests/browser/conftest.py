@@ -9,7 +9,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.test import override_settings
 
-from symptom_tracker.two_factor import needs_second_factor
+from accounts.two_factor import needs_second_factor
 
 from ..conftest import current_code, second_factor, skip_or_fail
 from ..factories import PASSWORD

@@ -132,7 +132,7 @@ def test_only_patients_can_be_invited_this_way(client, nurse):
     from patients.invitations import invitation_tokens
 
     url = reverse(
-        "patients:welcome",
+        "welcome",
         kwargs={
             "uidb64": urlsafe_base64_encode(force_bytes(nurse.pk)),
             "token": invitation_tokens.make_token(nurse),

@@ -23,7 +23,7 @@ from patients.invitations import patient_invitation_url
 from patients.models import Baseline, Carer, CheckIn, Patient, Treatment
 
 PASSWORD = "demo-pass-2026"  # noqa: S105 - printed for the demo; never a real deployment
-# The demo staff's authenticator app (symptom_tracker.two_factor): one known key,
+# The demo staff's authenticator app (accounts.two_factor): one known key,
 # printed below, so that `make run` can be tried. Never in a real deployment.
 DEMO_TOTP_KEY = b"symptom-tracker-demo".hex()  # base32 ON4W 24DU N5WS 25DS MFRW WZLS FVSG K3LP
 STAFF = ("nurse", "coordinator", "admin")

@@ -1,53 +1,34 @@
-"""Logging in: the lockout page (django-axes) and password reset by email.
-
-The login view itself is Django's; django-axes counts its failures (settings:
-AXES_*). Five wrong passwords for one username from one address lock that pair
-out for AXES_COOLOFF_TIME, a right password included; the page says until when,
-and what to do meanwhile if the person is unwell.
+"""The pages of getting in: the lockout page, password reset, and a patient's
+invitation link. The login page is Django's (with LoginForm); django-axes counts
+its failures (settings: AXES_*). Five wrong passwords for one username from one
+address lock that pair out for AXES_COOLOFF_TIME, a right password included; the
+page says until when, and what to do meanwhile if the person is unwell.
 """
 
-import ipaddress
 import logging
-import unicodedata
 from datetime import timedelta
-from urllib.parse import urlsplit
 
 from axes.helpers import get_client_username, get_cool_off
 from axes.models import AccessAttempt
 from axes.utils import reset as reset_lockouts
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, SetPasswordForm
-from django.core.validators import MaxLengthValidator
 from django.http import HttpResponseRedirect
 from django.shortcuts import render
-from django.urls import path, reverse_lazy
+from django.urls import reverse_lazy
 from django.utils import timezone
 
-from base.client_address import client_address
 from base.throttle import limited_until
+from patients.invitations import invitation_tokens
+
+from .forms import NewPasswordForm
+from .passwords import client_network, same_address, send_password_reset
+from .tasks import send_password_reset_email
 
 log = logging.getLogger(__name__)
 
-
-class LoginForm(AuthenticationForm):
-    """Django's, refusing a username longer than any account's before anything looks
-    it up: django-axes records a failed username in a VARCHAR(255), which PostgreSQL
-    would refuse with a server error."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        field = self.fields["username"]
-        field.validators.append(MaxLengthValidator(field.max_length))
-        field.help_text = "Carers: your username is your email address."
-
-
-class NewPasswordForm(SetPasswordForm):
-    """Django's, in plain words: 'New password confirmation' becomes 'again'."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["new_password2"].label = "The same password again"
+BACKEND = "django.contrib.auth.backends.ModelBackend"
 
 
 def locked_out(request, original_response=None, credentials=None):
@@ -69,24 +50,6 @@ def locked_out(request, original_response=None, credentials=None):
         "failure_limit": settings.AXES_FAILURE_LIMIT,
     }
     return render(request, "registration/locked_out.html", context, status=429)
-
-
-def client_network(request) -> str:
-    """The client for a limit: its IPv4 address, or its IPv6 /64, which one household
-    or one server usually holds whole."""
-    address = client_address(request)
-    if address is None:
-        return "unknown"
-    if ipaddress.ip_address(address).version == 6:
-        return str(ipaddress.ip_network(f"{address}/64", strict=False))
-    return address
-
-
-def same_address(email: str) -> str:
-    """One spelling for every way of typing an address that finds the same account:
-    the database matches case-insensitively, and PostgreSQL's UPPER() takes some
-    characters to ASCII that Python's lower() keeps (the long s, U+017F, is an 's')."""
-    return unicodedata.normalize("NFKC", email.strip()).casefold()
 
 
 class PasswordResetView(auth_views.PasswordResetView):
@@ -124,26 +87,10 @@ class PasswordResetView(auth_views.PasswordResetView):
         return self.render_to_response(self.get_context_data(form=form), status=429)
 
 
-def send_password_reset(email: str) -> None:
-    """Email a reset link to each active account with this address (Django's form does
-    the finding, the token and the sending). Its link is built on SITE_URL."""
-    form = PasswordResetForm({"email": email})
-    if form.is_valid():
-        form.save(
-            domain_override=urlsplit(settings.SITE_URL).netloc,
-            use_https=settings.SITE_URL.startswith("https:"),
-            email_template_name="registration/password_reset_email.html",
-            subject_template_name="registration/password_reset_subject.txt",
-            extra_email_context={"site_url": settings.SITE_URL},
-        )
-
-
 def queue_password_reset(email: str) -> None:
     """The worker looks the address up and sends, so that the page answers as fast for
     an address with an account as for one without, and says nothing either way. With
     the broker down, the email is sent here and now instead."""
-    from patients.tasks import send_password_reset_email
-
     try:
         send_password_reset_email.delay(email)
     except Exception:
@@ -163,21 +110,25 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
         return response
 
 
-urlpatterns = [
-    path("password-reset/", PasswordResetView.as_view(), name="password_reset"),
-    path(
-        "password-reset/sent/",
-        auth_views.PasswordResetDoneView.as_view(),
-        name="password_reset_done",
-    ),
-    path(
-        "password-reset/<uidb64>/<token>/",
-        PasswordResetConfirmView.as_view(success_url=reverse_lazy("password_reset_complete")),
-        name="password_reset_confirm",
-    ),
-    path(
-        "password-reset/done/",
-        auth_views.PasswordResetCompleteView.as_view(),
-        name="password_reset_complete",
-    ),
-]
+class Welcome(auth_views.PasswordResetConfirmView):
+    """The invitation link: the patient chooses a password and is logged in.
+
+    Django's reset view, with the invitation's token (patients/invitations.py): it
+    moves the token out of the address into the session before showing the form,
+    and the token stops working once the password is set.
+    """
+
+    token_generator = invitation_tokens
+    form_class = NewPasswordForm
+    template_name = "registration/welcome_password.html"
+    post_reset_login = True
+    post_reset_login_backend = BACKEND
+    success_url = reverse_lazy("patients:first_visit")
+
+    def get_user(self, uidb64):
+        user = super().get_user(uidb64)
+        return user if user is not None and hasattr(user, "patient") else None
+
+    def form_valid(self, form):
+        messages.success(self.request, "Your password is set. Welcome.")
+        return super().form_valid(form)

@@ -15,8 +15,8 @@ from django.urls import reverse
 
 from patients.access import is_clinician
 
-from .conftest import second_factor
-from .factories import PASSWORD, UserFactory
+from ..conftest import second_factor
+from ..factories import PASSWORD, UserFactory
 
 LOGIN = reverse("login")
 TUESDAY_10 = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)  # London is on UTC in winter

@@ -23,14 +23,13 @@ import math
 from base64 import b32encode
 
 import segno
-from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import redirect, render, resolve_url
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.safestring import mark_safe
@@ -40,6 +39,8 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from patients.access import is_clinician
+
+from .forms import CodeForm
 
 # Views anyone logged in may reach before the second factor.
 OPEN_VIEWS = {
@@ -119,28 +120,6 @@ def next_url(request) -> str:
 
 def confirmed_device(user):
     return TOTPDevice.objects.filter(user=user, confirmed=True).order_by("pk").first()
-
-
-class CodeForm(forms.Form):
-    code = forms.CharField(
-        label="Code from your authenticator app",
-        max_length=12,
-        help_text="Six digits. A new code appears every 30 seconds.",
-        widget=forms.TextInput(
-            attrs={
-                "autocomplete": "one-time-code",
-                "inputmode": "numeric",
-                "pattern": "[0-9 ]*",
-                "autofocus": True,
-            }
-        ),
-    )
-
-    def clean_code(self):
-        code = self.cleaned_data["code"].replace(" ", "")
-        if not code.isdigit() or len(code) != 6:
-            raise forms.ValidationError("Enter the 6 digits shown in your authenticator app.")
-        return code
 
 
 WRONG_CODE = (
@@ -249,10 +228,3 @@ def qr_svg(uri: str) -> str:
     )
     svg = svg.replace("<svg ", f'<svg role="img" aria-label="{label}" ', 1)
     return mark_safe(svg)  # noqa: S308 - segno's own markup of our URI
-
-
-app_name = "two_factor"
-urlpatterns = [
-    path("", verify, name="verify"),
-    path("setup/", setup, name="setup"),
-]

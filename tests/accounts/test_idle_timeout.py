@@ -103,7 +103,7 @@ def test_a_post_after_the_timeout_does_nothing(nurse_client, clock, patient):
     from alerts import services
     from alerts.models import Flag
 
-    from .factories import make_check_in
+    from ..factories import make_check_in
 
     check_in = make_check_in(patient, stools_per_day=9)
     services.flag_check_in(check_in.pk)
@@ -128,7 +128,7 @@ def test_a_patient_keeps_the_usual_session(patient_client, clock):
 
 
 def test_a_carer_keeps_the_usual_session(client, carer, clock):
-    from .conftest import login
+    from ..conftest import login
 
     login(client, carer)
     assert client.get(reverse("patients:contacts")).status_code == 200
@@ -169,7 +169,7 @@ def test_the_setting_is_read_from_the_environment():
     }
     result = subprocess.run(
         [sys.executable, "-c", "import django; django.setup(); " + code],
-        cwd=Path(__file__).resolve().parent.parent,
+        cwd=Path(__file__).resolve().parents[2],
         env=env,
         capture_output=True,
         text=True,

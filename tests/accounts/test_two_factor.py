@@ -18,8 +18,8 @@ from alerts import services
 from alerts.models import Flag
 from patients.models import Patient
 
-from .conftest import current_code, second_factor
-from .factories import PASSWORD, UserFactory, add_member, make_check_in
+from ..conftest import current_code, second_factor
+from ..factories import PASSWORD, UserFactory, add_member, make_check_in
 
 VERIFY = reverse("two_factor:verify")
 SETUP = reverse("two_factor:setup")
