@@ -14,9 +14,10 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from patients import audit
+from patients.models import Flag
 
 from .messages import read_ack_token
-from .models import Flag, Notification
+from .models import Notification
 
 
 @login_required

@@ -15,8 +15,7 @@ from django.db import IntegrityError, transaction
 from django.forms.models import BaseInlineFormSet, inlineformset_factory
 
 from clinical.routing import ALWAYS, ContactSpec, HoursError, contact_list_errors, parse_window
-
-from .models import CareTeam, Contact, ContactHours
+from patients.models import CareTeam, Contact, ContactHours
 
 DAYS_MAX_LENGTH = ContactHours._meta.get_field("days").max_length
 MAX_CONTACTS = 50

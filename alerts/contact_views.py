@@ -18,6 +18,7 @@ from django.utils import timezone
 from clinical.routing import ContactSpec, Route, route
 from clinical.urgency import AMBER, RED
 from patients import audit
+from patients.models import CHANNEL_KINDS, CareTeam
 
 from .contact_forms import (
     HOURS_EXAMPLE,
@@ -25,7 +26,6 @@ from .contact_forms import (
     contact_list_formset,
     save_contact_list,
 )
-from .models import CHANNEL_KINDS, CareTeam
 
 EDITOR_ROLE = "coordinator"
 
@@ -34,7 +34,7 @@ EDITOR_ROLE = "coordinator"
 
 
 def is_contact_admin(user) -> bool:
-    return user.is_authenticated and user.is_staff and user.has_perm("alerts.change_contact")
+    return user.is_authenticated and user.is_staff and user.has_perm("patients.change_contact")
 
 
 def teams_for_viewing_contacts(user):

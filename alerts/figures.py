@@ -15,9 +15,9 @@ from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
 from clinical.urgency import ALERTING, LABELS
-from patients.models import CheckIn
+from patients.models import CareTeam, CheckIn, Flag
 
-from .models import Alert, CareTeam, Flag
+from .models import Alert
 
 WINDOW_DAYS = 30
 

@@ -1,9 +1,10 @@
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, render
 
+from patients.models import CareTeam
+
 from .contact_views import is_contact_admin
 from .figures import WINDOW_DAYS, team_figures
-from .models import CareTeam
 
 
 def teams_for(user):

@@ -12,9 +12,9 @@ from django.views.decorators.http import require_POST
 from clinical.catalogue import BY_KEY, ITEMS
 from patients import audit
 from patients.access import clinician_required
+from patients.models import Action, Episode, Flag
 
 from . import services
-from .models import Action, Episode, Flag
 from .timeline import episode_trail
 from .views import _treatment, flags_for
 

@@ -19,9 +19,7 @@ from clinical.reminders import AFTER_TREATMENT, FOLLOW_UP_DAYS, MISSED_AFTER_DAY
 from clinical.systems import BODY_SYSTEMS, system_label
 from clinical.urgency import ALERTING, LABELS, RANK
 from patients.access import patients_for_clinician
-from patients.models import CheckIn, Patient, Treatment
-
-from .models import CareTeam, Flag
+from patients.models import CareTeam, CheckIn, Flag, Patient, Treatment
 
 ACTIVE = "active"  # open and acknowledged: the worklist
 STATUS_CHOICES = [

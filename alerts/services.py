@@ -19,20 +19,11 @@ from base.tasks import queue_after_commit
 from clinical.engine import Evaluation, PastCheckIn, Treatment, evaluate_check_in
 from clinical.routing import ESCALATE_AFTER, Route, next_in_chain, route
 from clinical.urgency import AMBER, RANK, RED, highest, routed_as
-from patients.models import CheckIn
+from patients.models import Action, BrokenChannel, CheckIn, Contact, Episode, Flag
 
 from .channels import ChannelError, channel_for
 from .messages import alert_message
-from .models import (
-    Action,
-    Alert,
-    BrokenChannel,
-    Contact,
-    DeliveryAttempt,
-    Episode,
-    Flag,
-    Notification,
-)
+from .models import Alert, DeliveryAttempt, Notification
 
 log = logging.getLogger(__name__)
 

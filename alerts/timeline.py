@@ -7,8 +7,9 @@ from datetime import datetime
 from django.utils.timezone import localtime
 
 from clinical.catalogue import BY_KEY
+from patients.models import Episode
 
-from .models import Alert, DeliveryAttempt, Episode
+from .models import Alert, DeliveryAttempt
 
 
 @dataclass(frozen=True)

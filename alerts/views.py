@@ -5,11 +5,10 @@ from django.shortcuts import render
 from clinical.catalogue import BY_KEY, ITEMS
 from patients import audit
 from patients.access import clinician_required, get_patient_for_clinician
-from patients.models import Treatment
+from patients.models import Flag, Treatment
 
 from . import selectors
 from .charts import legend, symptom_chart, window_start
-from .models import Flag
 
 
 def flags_for(user):

@@ -97,10 +97,9 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.urls import reverse  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from alerts import models as alert_models  # noqa: E402
 from alerts import services  # noqa: E402
 from alerts.figures import percentile  # noqa: E402
-from alerts.models import Alert, CareTeam, Contact, ContactHours, Flag, TeamMembership  # noqa: E402
+from alerts.models import Alert  # noqa: E402
 from clinical import catalogue  # noqa: E402
 from clinical.engine import (  # noqa: E402
     PastCheckIn,
@@ -109,11 +108,20 @@ from clinical.engine import (  # noqa: E402
 )
 from clinical.routing import ESCALATE_AFTER, route  # noqa: E402
 from clinical.urgency import AMBER, EMERGENCY, RANK, RED, highest, routed_as  # noqa: E402
-from patients.models import Baseline, CheckIn, Patient  # noqa: E402
+from patients.models import (  # noqa: E402
+    Baseline,
+    CareTeam,
+    CheckIn,
+    Contact,
+    ContactHours,
+    Episode,
+    Flag,
+    Patient,
+    TeamMembership,
+)
 from patients.models import Treatment as TreatmentRow  # noqa: E402
 
 User = get_user_model()
-Episode = getattr(alert_models, "Episode", None)  # episodes: one open run per symptom
 
 SCORES = [i for i in catalogue.ITEMS if i.kind == catalogue.SCORE]
 STANDARD = [i.key for i in SCORES if i.cls == catalogue.STANDARD]

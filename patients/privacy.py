@@ -29,15 +29,18 @@ from django.db import transaction
 from django.db.models import ProtectedError
 from django.utils import timezone
 
-from alerts.models import Action, Alert, DeliveryAttempt, Episode, Flag, Notification
+from alerts.models import Alert, DeliveryAttempt, Notification
 from clinical.catalogue import BASELINE_ITEMS, BY_KEY, ITEMS
 
 from . import audit
 from .models import (
+    Action,
     AuditEvent,
     Baseline,
     Carer,
     CheckIn,
+    Episode,
+    Flag,
     Patient,
     Question,
     Reminder,

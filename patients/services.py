@@ -17,13 +17,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from alerts import services as alert_services
-from alerts.models import Contact
 from base.tasks import enqueue, queue_after_commit
 from clinical.engine import Evaluation
 from clinical.reminders import ReminderState, reminder_due
 from clinical.urgency import EMERGENCY, GREEN, PHONE_NOW
 
-from .models import Baseline, CheckIn, Patient, Reminder, Treatment
+from .models import Baseline, CheckIn, Contact, Patient, Reminder, Treatment
 
 log = logging.getLogger(__name__)
 

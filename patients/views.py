@@ -158,7 +158,7 @@ def check_in_list(request, patient):
     """
     from django.db.models import Prefetch
 
-    from alerts.models import Flag
+    from .models import Flag
 
     if request.carer:
         audit.record(request, "viewed", patient, obj=patient, detail="history")
@@ -194,8 +194,9 @@ def _history_charts(patient, *, who=None) -> dict:
     (`who`: the patient's first name, for a carer).
     """
     from alerts.charts import legend, symptom_chart, window_start
-    from alerts.models import Flag
     from clinical.catalogue import ITEMS, WELLBEING, YESNO
+
+    from .models import Flag
 
     today = patient.local_date()
     start = window_start(today)

@@ -6,8 +6,16 @@ import factory
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from alerts.models import CareTeam, Contact, ContactHours, TeamMembership
-from patients.models import Baseline, CheckIn, Patient, Treatment
+from patients.models import (
+    Baseline,
+    CareTeam,
+    CheckIn,
+    Contact,
+    ContactHours,
+    Patient,
+    TeamMembership,
+    Treatment,
+)
 
 PASSWORD = "correct-horse-battery"
 

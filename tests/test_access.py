@@ -6,8 +6,8 @@ import pytest
 from django.urls import reverse
 
 from alerts import services
-from alerts.models import Alert, Flag
-from patients.models import CheckIn
+from alerts.models import Alert
+from patients.models import CheckIn, Flag
 
 from .conftest import login
 from .factories import UserFactory, make_check_in

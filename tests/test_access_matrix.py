@@ -17,8 +17,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from alerts import services as alert_services
-from alerts.models import Flag
-from patients.models import Carer, Question
+from patients.models import Carer, Flag, Question
 
 from .conftest import login
 from .factories import make_check_in
@@ -116,7 +115,7 @@ ADMIN_PAGES = {
     "admin:patients_patient_change": lambda o: [o.alice.pk],
     "admin:patients_checkin_changelist": [],
     "admin:patients_auditevent_changelist": [],
-    "admin:alerts_flag_changelist": [],
+    "admin:patients_flag_changelist": [],
     "admin:auth_user_changelist": [],
 }
 ADMIN_ONLY = row(

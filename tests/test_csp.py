@@ -10,7 +10,7 @@ import pytest
 from django.urls import reverse
 
 from alerts import services
-from alerts.models import Flag
+from patients.models import Flag
 
 from .conftest import login
 from .factories import UserFactory, add_member, make_check_in

@@ -198,9 +198,16 @@ def seed(password: str, patients: int, nurses: int) -> None:
     from django.utils import timezone
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
-    from alerts.models import CareTeam, Contact, ContactHours, TeamMembership
     from patients.management.commands.seed_demo import CONTACTS
-    from patients.models import Baseline, Patient, Treatment
+    from patients.models import (
+        Baseline,
+        CareTeam,
+        Contact,
+        ContactHours,
+        Patient,
+        TeamMembership,
+        Treatment,
+    )
 
     User = get_user_model()
     now = timezone.now()
@@ -417,8 +424,8 @@ def verify(submitted: list[dict], workdir: Path) -> tuple[list[str], list[str]]:
     """The database against what the patients sent: (figures, problems)."""
     from django.db.models import Count
 
-    from alerts.models import Alert, DeliveryAttempt, Flag, Notification
-    from patients.models import CheckIn
+    from alerts.models import Alert, DeliveryAttempt, Notification
+    from patients.models import CheckIn, Flag
 
     figures, problems = [], []
     sent = {s["id"]: s for s in submitted}

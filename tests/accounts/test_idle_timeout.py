@@ -101,7 +101,7 @@ def test_an_admin_times_out_too(admin_client_, clock):
 
 def test_a_post_after_the_timeout_does_nothing(nurse_client, clock, patient):
     from alerts import services
-    from alerts.models import Flag
+    from patients.models import Flag
 
     from ..factories import make_check_in
 

@@ -15,8 +15,7 @@ from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from alerts import services
-from alerts.models import Flag
-from patients.models import Patient
+from patients.models import Flag, Patient
 
 from ..conftest import current_code, second_factor
 from ..factories import PASSWORD, UserFactory, add_member, make_check_in

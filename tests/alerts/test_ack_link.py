@@ -7,7 +7,8 @@ from django.urls import reverse
 
 from alerts import services
 from alerts.messages import ack_token, ack_url
-from alerts.models import Alert, Flag, Notification
+from alerts.models import Alert, Notification
+from patients.models import Flag
 
 from ..conftest import login
 from ..factories import make_check_in

@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils.html import escape
 
 from alerts import services
-from alerts.models import BrokenChannel, CareTeam, Contact
+from patients.models import BrokenChannel, CareTeam, Contact
 from patients.services import record_check_in
 
 TUESDAY_10 = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)  # in hours in London, 05:00 in New York
@@ -99,14 +99,14 @@ def contact_form(contact: Contact, hours=(), **changes) -> dict:
 
 
 def change_url(contact: Contact) -> str:
-    return reverse("admin:alerts_contact_change", args=[contact.pk])
+    return reverse("admin:patients_contact_change", args=[contact.pk])
 
 
 # A care team and its contact list
 
 
 def test_the_add_page_uses_the_inline_prefixes_the_tests_post(admin_client_):
-    response = admin_client_.get(reverse("admin:alerts_careteam_add"))
+    response = admin_client_.get(reverse("admin:patients_careteam_add"))
 
     assert 'name="memberships-TOTAL_FORMS"' in response.text
     assert 'name="contacts-TOTAL_FORMS"' in response.text
@@ -114,7 +114,7 @@ def test_the_add_page_uses_the_inline_prefixes_the_tests_post(admin_client_):
 
 def test_it_refuses_a_team_without_a_24_7_contact_for_red(admin_client_):
     response = admin_client_.post(
-        reverse("admin:alerts_careteam_add"),
+        reverse("admin:patients_careteam_add"),
         team_form(
             "Day unit",
             {"name": "Day nurse"},
@@ -130,7 +130,7 @@ def test_it_refuses_a_team_without_a_24_7_contact_for_red(admin_client_):
 
 def test_a_24_7_contact_that_handles_only_amber_is_not_enough(admin_client_):
     response = admin_client_.post(
-        reverse("admin:alerts_careteam_add"),
+        reverse("admin:patients_careteam_add"),
         team_form(
             "Day unit",
             {"name": "Day nurse"},
@@ -144,7 +144,7 @@ def test_a_24_7_contact_that_handles_only_amber_is_not_enough(admin_client_):
 
 def test_an_inactive_24_7_contact_for_red_is_not_enough(admin_client_):
     response = admin_client_.post(
-        reverse("admin:alerts_careteam_add"),
+        reverse("admin:patients_careteam_add"),
         team_form("Day unit", {"name": "24-hour line", "always_on_duty": True, "active": False}),
     )
 
@@ -154,7 +154,7 @@ def test_an_inactive_24_7_contact_for_red_is_not_enough(admin_client_):
 
 def test_it_saves_a_team_with_a_24_7_contact_for_red(admin_client_):
     response = admin_client_.post(
-        reverse("admin:alerts_careteam_add"),
+        reverse("admin:patients_careteam_add"),
         team_form(
             "Day unit",
             {"name": "Day nurse"},
@@ -173,7 +173,7 @@ def test_it_saves_a_team_with_a_24_7_contact_for_red(admin_client_):
 
 def test_it_refuses_two_contacts_with_the_same_order(admin_client_):
     response = admin_client_.post(
-        reverse("admin:alerts_careteam_add"),
+        reverse("admin:patients_careteam_add"),
         team_form(
             "Day unit",
             {"name": "Day nurse", "order": 1},
@@ -189,7 +189,7 @@ def test_it_refuses_two_contacts_with_the_same_order(admin_client_):
 
 def test_it_refuses_a_contact_with_no_alert_channel(admin_client_):
     response = admin_client_.post(
-        reverse("admin:alerts_careteam_add"),
+        reverse("admin:patients_careteam_add"),
         team_form("Day unit", {"name": "24-hour line", "always_on_duty": True, "email": ""}),
     )
 
@@ -332,19 +332,19 @@ def records(patient, other_patient, nurse):
 @pytest.mark.parametrize(
     ("model", "query", "count"),
     [
-        ("alerts/careteam", "", 2),
-        ("alerts/careteam", "?q=Immunotherapy", 1),
-        ("alerts/contact", "", 6),
-        ("alerts/contact", "?q=registrar&handles_red__exact=1&always_on_duty__exact=1", 2),
-        ("alerts/contact", "?team__id__exact={team}&handles_amber__exact=1&active__exact=1", 2),
+        ("patients/careteam", "", 2),
+        ("patients/careteam", "?q=Immunotherapy", 1),
+        ("patients/contact", "", 6),
+        ("patients/contact", "?q=registrar&handles_red__exact=1&always_on_duty__exact=1", 2),
+        ("patients/contact", "?team__id__exact={team}&handles_amber__exact=1&active__exact=1", 2),
         ("patients/patient", "?q=Morgan", 1),
         ("patients/patient", "?care_team__id__exact={team}&treatments__status__exact=active", 1),
         ("patients/patient", "?treatments__kind__exact=checkpoint_inhibitor", 1),
         ("patients/checkin", "?q=Okafor", 1),
         ("patients/checkin", "?urgency__exact=red&entered_by__exact=patient", 2),
         ("patients/checkin", "?patient__care_team__id__exact={team}", 1),
-        ("alerts/flag", "?q=stools&status__exact=open&urgency__exact=red", 2),
-        ("alerts/flag", "?rule__exact=R2&check_in__patient__care_team__id__exact={team}", 1),
+        ("patients/flag", "?q=stools&status__exact=open&urgency__exact=red", 2),
+        ("patients/flag", "?rule__exact=R2&check_in__patient__care_team__id__exact={team}", 1),
         ("alerts/alert", "?urgency__exact=red&level__exact=0", 2),
         ("alerts/notification", "?q=example.org&status__exact=queued", 2),
         ("alerts/notification", "?q=nurse+specialist", 2),
@@ -364,7 +364,7 @@ def test_it_will_not_delete_the_only_24_7_contact_for_red(admin_client_, team):
     line, registrar = team.contacts_by_role["line"], team.contacts_by_role["registrar"]
     registrar.delete()  # leaves the 24-hour line as the only 24/7 contact for red
 
-    url = reverse("admin:alerts_contact_delete", args=[line.pk])
+    url = reverse("admin:patients_contact_delete", args=[line.pk])
     assert admin_client_.get(url).status_code == 403
     assert admin_client_.post(url, {"post": "yes"}).status_code == 403
     assert Contact.objects.filter(pk=line.pk).exists()
@@ -373,7 +373,7 @@ def test_it_will_not_delete_the_only_24_7_contact_for_red(admin_client_, team):
 def test_it_deletes_a_contact_the_list_can_do_without(admin_client_, team):
     registrar = team.contacts_by_role["registrar"]
 
-    url = reverse("admin:alerts_contact_delete", args=[registrar.pk])
+    url = reverse("admin:patients_contact_delete", args=[registrar.pk])
     response = admin_client_.post(url, {"post": "yes"})
 
     assert response.status_code == 302
@@ -381,7 +381,7 @@ def test_it_deletes_a_contact_the_list_can_do_without(admin_client_, team):
 
 
 def test_contacts_have_no_bulk_delete(admin_client_, team):
-    response = admin_client_.get(reverse("admin:alerts_contact_changelist"))
+    response = admin_client_.get(reverse("admin:patients_contact_changelist"))
 
     assert 'value="delete_selected"' not in response.text
 
@@ -405,7 +405,7 @@ def test_the_team_list_shows_contacts_never_on_duty_and_failing_channels(
         contact=team.contacts_by_role["line"], channel="sms", error="HTTP 400 invalid number"
     )
 
-    response = admin_client_.get(reverse("admin:alerts_careteam_changelist"))
+    response = admin_client_.get(reverse("admin:patients_careteam_changelist"))
 
     assert "Immunotherapy nurse specialist is never on duty" in response.text
     assert "SMS alerts are failing (HTTP 400 invalid number)" in response.text

@@ -10,7 +10,8 @@ from django.core import mail
 from alerts import services
 from alerts.channels import http
 from alerts.channels.webhook import sign, verify_signature
-from alerts.models import Alert, BrokenChannel, Notification
+from alerts.models import Alert, Notification
+from patients.models import BrokenChannel
 
 from ..factories import make_check_in
 

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils.html import escape
 
 from alerts.contact_views import preview_instants
-from alerts.models import BrokenChannel, Contact, ContactHours
+from patients.models import BrokenChannel, Contact, ContactHours
 
 from ..conftest import login
 from ..factories import UserFactory, add_member

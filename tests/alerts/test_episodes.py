@@ -7,7 +7,8 @@ from django.db import IntegrityError
 from django.urls import reverse
 
 from alerts import services
-from alerts.models import Alert, Episode, Flag
+from alerts.models import Alert
+from patients.models import Episode, Flag
 
 from ..factories import make_check_in
 

@@ -8,8 +8,8 @@ from django.core import mail
 
 from alerts import services
 from alerts.channels import ChannelError
-from alerts.models import Alert, DeliveryAttempt, Flag, Notification
-from patients.models import CheckIn
+from alerts.models import Alert, DeliveryAttempt, Notification
+from patients.models import CheckIn, Flag
 
 from ..factories import make_check_in
 

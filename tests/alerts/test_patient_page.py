@@ -11,9 +11,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from alerts.charts import DAYS, HEIGHT, MARKS_HEIGHT, TOP, symptom_chart, worst_of_day, y_range
-from alerts.models import Episode, Flag
 from clinical.catalogue import BY_KEY
-from patients.models import CheckIn
+from patients.models import CheckIn, Episode, Flag
 
 from ..factories import (
     BaselineFactory,

@@ -9,8 +9,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from alerts.models import Episode, Flag
 from clinical.systems import BODY_SYSTEMS
+from patients.models import Episode, Flag
 
 from ..factories import (
     CareTeamFactory,

@@ -5,8 +5,9 @@ from datetime import UTC, datetime, timedelta
 from django.urls import reverse
 
 from alerts import services
-from alerts.models import Action, Notification
+from alerts.models import Notification
 from alerts.timeline import episode_trail
+from patients.models import Action
 
 from ..factories import make_check_in
 

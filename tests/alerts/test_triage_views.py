@@ -8,7 +8,8 @@ import time_machine
 from django.urls import reverse
 
 from alerts import services
-from alerts.models import Action, Alert, Flag
+from alerts.models import Alert
+from patients.models import Action, Flag
 
 from ..factories import PatientFactory, UserFactory, make_check_in
 

@@ -11,7 +11,7 @@ import pytest
 from django.utils import timezone
 
 from alerts import services
-from alerts.models import Flag
+from patients.models import Flag
 
 from ..factories import (
     BaselineFactory,

@@ -41,7 +41,7 @@ from django.test import Client
 from django.urls import reverse
 
 from alerts.messages import read_ack_token
-from alerts.models import Contact
+from patients.models import Contact
 from symptom_tracker.celery import app as celery_app
 
 from ..conftest import reset_broker_pools, skip_or_fail

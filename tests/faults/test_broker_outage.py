@@ -13,8 +13,8 @@ import pytest
 from django.utils import timezone
 
 from alerts import services, tasks
-from alerts.models import Alert, DeliveryAttempt, Flag, Notification
-from patients.models import CheckIn
+from alerts.models import Alert, DeliveryAttempt, Notification
+from patients.models import CheckIn, Flag
 
 from .conftest import (
     check_in_form,

@@ -18,7 +18,8 @@ import pytest
 from django.utils import timezone
 
 from alerts import services
-from alerts.models import Alert, BrokenChannel, Contact, DeliveryAttempt, Notification
+from alerts.models import Alert, DeliveryAttempt, Notification
+from patients.models import BrokenChannel, Contact
 
 from .conftest import (
     check_in_form,

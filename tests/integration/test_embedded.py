@@ -26,7 +26,8 @@ print(check_in.pk, evaluation.urgency)
 """
 
 COUNT = """
-from alerts.models import Flag, Notification
+from patients.models import Flag
+from alerts.models import Notification
 print(Flag.objects.filter(check_in_id={pk}).count(),
       Notification.objects.filter(alert__check_in_id={pk}, status="sent").count())
 """

@@ -7,7 +7,8 @@ import pytest
 from django.utils import timezone
 
 from alerts import services, tasks
-from alerts.models import Alert, DeliveryAttempt, Flag, Notification
+from alerts.models import Alert, DeliveryAttempt, Notification
+from patients.models import Flag
 from patients.services import record_check_in
 
 from ..factories import (

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from alerts import services
-from alerts.models import Flag
+from patients.models import Flag
 
 from ..conftest import login
 from ..factories import make_check_in

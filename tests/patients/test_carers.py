@@ -8,9 +8,8 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
-from alerts.models import Flag
 from patients.invitations import carer_invitation_url
-from patients.models import Carer, CheckIn
+from patients.models import Carer, CheckIn, Flag
 
 from ..conftest import login
 from ..factories import PatientFactory, UserFactory, make_check_in

@@ -11,8 +11,8 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
-from alerts.models import Alert, ContactHours, Flag, Notification
-from patients.models import CheckIn, Treatment
+from alerts.models import Alert, Notification
+from patients.models import CheckIn, ContactHours, Flag, Treatment
 from patients.services import record_baseline
 
 from ..conftest import login

@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from alerts.charts import DAYS
-from alerts.models import Flag
+from patients.models import Flag
 
 from ..conftest import login
 from ..factories import make_check_in

@@ -6,8 +6,7 @@ import pytest
 from django.utils import timezone
 
 from alerts import services
-from alerts.models import Flag
-from patients.models import Carer, Question, Reminder
+from patients.models import Carer, Flag, Question, Reminder
 
 from ..factories import PatientFactory, UserFactory, make_check_in
 

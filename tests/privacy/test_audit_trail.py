@@ -153,7 +153,7 @@ def test_a_nurse_opening_a_patient_or_a_flag_is_recorded(nurse_client, nurse, pa
     )
     assert (detail.action, detail.object_type, detail.object_id) == (
         "viewed",
-        "alerts.flag",
+        "patients.flag",
         str(flag.pk),
     )
     for event in (timeline, detail):
@@ -197,7 +197,7 @@ def test_acknowledge_action_and_resolve_are_recorded_without_the_notes(
         ("action", "phoned"),
         ("resolved", ""),
     ]
-    assert all(e.object_type == "alerts.flag" and e.object_id == str(flag.pk) for e in events)
+    assert all(e.object_type == "patients.flag" and e.object_id == str(flag.pk) for e in events)
     assert all(e.actor_id == nurse.pk and e.patient_id == patient.pk for e in events)
 
 
@@ -235,7 +235,7 @@ def test_saving_a_teams_contact_list_in_the_app_is_recorded(client, team):
 
     assert response.status_code == 302
     event = only_event(action="changed")
-    assert event.object_type == "alerts.careteam" and event.object_id == str(team.pk)
+    assert event.object_type == "patients.careteam" and event.object_id == str(team.pk)
     assert event.patient_id is None and event.actor_role == "clinician"
     assert event.detail == "contact list: 1 contact changed"
 
@@ -304,12 +304,12 @@ def test_an_admin_opening_a_check_in_or_a_flag_is_recorded(admin_client_, patien
     flag = flagged(patient, stools_per_day=9)
 
     admin_client_.get(reverse("admin:patients_checkin_change", args=[flag.check_in_id]))
-    admin_client_.get(reverse("admin:alerts_flag_change", args=[flag.pk]))
+    admin_client_.get(reverse("admin:patients_flag_change", args=[flag.pk]))
     admin_client_.get(reverse("admin:patients_checkin_changelist"))  # a list: not recorded
 
     assert [(e.object_type, e.patient_id) for e in AuditEvent.objects.order_by("pk")] == [
         ("patients.checkin", patient.pk),
-        ("alerts.flag", patient.pk),
+        ("patients.flag", patient.pk),
     ]
 
 

@@ -11,13 +11,16 @@ from django.contrib.sessions.models import Session
 from django.db import models
 from django.urls import reverse
 
-from alerts.models import Action, Alert, DeliveryAttempt, Episode, Flag, Notification
+from alerts.models import Alert, DeliveryAttempt, Notification
 from patients import audit
 from patients.models import (
+    Action,
     AuditEvent,
     Baseline,
     Carer,
     CheckIn,
+    Episode,
+    Flag,
     Patient,
     Question,
     Reminder,
@@ -159,7 +162,7 @@ def test_erasing_leaves_nothing_of_the_patient_but_the_audit_trail(
     assert set(trail_before) < set(trail.values_list("pk"))
     erased = trail.get(action="erased")
     assert erased.patient_ref == ref and erased.actor_label == "admin"
-    assert "patients.CheckIn 2" in erased.detail and "alerts.Flag" in erased.detail
+    assert "patients.CheckIn 2" in erased.detail and "patients.Flag" in erased.detail
     # Nobody else lost anything.
     assert Patient.objects.filter(pk=other_patient.pk).exists()
     assert User.objects.filter(pk=shared_carer.pk).exists()

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from alerts import services
-from alerts.models import Flag
+from patients.models import Flag
 
 from ..factories import UserFactory, add_member, make_check_in
 from .support import new_client

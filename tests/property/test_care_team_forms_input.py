@@ -17,7 +17,8 @@ from hypothesis import strategies as st
 
 from alerts.contact_forms import contact_list_formset
 from alerts.messages import SALT, ack_token
-from alerts.models import Action, Contact, Flag, Notification
+from alerts.models import Notification
+from patients.models import Action, Contact, Flag
 
 from .support import (
     ADVERSARIAL,
@@ -225,7 +226,7 @@ def test_a_contact_list_is_saved_whole_and_working_or_refused_with_a_message(
         event(f"{button}: {response.status_code}")
         if response.status_code == 302:
             assert button == "save"
-            contacts = ("alerts.Contact", "alerts.ContactHours", "alerts.BrokenChannel")
+            contacts = ("patients.Contact", "patients.ContactHours", "patients.BrokenChannel")
             assert_changed_only(changed, *contacts, required=False)
             team.refresh_from_db()
             assert team.contact_list_errors() == []

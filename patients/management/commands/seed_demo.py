@@ -18,9 +18,19 @@ from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from alerts import services as alert_services
-from alerts.models import BrokenChannel, CareTeam, Contact, ContactHours, TeamMembership
 from patients.invitations import patient_invitation_url
-from patients.models import Baseline, Carer, CheckIn, Patient, Treatment
+from patients.models import (
+    Baseline,
+    BrokenChannel,
+    Carer,
+    CareTeam,
+    CheckIn,
+    Contact,
+    ContactHours,
+    Patient,
+    TeamMembership,
+    Treatment,
+)
 
 PASSWORD = "demo-pass-2026"  # noqa: S105 - printed for the demo; never a real deployment
 # The demo staff's authenticator app (accounts.two_factor): one known key,

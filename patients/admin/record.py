@@ -13,10 +13,10 @@ from django.utils.html import format_html
 
 from clinical.catalogue import BASELINE_ITEMS
 
-from . import audit
-from .invitations import NotSent, invite_patient
-from .models import AuditEvent, Baseline, Carer, CheckIn, Patient, Treatment
-from .privacy import ErasureRefused, erase_patient, erasure_summary
+from .. import audit
+from ..invitations import NotSent, invite_patient
+from ..models import AuditEvent, Baseline, Carer, CheckIn, Flag, Patient, Treatment
+from ..privacy import ErasureRefused, erase_patient, erasure_summary
 
 
 class TreatmentInline(admin.StackedInline):
@@ -197,6 +197,27 @@ class CarerAdmin(audit.AuditedAdmin, admin.ModelAdmin):
         for carer in live:
             audit.record(request, "carer_revoked", carer.patient_id, obj=carer, role="admin")
         self.message_user(request, f"Removed access for {len(live)}.")
+
+
+@admin.register(Flag)
+class FlagAdmin(audit.AuditedAdmin, admin.ModelAdmin):
+    list_display = ["created_at", "patient", "symptom", "urgency", "rule", "status"]
+    list_filter = ["urgency", "status", "rule", "check_in__patient__care_team"]
+    search_fields = [
+        "check_in__patient__hospital_number",
+        "check_in__patient__user__last_name",
+        "symptom",
+    ]
+    date_hierarchy = "created_at"
+    list_select_related = ["check_in__patient__user"]
+    readonly_fields = [f.name for f in Flag._meta.fields]
+
+    @admin.display(description="patient")
+    def patient(self, flag):
+        return flag.check_in.patient
+
+    def audit_patient(self, flag):
+        return flag.check_in.patient_id
 
 
 @admin.register(AuditEvent)
