@@ -14,7 +14,7 @@ from patients import audit
 from patients.access import clinician_required
 from patients.models import Action, Episode, Flag
 
-from . import services
+from .services import triage
 from .timeline import episode_trail
 from .views import _treatment, flags_for
 
@@ -149,7 +149,7 @@ def acknowledge(request, pk):
         return _refused(request, flag, "acknowledge")
     with transaction.atomic():
         joined = _unread(flag, seen, statuses=["open"])
-        acknowledged = not joined and services.acknowledge_flag(flag, request.user)
+        acknowledged = not joined and triage.acknowledge_flag(flag, request.user)
         if acknowledged:
             _audit(request, "acknowledged", flag)
     if joined:
@@ -174,7 +174,7 @@ def record_action(request, pk):
     with transaction.atomic():
         joined = _unread(flag, seen, statuses=["open"])  # recording acknowledges too
         if not joined:
-            services.record_action(
+            triage.record_action(
                 flag, request.user, kind=form.cleaned_data["kind"], note=form.cleaned_data["note"]
             )
             _audit(request, "action", flag, detail=form.cleaned_data["kind"])  # never the note
@@ -196,7 +196,7 @@ def resolve(request, pk):
         return _refused(request, flag, "resolve", resolve_form=form)
     with transaction.atomic():
         joined = _unread(flag, seen, statuses=["open", "acknowledged"])
-        resolved = not joined and services.resolve_flag(
+        resolved = not joined and triage.resolve_flag(
             flag, request.user, note=form.cleaned_data["note"]
         )
         if resolved:

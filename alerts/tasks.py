@@ -1,26 +1,31 @@
-"""Celery tasks: thin, take ids, call a service. Queued on commit by the services."""
+"""Celery tasks of the alerts queue: thin, take ids, call a service. Services queue
+them on commit by naming the service they run (base.tasks.queue_after_commit)."""
 
 from celery import shared_task
 from django.db import IntegrityError, OperationalError
 
-from . import services
+from base.tasks import runs
+
 from .models import Heartbeat
+from .services import delivery, escalation, flagging, sweep
 
 # The database went away, or a concurrent task opened the same episode a moment
 # ago (its transaction rolled back whole): try again later.
 RETRY_ON = (OperationalError, IntegrityError)
 
 
+@runs(flagging.flag_check_in)
 @shared_task(
     acks_late=True, autoretry_for=RETRY_ON, retry_backoff=5, retry_backoff_max=300, max_retries=8
 )
 def evaluate_check_in(check_in_id: int) -> None:
-    services.flag_check_in(check_in_id)
+    flagging.flag_check_in(check_in_id)
 
 
+@runs(delivery.deliver_notification)
 @shared_task(bind=True, acks_late=True, autoretry_for=RETRY_ON, retry_backoff=5, max_retries=8)
 def deliver_notification(self, notification_id: int) -> None:
-    delay = services.deliver_notification(notification_id)
+    delay = delivery.deliver_notification(notification_id)
     if delay is not None:
         # The row already says when; this is the fast path (the sweep is the safety net).
         raise self.retry(countdown=delay, max_retries=None)
@@ -28,11 +33,11 @@ def deliver_notification(self, notification_id: int) -> None:
 
 @shared_task(acks_late=True)
 def escalate_overdue_alerts() -> None:
-    services.escalate_overdue_alerts()
+    escalation.escalate_overdue_alerts()
     Heartbeat.beat(escalate_overdue_alerts.name)  # read by GET /health/
 
 
 @shared_task(acks_late=True)
 def send_due_notifications() -> None:
-    services.send_due_notifications()
+    sweep.send_due_notifications()
     Heartbeat.beat(send_due_notifications.name)  # read by GET /health/

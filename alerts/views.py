@@ -5,10 +5,10 @@ from django.shortcuts import render
 from clinical.catalogue import BY_KEY, ITEMS
 from patients import audit
 from patients.access import clinician_required, get_patient_for_clinician
+from patients.charts import legend, symptom_chart, window_start
 from patients.models import Flag, Treatment
 
 from . import selectors
-from .charts import legend, symptom_chart, window_start
 
 
 def flags_for(user):

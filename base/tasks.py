@@ -1,17 +1,44 @@
-"""Queueing Celery tasks: the one way the project hands work to a worker.
+"""Queueing work for a Celery worker: the one way the project hands work to a worker.
 
-Tasks are queued once the transaction that wrote their rows commits, so that a
-worker never looks for a row that is not there yet, and a rolled-back request
-queues nothing. A broker that is down delays the work, never the request: what
-fails to queue is logged, and the periodic sweeps find the rows it left behind
-(unsent notifications and reminders, unevaluated check-ins) and queue them again.
+A service queues the work it made by naming the service function a worker will
+run, `queue_after_commit(deliver_notification, pk)`; its app's tasks.py declares
+the Celery task that runs that function (`@runs(deliver_notification)`). So a
+service never imports its tasks module (which imports the services), and the
+retry policy stays with the task.
+
+Work is queued once the transaction that wrote its rows commits, so that a worker
+never looks for a row that is not there yet, and a rolled-back request queues
+nothing. A broker that is down delays the work, never the request: what fails to
+queue is logged, and the periodic sweeps find the rows it left behind (unsent
+notifications and reminders, unevaluated check-ins) and queue them again.
 """
 
 import logging
+from collections.abc import Callable
 
 from django.db import transaction
 
 log = logging.getLogger(__name__)
+
+_TASKS: dict[Callable, object] = {}
+
+
+def runs(service: Callable):
+    """Decorates the Celery task (over @shared_task) that runs `service` in a worker."""
+
+    def register(task):
+        _TASKS[service] = task
+        return task
+
+    return register
+
+
+def task_for(service: Callable):
+    try:
+        return _TASKS[service]
+    except KeyError:
+        name = f"{service.__module__}.{service.__qualname__}"
+        raise LookupError(f"no Celery task runs {name}: declare one with @runs") from None
 
 
 def enqueue(task, *args) -> None:
@@ -22,6 +49,8 @@ def enqueue(task, *args) -> None:
         log.exception("could not queue %s%s; a sweep will retry", task.name, args)
 
 
-def queue_after_commit(task, *args) -> None:
-    """Queue `task(*args)` when the current transaction commits (at once outside one)."""
+def queue_after_commit(service: Callable, *args) -> None:
+    """Queue the task that runs `service(*args)` when the current transaction commits
+    (at once outside one)."""
+    task = task_for(service)
     transaction.on_commit(lambda: enqueue(task, *args))

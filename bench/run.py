@@ -7,12 +7,12 @@
    nurse each, patients with a treatment and a baseline, and a check-in a day for
    30 days each, answers varied around each patient's baseline with episodes of
    symptoms. Every check-in is judged by the real engine
-   (alerts.engine.evaluate_check_in, with the 2 days before and the treatment),
+   (clinical.engine.evaluate_check_in, with the 2 days before and the treatment),
    in memory; flags, episodes and alerts are written with bulk_create, and the
    team's work is simulated: each episode acknowledged after a delay drawn per
    urgency, resolved some hours later, an alert escalated once per window it
    waited. No notifications are written (neither page shows them).
-3. Times the real path on a sample (alerts.services.evaluate, which reads the
+3. Times the real path on a sample (patients.services.check_ins.evaluate, which reads the
    check-in's history and treatment from the database) and checks that it
    agrees with the seeded verdicts.
 4. Renders the triage queue, a patient page (the team's patient with the most
@@ -97,7 +97,6 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.urls import reverse  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from alerts import services  # noqa: E402
 from alerts.figures import percentile  # noqa: E402
 from alerts.models import Alert  # noqa: E402
 from clinical import catalogue  # noqa: E402
@@ -120,6 +119,7 @@ from patients.models import (  # noqa: E402
     TeamMembership,
 )
 from patients.models import Treatment as TreatmentRow  # noqa: E402
+from patients.services.check_ins import evaluate  # noqa: E402
 
 User = get_user_model()
 
@@ -396,7 +396,7 @@ def seed_chunk(rng: Random, work: TeamWork, patients: list[Patient], now: dateti
 
 
 def _episode_for(work, open_runs, episodes, patient, finding, at) -> tuple[dict, bool]:
-    """As services._episode_for does: a finding joins its symptom's open episode
+    """As alerts.services.flagging._episode_for does: a finding joins its symptom's open episode
     unless it is more urgent (which raises the episode and alerts again)."""
     episode = open_runs.get(finding.symptom)
     if episode is not None and episode["resolved_at"] <= at:
@@ -470,7 +470,7 @@ def _flag_row(check_in, finding, episode, alerted, acknowledged, now) -> Flag:
 
 
 def _alert_row(check_in, mine, now) -> Alert:
-    """The check-in's alert, routed as services.route_for does, escalated once per
+    """The check-in's alert, routed as patients.services.advice.route_for does, escalated once per
     window it waited for acknowledgement (down the chain as far as it goes)."""
     team = check_in.patient.care_team
     urgency = highest(f.urgency for f, _, alerted, _ in mine if alerted)
@@ -519,13 +519,13 @@ def seed(rng: Random, now: datetime) -> tuple[list[CareTeam], dict]:
 
 
 def sample_real_engine(rng: Random) -> dict:
-    """services.evaluate on a sample of seeded check-ins: its cost, and agreement."""
+    """check_ins.evaluate on a sample of seeded check-ins: its cost, and agreement."""
     ids = list(CheckIn.objects.values_list("pk", flat=True))
     chosen = rng.sample(ids, min(SAMPLE, len(ids)))
     rows = CheckIn.objects.filter(pk__in=chosen).select_related("patient", "baseline")
     agree, started = 0, time.perf_counter()
     for check_in in rows:
-        agree += services.evaluate(check_in).urgency == check_in.urgency
+        agree += evaluate(check_in).urgency == check_in.urgency
     seconds = time.perf_counter() - started
     return {"sample": len(chosen), "agree": agree, "ms_each": 1000 * seconds / len(chosen)}
 
@@ -622,7 +622,7 @@ def main() -> None:
 
     lines = {
         "database": vendor,
-        "seeded_with": "alerts.engine.evaluate_check_in on every check-in in memory "
+        "seeded_with": "clinical.engine.evaluate_check_in on every check-in in memory "
         "(2 days of history, treatment); flags, episodes and alerts bulk-created; "
         "acknowledgement, resolution and escalation simulated; no notifications",
         "patients": Patient.objects.count(),

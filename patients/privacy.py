@@ -10,11 +10,17 @@ Erasure: `erase_patient` deletes the patient, their account, their carers' links
 (and the accounts of carers who were nothing else), every record about them, the
 admin log lines naming them and their sessions, in one transaction. The audit
 trail is kept: it never held a name, so it needs no change (patients/audit.py).
+
+The apps above patients hold data about the patient too (alerts: the alerts and
+their messages). Each says what it holds by registering a PersonalData at
+start-up (its AppConfig.ready): its tables for the export, its rows for the
+erasure's summary. A test checks that every model reaching a patient is covered.
 """
 
 import csv
 import io
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
@@ -29,7 +35,6 @@ from django.db import transaction
 from django.db.models import ProtectedError
 from django.utils import timezone
 
-from alerts.models import Alert, DeliveryAttempt, Notification
 from clinical.catalogue import BASELINE_ITEMS, BY_KEY, ITEMS
 
 from . import audit
@@ -57,12 +62,31 @@ class Table:
     rows: list[dict]
 
 
-def export_tables(patient: Patient) -> list[Table]:
-    """Everything about the patient, one table per kind of record, oldest first.
-    Times are in the patient's time zone, with their offset."""
-    tz = patient.tz
-    user = patient.user
-    carers = {c.user_id: c.name for c in patient.carers.all() if c.user_id}
+@dataclass(frozen=True)
+class PersonalData:
+    """What an app above patients holds about a patient.
+
+    `tables(patient, when)`: its tables for the export, oldest rows first (`when`
+    writes a date or time in the patient's zone, as every table does).
+    `records(patient)`: (model, queryset) of its rows about the patient, for the
+    erasure's summary; they go with the patient's check-ins (ON DELETE CASCADE).
+    """
+
+    tables: Callable[[Patient, Callable], list[Table]]
+    records: Callable[[Patient], list[tuple[type, object]]]
+
+
+_REGISTERED: list[PersonalData] = []
+
+
+def register(data: PersonalData) -> None:
+    """Called by an app's AppConfig.ready: its part of every export and erasure."""
+    if data not in _REGISTERED:
+        _REGISTERED.append(data)
+
+
+def local_time(tz):
+    """How the export writes a date or time: in the patient's zone, ISO 8601."""
 
     def when(value):
         if isinstance(value, datetime):
@@ -72,6 +96,16 @@ def export_tables(patient: Patient) -> list[Table]:
         if isinstance(value, date):
             return value.isoformat()
         return value
+
+    return when
+
+
+def export_tables(patient: Patient) -> list[Table]:
+    """Everything about the patient, one table per kind of record, oldest first.
+    Times are in the patient's time zone, with their offset."""
+    when = local_time(patient.tz)
+    user = patient.user
+    carers = {c.user_id: c.name for c in patient.carers.all() if c.user_id}
 
     def who(user_id):
         if user_id is None:
@@ -88,16 +122,6 @@ def export_tables(patient: Patient) -> list[Table]:
     check_ins = patient.check_ins.select_related("baseline").order_by("submitted_at", "pk")
     flags = Flag.objects.filter(check_in__patient=patient).order_by("created_at", "pk")
     episodes = patient.episodes.order_by("opened_at", "pk")
-    alerts = (
-        Alert.objects.filter(check_in__patient=patient)
-        .select_related("contact")
-        .order_by("created_at", "pk")
-    )
-    notifications = (
-        Notification.objects.filter(alert__check_in__patient=patient)
-        .select_related("contact")
-        .order_by("created_at", "pk")
-    )
     return [
         Table(
             "profile",
@@ -256,37 +280,7 @@ def export_tables(patient: Patient) -> list[Table]:
                 for a in Action.objects.filter(episode__patient=patient).order_by("taken_at", "pk")
             ],
         ),
-        Table(
-            "alerts",
-            "Alerts sent to your care team about a check-in",
-            [
-                {
-                    "alert": a.pk,
-                    "check_in": a.check_in_id,
-                    "urgency": a.get_urgency_display(),
-                    "raised_at": when(a.created_at),
-                    "sent_to": a.contact.name,
-                    "why_them": a.routing_reason,
-                    "passed_on_times": a.level,
-                    "seen_at": when(a.acknowledged_at),
-                }
-                for a in alerts
-            ],
-        ),
-        Table(
-            "alert_messages",
-            "Each message of those alerts: to whom, how, and whether it went",
-            [
-                {
-                    "alert": n.alert_id,
-                    "to": n.contact.name,
-                    "by": n.get_channel_display(),
-                    "status": n.get_status_display(),
-                    "sent_at": when(n.sent_at),
-                }
-                for n in notifications
-            ],
-        ),
+        *(table for data in _REGISTERED for table in data.tables(patient, when)),
         Table(
             "access_log",
             "Who looked at or changed your records, by role, from the audit trail",
@@ -406,12 +400,7 @@ def _records(patient: Patient) -> list[tuple[type, object]]:
         (Episode, patient.episodes.all()),
         (Action, Action.objects.filter(episode__patient=patient)),
         (Flag, Flag.objects.filter(check_in__patient=patient)),
-        (Alert, Alert.objects.filter(check_in__patient=patient)),
-        (Notification, Notification.objects.filter(alert__check_in__patient=patient)),
-        (
-            DeliveryAttempt,
-            DeliveryAttempt.objects.filter(notification__alert__check_in__patient=patient),
-        ),
+        *(record for data in _REGISTERED for record in data.records(patient)),
     ]
 
 

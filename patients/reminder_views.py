@@ -6,7 +6,7 @@ from django.shortcuts import redirect, render
 
 from .access import patient_required
 from .models import Patient
-from .services import patient_for_stop_token
+from .services.reminders import patient_for_stop_token
 
 
 class ReminderForm(forms.ModelForm):

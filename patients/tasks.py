@@ -3,14 +3,17 @@
 from celery import shared_task
 from django.db import OperationalError
 
-from . import services
+from base.tasks import runs
+
+from .services import reminders
 
 
 @shared_task(acks_late=True)
 def send_due_reminders() -> None:
-    services.send_due_reminders()
+    reminders.send_due_reminders()
 
 
+@runs(reminders.deliver_reminder)
 @shared_task(
     acks_late=True,
     autoretry_for=(OperationalError, OSError),
@@ -19,4 +22,4 @@ def send_due_reminders() -> None:
     max_retries=5,
 )
 def send_reminder(reminder_id: int) -> None:
-    services.deliver_reminder(reminder_id)
+    reminders.deliver_reminder(reminder_id)

@@ -3,14 +3,13 @@ from functools import partial
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from alerts import services as alert_services
-from alerts.models import Alert
-from clinical.catalogue import BASELINE_ITEMS
+from clinical.catalogue import BASELINE_ITEMS, ITEMS, WELLBEING, YESNO
 
 from . import audit, notebook
 from .access import (
@@ -22,9 +21,11 @@ from .access import (
     patient_or_carer,
     patient_required,
 )
+from .charts import legend, symptom_chart, window_start
 from .forms import AnswerForm, BaselineForm, CheckInForm, QuestionForm, usual_filled_form
-from .models import Carer
-from .services import advice_for, record_baseline, record_check_in
+from .models import Carer, Flag
+from .services.advice import advice_for
+from .services.check_ins import evaluate, record_baseline, record_check_in
 from .templatetags.symptoms import words as in_words
 
 
@@ -135,7 +136,7 @@ def check_in_result(request, patient, pk):
     saved = get_check_in(patient, pk)
     if request.carer:
         audit.record(request, "viewed", patient, obj=saved)
-    evaluation = alert_services.evaluate(saved)
+    evaluation = evaluate(saved)
     return render(
         request,
         "patients/check_in_result.html",
@@ -143,7 +144,9 @@ def check_in_result(request, patient, pk):
             "check_in": saved,
             "evaluation": evaluation,
             "advice": advice_for(patient, saved.urgency),
-            "alert": Alert.objects.filter(check_in=saved).first(),
+            # The worker has evaluated it: flags written, and an alert for those that alert.
+            "team_alerted": saved.evaluated_at is not None
+            and saved.flags.filter(alerted=True).exists(),
             "today": patient.local_date(),
         },
     )
@@ -156,10 +159,6 @@ def check_in_list(request, patient):
     Each flagged check-in says whether the team has seen it, never who or why.
     A fixed number of queries however many check-ins and flags (tests assert it).
     """
-    from django.db.models import Prefetch
-
-    from .models import Flag
-
     if request.carer:
         audit.record(request, "viewed", patient, obj=patient, detail="history")
     seen_fields = ("check_in_id", "urgency", "status", "acknowledged_at", "resolved_at")
@@ -187,16 +186,12 @@ def check_in_list(request, patient):
 
 
 def _history_charts(patient, *, who=None) -> dict:
-    """The patient's charts of the last 30 days (alerts.charts), with plain words.
+    """The patient's charts of the last 30 days (patients/charts.py), with plain words.
 
     A chart for each item answered in the window or with a usual recorded, as the
     care team sees it; `worst` is the day to mention, `legend` the key in plain words
     (`who`: the patient's first name, for a carer).
     """
-    from alerts.charts import legend, symptom_chart, window_start
-    from clinical.catalogue import ITEMS, WELLBEING, YESNO
-
-    from .models import Flag
 
     today = patient.local_date()
     start = window_start(today)

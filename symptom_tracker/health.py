@@ -30,6 +30,10 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
+from alerts.models import Heartbeat
+
+from .celery import app
+
 log = logging.getLogger(__name__)
 
 OK, ERROR = "ok", "error"
@@ -52,8 +56,6 @@ def check_database() -> str:
 
 
 def check_broker() -> str:
-    from .celery import app
-
     try:
         conn = app.connection_for_write(
             connect_timeout=BROKER_TIMEOUT,
@@ -86,8 +88,6 @@ def _folders_writable(conn) -> bool:
 
 
 def check_beat(now) -> dict:
-    from alerts.models import Heartbeat
-
     try:
         runs = dict(
             Heartbeat.objects.filter(name__in=BEAT_TASKS).values_list("name", "last_run_at")

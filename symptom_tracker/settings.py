@@ -184,7 +184,7 @@ EMAIL_PORT = envint("EMAIL_PORT", 25)
 EMAIL_HOST_USER = envstr("EMAIL_HOST_USER")
 EMAIL_HOST_PASSWORD = envstr("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", False)
-# Well under the sweep's 10 minutes for a delivery with no outcome (alerts.services).
+# Well under the sweep's 10 minutes for a delivery with no outcome (alerts.services.sweep).
 EMAIL_TIMEOUT = envint("EMAIL_TIMEOUT", 10)
 EMAIL_FILE_PATH = envstr("EMAIL_FILE_PATH", str(VAR_DIR / "mail"))
 DEFAULT_FROM_EMAIL = envstr("DEFAULT_FROM_EMAIL", "alerts@symptom-tracker.localhost")

@@ -5,8 +5,8 @@ import uuid
 import pytest
 from django.urls import reverse
 
-from alerts import services
 from alerts.models import Alert
+from alerts.services import flagging
 from patients.models import CheckIn, Flag
 
 from .conftest import login
@@ -17,7 +17,7 @@ from .factories import UserFactory, make_check_in
 def flag(patient):
     """An open red flag of alice's, with its alert."""
     check_in = make_check_in(patient, stools_per_day=9)
-    services.flag_check_in(check_in.pk)
+    flagging.flag_check_in(check_in.pk)
     return Flag.objects.get(check_in=check_in)
 
 
@@ -25,7 +25,7 @@ def flag(patient):
 def other_flag(other_patient):
     """An open red flag of bob's, in the other team."""
     check_in = make_check_in(other_patient, stools_per_day=9)
-    services.flag_check_in(check_in.pk)
+    flagging.flag_check_in(check_in.pk)
     return Flag.objects.get(check_in=check_in)
 
 
@@ -134,7 +134,7 @@ def test_a_nurse_of_another_team_sees_only_their_own_teams_flags_in_the_queue(
 ):
     Flag.objects.filter(pk=flag.pk).update(status="resolved")  # in the resolved tab too
     another = make_check_in(flag.check_in.patient, headache=3)
-    services.flag_check_in(another.pk)
+    flagging.flag_check_in(another.pk)
     login(client, other_nurse)
 
     active = client.get(reverse("alerts:queue"))

@@ -16,7 +16,7 @@ import django.test
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from alerts import services as alert_services
+from alerts.services import flagging
 from patients.models import Carer, Flag, Question
 
 from .conftest import login
@@ -129,7 +129,7 @@ class World:
     def __init__(self, patient, other_patient, carer, revoked_carer, nurse, other_nurse, admin):
         self.alice, self.bob = patient, other_patient
         self.check_in = make_check_in(patient, stools_per_day=9)
-        alert_services.flag_check_in(self.check_in.pk)
+        flagging.flag_check_in(self.check_in.pk)
         self.flag = Flag.objects.get(check_in=self.check_in)
         self.question = Question.objects.create(patient=patient, text="How often is my treatment?")
         self.invited = Carer.objects.create(patient=patient, name="Sam", email="sam@example.org")

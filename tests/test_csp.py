@@ -9,7 +9,7 @@ from html.parser import HTMLParser
 import pytest
 from django.urls import reverse
 
-from alerts import services
+from alerts.services import flagging
 from patients.models import Flag
 
 from .conftest import login
@@ -57,7 +57,7 @@ def directives(response) -> dict[str, list[str]]:
 @pytest.fixture
 def flag(patient):
     check_in = make_check_in(patient, stools_per_day=9, headache=1)
-    services.flag_check_in(check_in.pk)
+    flagging.flag_check_in(check_in.pk)
     return Flag.objects.filter(check_in=check_in).first()
 
 

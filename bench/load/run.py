@@ -198,7 +198,7 @@ def seed(password: str, patients: int, nurses: int) -> None:
     from django.utils import timezone
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
-    from patients.management.commands.seed_demo import CONTACTS
+    from alerts.management.commands.seed_demo import CONTACTS
     from patients.models import (
         Baseline,
         CareTeam,

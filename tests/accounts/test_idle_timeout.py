@@ -100,13 +100,13 @@ def test_an_admin_times_out_too(admin_client_, clock):
 
 
 def test_a_post_after_the_timeout_does_nothing(nurse_client, clock, patient):
-    from alerts import services
+    from alerts.services import flagging
     from patients.models import Flag
 
     from ..factories import make_check_in
 
     check_in = make_check_in(patient, stools_per_day=9)
-    services.flag_check_in(check_in.pk)
+    flagging.flag_check_in(check_in.pk)
     flag = Flag.objects.get(symptom="stools_per_day")
     nurse_client.get(QUEUE)
     clock.shift(minutes(20))

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from alerts import services
+from alerts.services import flagging
 from patients.models import Flag, Patient
 
 from ..conftest import current_code, second_factor
@@ -35,7 +35,7 @@ def newcomer(team):
 @pytest.fixture
 def flag(patient):
     check_in = make_check_in(patient, stools_per_day=9)
-    services.flag_check_in(check_in.pk)
+    flagging.flag_check_in(check_in.pk)
     return Flag.objects.get(check_in=check_in, symptom="stools_per_day")
 
 

@@ -5,9 +5,9 @@ from datetime import UTC, datetime, timedelta
 import time_machine
 from django.urls import reverse
 
-from alerts import services
 from alerts.messages import ack_token, ack_url
 from alerts.models import Alert, Notification
+from alerts.services import flagging
 from patients.models import Flag
 
 from ..conftest import login
@@ -18,7 +18,7 @@ TUESDAY_10 = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
 
 def alert_and_link(patient, at=TUESDAY_10):
     check_in = make_check_in(patient, at=at, stools_per_day=9, headache=1)
-    services.flag_check_in(check_in.pk, now=at)
+    flagging.flag_check_in(check_in.pk, now=at)
     notification = Notification.objects.filter(alert__check_in=check_in).first()
     with time_machine.travel(at, tick=False):
         token = ack_token(notification.pk)

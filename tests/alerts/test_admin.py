@@ -6,9 +6,9 @@ import pytest
 from django.urls import reverse
 from django.utils.html import escape
 
-from alerts import services
+from alerts.services import flagging
 from patients.models import BrokenChannel, CareTeam, Contact
-from patients.services import record_check_in
+from patients.services.check_ins import record_check_in
 
 TUESDAY_10 = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)  # in hours in London, 05:00 in New York
 
@@ -326,7 +326,7 @@ def records(patient, other_patient, nurse):
             user=who.user,
             now=TUESDAY_10,
         )
-        services.flag_check_in(check_in.pk, now=TUESDAY_10)
+        flagging.flag_check_in(check_in.pk, now=TUESDAY_10)
 
 
 @pytest.mark.parametrize(

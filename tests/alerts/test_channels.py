@@ -7,10 +7,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.core import mail
 
-from alerts import services
 from alerts.channels import http
 from alerts.channels.webhook import sign, verify_signature
 from alerts.models import Alert, Notification
+from alerts.services import delivery, flagging
 from patients.models import BrokenChannel
 
 from ..factories import make_check_in
@@ -45,7 +45,7 @@ def provider(monkeypatch, settings):
 
 def red_alert(patient):
     check_in = make_check_in(patient, at=TUESDAY_10, stools_per_day=9)
-    services.flag_check_in(check_in.pk, now=TUESDAY_10)
+    flagging.flag_check_in(check_in.pk, now=TUESDAY_10)
     return Alert.objects.get(check_in=check_in)
 
 
@@ -57,7 +57,7 @@ def only(alert, channel, contact=None):
 def test_an_sms_goes_to_the_provider_with_no_symptom_details(patient, provider):
     sms = only(red_alert(patient), "sms")
 
-    services.deliver_notification(sms.pk, now=SOON)
+    delivery.deliver_notification(sms.pk, now=SOON)
 
     sms.refresh_from_db()
     assert sms.status == "sent"
@@ -75,12 +75,12 @@ def test_an_sms_provider_failing_for_now_is_retried_with_backoff(patient, provid
     provider.replies = [reply, 200]
     sms = only(red_alert(patient), "sms")
 
-    delay = services.deliver_notification(sms.pk, now=SOON)
+    delay = delivery.deliver_notification(sms.pk, now=SOON)
 
     sms.refresh_from_db()
-    assert delay == services.DELIVERY_BACKOFF[0] and sms.status == "queued"
+    assert delay == delivery.DELIVERY_BACKOFF[0] and sms.status == "queued"
     assert sms.not_before == SOON + timedelta(seconds=delay)
-    services.deliver_notification(sms.pk, now=sms.not_before)
+    delivery.deliver_notification(sms.pk, now=sms.not_before)
     sms.refresh_from_db()
     assert sms.status == "sent" and sms.attempts == 2
     assert not BrokenChannel.objects.exists()
@@ -93,7 +93,7 @@ def test_an_invalid_number_breaks_the_sms_channel_and_email_still_reaches_the_co
     alert = red_alert(patient)
     sms = only(alert, "sms")
 
-    assert services.deliver_notification(sms.pk, now=SOON) is None
+    assert delivery.deliver_notification(sms.pk, now=SOON) is None
 
     sms.refresh_from_db()
     assert sms.status == "failed" and "HTTP 400" in sms.last_error
@@ -118,7 +118,7 @@ def test_when_every_channel_of_the_contact_fails_the_next_contact_is_alerted(
     email = only(alert, "email")
     Notification.objects.filter(pk=email.pk).update(status="failed", last_error="refused")
 
-    services.deliver_notification(only(alert, "sms").pk, now=SOON)
+    delivery.deliver_notification(only(alert, "sms").pk, now=SOON)
 
     alert.refresh_from_db()
     assert alert.contact == line and alert.level == 1
@@ -142,7 +142,7 @@ def test_a_contact_whose_channels_are_all_broken_is_passed_over_by_routing(patie
 def test_email_has_a_text_and_an_html_body_with_the_acknowledge_link(patient):
     email = only(red_alert(patient), "email")
 
-    services.deliver_notification(email.pk, now=SOON)
+    delivery.deliver_notification(email.pk, now=SOON)
 
     message = mail.outbox[0]
     assert "stools 9/day vs baseline 1/day" in message.body
@@ -160,7 +160,7 @@ def test_a_refused_email_address_breaks_the_email_channel(patient, monkeypatch):
     monkeypatch.setattr("django.core.mail.EmailMultiAlternatives.send", refuse)
     email = only(red_alert(patient), "email")
 
-    services.deliver_notification(email.pk, now=SOON)
+    delivery.deliver_notification(email.pk, now=SOON)
 
     assert Notification.objects.get(pk=email.pk).status == "failed"
     assert BrokenChannel.objects.get().channel == "email"
@@ -177,7 +177,7 @@ def webhook_contact(team):
 def test_a_webhook_posts_signed_json(patient, webhook_contact, provider):
     hook = only(red_alert(patient), "webhook")
 
-    services.deliver_notification(hook.pk, now=SOON)
+    delivery.deliver_notification(hook.pk, now=SOON)
 
     assert Notification.objects.get(pk=hook.pk).status == "sent"
     call = provider.calls[0]
@@ -214,7 +214,7 @@ def test_a_webhook_failure_is_permanent_for_4xx_and_transient_for_5xx(
     provider.replies = [reply]
     hook = only(red_alert(patient), "webhook")
 
-    services.deliver_notification(hook.pk, now=SOON)
+    delivery.deliver_notification(hook.pk, now=SOON)
 
     hook.refresh_from_db()
     assert hook.status == ("failed" if permanent else "queued")

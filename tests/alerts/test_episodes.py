@@ -6,8 +6,8 @@ import pytest
 from django.db import IntegrityError
 from django.urls import reverse
 
-from alerts import services
 from alerts.models import Alert
+from alerts.services import flagging, triage
 from patients.models import Episode, Flag
 
 from ..factories import make_check_in
@@ -18,7 +18,7 @@ MONDAY_10 = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
 def check_in(patient, day, **answers):
     at = MONDAY_10 + timedelta(days=day)
     made = make_check_in(patient, at=at, **answers)
-    services.flag_check_in(made.pk, now=at)
+    flagging.flag_check_in(made.pk, now=at)
     return made
 
 
@@ -52,7 +52,7 @@ def test_a_lower_urgency_joins_too(patient):
 
 def test_a_higher_urgency_raises_the_episode_and_alerts_again(patient, nurse):
     first = check_in(patient, 0, stools_per_day=3)  # amber
-    services.acknowledge_flag(first.flags.get(), nurse, now=MONDAY_10 + timedelta(minutes=5))
+    triage.acknowledge_flag(first.flags.get(), nurse, now=MONDAY_10 + timedelta(minutes=5))
     worse = check_in(patient, 1, stools_per_day=9)  # red
 
     episode = Episode.objects.get()
@@ -64,7 +64,7 @@ def test_a_higher_urgency_raises_the_episode_and_alerts_again(patient, nurse):
 
 def test_a_joining_flag_takes_the_episodes_status(patient, nurse):
     first = check_in(patient, 0, itching=3)
-    services.acknowledge_flag(first.flags.get(), nurse)
+    triage.acknowledge_flag(first.flags.get(), nurse)
     later = check_in(patient, 2, itching=3)
 
     assert later.flags.get().status == "acknowledged"
@@ -76,7 +76,7 @@ def test_acknowledging_any_flag_acknowledges_its_episode_and_stops_every_alert_i
     first = check_in(patient, 0, stools_per_day=3)
     worse = check_in(patient, 1, stools_per_day=9)
 
-    services.acknowledge_flag(first.flags.get(), nurse)
+    triage.acknowledge_flag(first.flags.get(), nurse)
 
     assert Episode.objects.get().status == "acknowledged"
     assert set(Flag.objects.values_list("status", flat=True)) == {"acknowledged"}
@@ -88,7 +88,7 @@ def test_resolving_closes_the_episode_and_the_next_flag_opens_a_new_one(patient,
     first = check_in(patient, 0, itching=3)
     second = check_in(patient, 2, itching=3)
 
-    services.resolve_flag(second.flags.get(), nurse, note="Antihistamine advised by the team")
+    triage.resolve_flag(second.flags.get(), nurse, note="Antihistamine advised by the team")
 
     closed = Episode.objects.get()
     assert closed.status == "resolved" and closed.resolved_by == nurse
@@ -139,15 +139,15 @@ def test_the_queue_shows_an_episode_once_with_its_check_ins_counted(nurse_client
 
 def test_acknowledging_one_episode_does_not_silence_another_episodes_alert(patient, nurse):
     first = check_in(patient, 0, itching=3)
-    services.acknowledge_flag(first.flags.get(), nurse)
+    triage.acknowledge_flag(first.flags.get(), nurse)
     mixed = check_in(patient, 2, itching=3, stools_per_day=9)  # joins itching; new red
     alert = Alert.objects.get(check_in=mixed)
 
-    services.acknowledge_flag(mixed.flags.get(symptom="itching"), nurse)
+    triage.acknowledge_flag(mixed.flags.get(symptom="itching"), nurse)
 
     alert.refresh_from_db()
     assert alert.acknowledged_at is None and alert.escalate_at is not None
-    services.acknowledge_flag(mixed.flags.get(symptom="stools_per_day"), nurse)
+    triage.acknowledge_flag(mixed.flags.get(symptom="stools_per_day"), nurse)
     alert.refresh_from_db()
     assert alert.acknowledged_by == nurse and alert.escalate_at is None
 
@@ -170,8 +170,8 @@ def test_a_flag_without_an_episode_is_acknowledged_and_resolved_alone(
 
     mine, theirs = lone_flag(patient), lone_flag(other_patient)
 
-    assert services.acknowledge_flag(mine, nurse, now=MONDAY_10)
-    assert services.resolve_flag(mine, nurse, note="phoned", now=MONDAY_10)
+    assert triage.acknowledge_flag(mine, nurse, now=MONDAY_10)
+    assert triage.resolve_flag(mine, nurse, note="phoned", now=MONDAY_10)
 
     mine.refresh_from_db()
     theirs.refresh_from_db()

@@ -9,9 +9,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from alerts import services
 from alerts.figures import human_duration, percentile, team_figures
 from alerts.models import Alert
+from alerts.services import escalation, flagging, triage
 
 from ..conftest import login
 from ..factories import BaselineFactory, CareTeamFactory, PatientFactory, make_check_in
@@ -35,14 +35,14 @@ def a_patient(team):
 def checked_in(patient, at, **answers):
     """A check-in at `at`, evaluated by the worker then: its flags and alert made."""
     check_in = make_check_in(patient, at=at, **answers)
-    services.flag_check_in(check_in.pk, now=at)
+    flagging.flag_check_in(check_in.pk, now=at)
     return check_in
 
 
 def acknowledged(check_in, user, after: timedelta):
     """Each of the check-in's flags acknowledged: its alert stops when none is open."""
     for flag in check_in.flags.order_by("pk"):
-        services.acknowledge_flag(flag, user, now=check_in.submitted_at + after)
+        triage.acknowledge_flag(flag, user, now=check_in.submitted_at + after)
 
 
 @pytest.fixture
@@ -77,7 +77,7 @@ def month(team, nurse, other_patient, other_nurse):
     checked_in(p2, NOW - timedelta(hours=1), stools_per_day=1)
 
     headache = checked_in(p3, tue + timedelta(hours=1), headache=3)
-    services.escalate_overdue_alerts(now=headache.submitted_at + minutes(16))
+    escalation.escalate_overdue_alerts(now=headache.submitted_at + minutes(16))
     acknowledged(headache, nurse, minutes(80))
 
     acknowledged(checked_in(p4, wed, stools_per_day=3), nurse, minutes(30))
@@ -85,8 +85,8 @@ def month(team, nurse, other_patient, other_nurse):
     acknowledged(two_ambers, nurse, minutes(10))
 
     checked_in(p5, thu, chest_pain=True)
-    services.escalate_overdue_alerts(now=thu + minutes(16))
-    services.escalate_overdue_alerts(now=thu + minutes(32))
+    escalation.escalate_overdue_alerts(now=thu + minutes(16))
+    escalation.escalate_overdue_alerts(now=thu + minutes(32))
 
     checked_in(p6, NOW - timedelta(days=1), stools_per_day=3)
 
@@ -277,7 +277,7 @@ def test_the_page_runs_as_many_queries_for_a_big_team_as_for_a_small_one(nurse_c
             patient = a_patient(team)
             at = NOW - timedelta(days=i + 1)
             check_in = checked_in(patient, at, stools_per_day=9)
-            services.escalate_overdue_alerts(now=at + minutes(16))
+            escalation.escalate_overdue_alerts(now=at + minutes(16))
             acknowledged(check_in, nurse, minutes(20))
 
     def queries():

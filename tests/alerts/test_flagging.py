@@ -6,9 +6,9 @@ import pytest
 import time_machine
 from django.core import mail
 
-from alerts import services
 from alerts.channels import ChannelError
 from alerts.models import Alert, DeliveryAttempt, Notification
+from alerts.services import delivery, flagging, sweep, triage
 from patients.models import CheckIn, Flag
 
 from ..factories import make_check_in
@@ -21,7 +21,7 @@ SOON = TUESDAY_10 + timedelta(minutes=1)
 def test_it_flags_a_red_check_in_and_alerts_the_contact_on_duty(patient, team):
     check_in = make_check_in(patient, at=TUESDAY_10, stools_per_day=9)
 
-    ids = services.flag_check_in(check_in.pk, now=TUESDAY_10)
+    ids = flagging.flag_check_in(check_in.pk, now=TUESDAY_10)
 
     flag = Flag.objects.get()
     assert (flag.symptom, flag.urgency, flag.rule, flag.status) == (
@@ -42,8 +42,8 @@ def test_it_flags_a_red_check_in_and_alerts_the_contact_on_duty(patient, team):
 def test_it_creates_nothing_new_when_the_task_runs_twice(patient):
     check_in = make_check_in(patient, at=TUESDAY_10, stools_per_day=9, headache=3)
 
-    first = services.flag_check_in(check_in.pk, now=TUESDAY_10)
-    second = services.flag_check_in(check_in.pk, now=TUESDAY_10 + timedelta(seconds=5))
+    first = flagging.flag_check_in(check_in.pk, now=TUESDAY_10)
+    second = flagging.flag_check_in(check_in.pk, now=TUESDAY_10 + timedelta(seconds=5))
 
     assert len(first) == 2 and second == []
     assert Flag.objects.count() == 2
@@ -54,7 +54,7 @@ def test_it_creates_nothing_new_when_the_task_runs_twice(patient):
 def test_it_writes_no_flag_or_alert_for_a_green_check_in(patient):
     check_in = make_check_in(patient, at=TUESDAY_10, stools_per_day=1, fatigue=2)
 
-    assert services.flag_check_in(check_in.pk, now=TUESDAY_10) == []
+    assert flagging.flag_check_in(check_in.pk, now=TUESDAY_10) == []
 
     assert not Flag.objects.exists() and not Alert.objects.exists()
     assert CheckIn.objects.get().evaluated_at == TUESDAY_10
@@ -63,7 +63,7 @@ def test_it_writes_no_flag_or_alert_for_a_green_check_in(patient):
 def test_it_routes_red_at_night_at_the_weekend_to_the_24_hour_line(patient, team):
     check_in = make_check_in(patient, at=SATURDAY_03, stools_per_day=9)
 
-    services.flag_check_in(check_in.pk, now=SATURDAY_03)
+    flagging.flag_check_in(check_in.pk, now=SATURDAY_03)
 
     assert Alert.objects.get().contact == team.contacts_by_role["line"]
 
@@ -76,14 +76,14 @@ def test_it_holds_an_amber_alert_until_the_contact_is_on_duty(patient, team):
     check_in = make_check_in(patient, at=SATURDAY_03, stools_per_day=3)
 
     with time_machine.travel(SATURDAY_03, tick=False):
-        services.flag_check_in(check_in.pk, now=SATURDAY_03)
+        flagging.flag_check_in(check_in.pk, now=SATURDAY_03)
 
     monday_9_london = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
     notification = Notification.objects.get(channel="email")
     assert notification.contact == team.contacts_by_role["nurse"]
     assert notification.not_before == monday_9_london
     assert notification.queued_at is None
-    assert services.deliver_notification(notification.pk, now=SATURDAY_03) is None
+    assert delivery.deliver_notification(notification.pk, now=SATURDAY_03) is None
     assert Notification.objects.get(pk=notification.pk).status == "queued"
 
 
@@ -94,14 +94,14 @@ def test_the_sweep_queues_a_held_amber_alert_when_the_contact_comes_on_duty(
     line.handles_amber = False
     line.save()
     check_in = make_check_in(patient, at=SATURDAY_03, stools_per_day=3)
-    services.flag_check_in(check_in.pk, now=SATURDAY_03)
+    flagging.flag_check_in(check_in.pk, now=SATURDAY_03)
 
     monday_0901 = datetime(2026, 11, 30, 9, 1, tzinfo=UTC)
     with (
         time_machine.travel(monday_0901, tick=False),
         django_capture_on_commit_callbacks(execute=True),
     ):
-        queued = services.send_due_notifications(now=monday_0901)
+        queued = sweep.send_due_notifications(now=monday_0901)
 
     assert queued == 2  # email and SMS
     assert set(Notification.objects.values_list("status", flat=True)) == {"sent"}
@@ -111,11 +111,11 @@ def test_the_sweep_queues_a_held_amber_alert_when_the_contact_comes_on_duty(
 def test_it_delivers_a_notification_once_even_when_the_task_runs_twice(patient):
     check_in = make_check_in(patient, at=TUESDAY_10, stools_per_day=9)
     email = Notification.objects.get(
-        pk__in=services.flag_check_in(check_in.pk, now=TUESDAY_10), channel="email"
+        pk__in=flagging.flag_check_in(check_in.pk, now=TUESDAY_10), channel="email"
     )
 
-    services.deliver_notification(email.pk, now=SOON)
-    services.deliver_notification(email.pk, now=SOON)
+    delivery.deliver_notification(email.pk, now=SOON)
+    delivery.deliver_notification(email.pk, now=SOON)
 
     email.refresh_from_db()
     assert email.status == "sent" and email.attempts == 1
@@ -128,11 +128,11 @@ def test_it_delivers_a_notification_once_even_when_the_task_runs_twice(patient):
 def test_the_sms_carries_no_symptom_details(patient, caplog):
     check_in = make_check_in(patient, at=TUESDAY_10, stools_per_day=9)
     sms = Notification.objects.get(
-        pk__in=services.flag_check_in(check_in.pk, now=TUESDAY_10), channel="sms"
+        pk__in=flagging.flag_check_in(check_in.pk, now=TUESDAY_10), channel="sms"
     )
 
     with caplog.at_level("INFO"):
-        services.deliver_notification(sms.pk, now=SOON)
+        delivery.deliver_notification(sms.pk, now=SOON)
 
     assert Notification.objects.get(pk=sms.pk).status == "sent"
     line = next(r.message for r in caplog.records if r.message.startswith("SMS to"))
@@ -143,27 +143,27 @@ def test_the_sms_carries_no_symptom_details(patient, caplog):
 def test_a_transient_failure_is_retried_after_the_backoff(patient, monkeypatch):
     check_in = make_check_in(patient, at=TUESDAY_10, stools_per_day=9)
     email = Notification.objects.get(
-        pk__in=services.flag_check_in(check_in.pk, now=TUESDAY_10), channel="email"
+        pk__in=flagging.flag_check_in(check_in.pk, now=TUESDAY_10), channel="email"
     )
 
     def refuse(self, *args, **kwargs):
         raise ChannelError("connection reset")
 
     monkeypatch.setattr("alerts.channels.email.EmailChannel.deliver", refuse)
-    delay = services.deliver_notification(email.pk, now=SOON)
+    delay = delivery.deliver_notification(email.pk, now=SOON)
 
     email.refresh_from_db()
-    assert delay == services.DELIVERY_BACKOFF[0]
+    assert delay == delivery.DELIVERY_BACKOFF[0]
     assert email.status == "queued" and email.attempts == 1
     assert email.last_error == "connection reset"
     assert DeliveryAttempt.objects.get(notification=email).ok is False
     # Not due again until the backoff has passed.
-    assert services.deliver_notification(email.pk, now=SOON) is None
+    assert delivery.deliver_notification(email.pk, now=SOON) is None
     assert Notification.objects.get(pk=email.pk).attempts == 1
 
     monkeypatch.undo()
     later = email.not_before + timedelta(seconds=1)
-    services.deliver_notification(email.pk, now=later)
+    delivery.deliver_notification(email.pk, now=later)
     email.refresh_from_db()
     assert email.status == "sent" and email.attempts == 2
     assert len(mail.outbox) == 1
@@ -172,11 +172,11 @@ def test_a_transient_failure_is_retried_after_the_backoff(patient, monkeypatch):
 def test_a_permanent_failure_is_not_retried(patient):
     check_in = make_check_in(patient, at=TUESDAY_10, stools_per_day=9)
     sms = Notification.objects.get(
-        pk__in=services.flag_check_in(check_in.pk, now=TUESDAY_10), channel="sms"
+        pk__in=flagging.flag_check_in(check_in.pk, now=TUESDAY_10), channel="sms"
     )
     Notification.objects.filter(pk=sms.pk).update(address="07700 900101")  # not international
 
-    assert services.deliver_notification(sms.pk, now=SOON) is None
+    assert delivery.deliver_notification(sms.pk, now=SOON) is None
 
     sms.refresh_from_db()
     assert sms.status == "failed" and "international" in sms.last_error
@@ -185,15 +185,15 @@ def test_a_permanent_failure_is_not_retried(patient):
 def test_it_gives_up_after_the_last_backoff(patient, monkeypatch):
     check_in = make_check_in(patient, at=TUESDAY_10, stools_per_day=9)
     email = Notification.objects.get(
-        pk__in=services.flag_check_in(check_in.pk, now=TUESDAY_10), channel="email"
+        pk__in=flagging.flag_check_in(check_in.pk, now=TUESDAY_10), channel="email"
     )
     monkeypatch.setattr(
         "alerts.channels.email.EmailChannel.deliver",
         lambda self, *a, **k: (_ for _ in ()).throw(ChannelError("timeout")),
     )
-    Notification.objects.filter(pk=email.pk).update(attempts=len(services.DELIVERY_BACKOFF))
+    Notification.objects.filter(pk=email.pk).update(attempts=len(delivery.DELIVERY_BACKOFF))
 
-    assert services.deliver_notification(email.pk, now=SOON) is None
+    assert delivery.deliver_notification(email.pk, now=SOON) is None
     assert Notification.objects.get(pk=email.pk).status == "failed"
 
 
@@ -201,7 +201,7 @@ def test_the_sweep_requeues_a_delivery_whose_worker_died(
     patient, django_capture_on_commit_callbacks
 ):
     check_in = make_check_in(patient, at=TUESDAY_10, stools_per_day=9)
-    ids = services.flag_check_in(check_in.pk, now=TUESDAY_10)
+    ids = flagging.flag_check_in(check_in.pk, now=TUESDAY_10)
     stuck = Notification.objects.get(pk__in=ids, channel="email")
     Notification.objects.filter(pk=stuck.pk).update(
         status="sending", attempts=1, claimed_at=TUESDAY_10
@@ -211,7 +211,7 @@ def test_the_sweep_requeues_a_delivery_whose_worker_died(
 
     later = TUESDAY_10 + timedelta(minutes=11)
     with time_machine.travel(later, tick=False), django_capture_on_commit_callbacks(execute=True):
-        services.send_due_notifications(now=later)
+        sweep.send_due_notifications(now=later)
 
     stuck.refresh_from_db()
     assert stuck.status == "sent" and stuck.attempts == 2
@@ -227,7 +227,7 @@ def test_the_sweep_evaluates_a_check_in_whose_task_was_lost(
     later = TUESDAY_10 + timedelta(minutes=3)
 
     with time_machine.travel(later, tick=False), django_capture_on_commit_callbacks(execute=True):
-        services.send_due_notifications(now=later)
+        sweep.send_due_notifications(now=later)
 
     assert CheckIn.objects.get(pk=check_in.pk).evaluated_at is not None
     assert Flag.objects.filter(check_in=check_in).count() == 1
@@ -238,10 +238,10 @@ def test_it_judges_history_for_persistence(patient):
         earlier = make_check_in(
             patient, at=TUESDAY_10 - timedelta(days=days_ago), stools_per_day=count
         )
-        services.flag_check_in(earlier.pk, now=earlier.submitted_at)
+        flagging.flag_check_in(earlier.pk, now=earlier.submitted_at)
     today = make_check_in(patient, at=TUESDAY_10, stools_per_day=3)
 
-    services.flag_check_in(today.pk, now=TUESDAY_10)
+    flagging.flag_check_in(today.pk, now=TUESDAY_10)
 
     flag = Flag.objects.get(check_in=today)
     assert (flag.urgency, flag.rule, flag.raised_by) == ("red", "R1", "R14")
@@ -249,15 +249,15 @@ def test_it_judges_history_for_persistence(patient):
 
 def test_acknowledging_stops_escalation_and_resolving_needs_no_second_click(patient, nurse):
     check_in = make_check_in(patient, at=TUESDAY_10, stools_per_day=9)
-    services.flag_check_in(check_in.pk, now=TUESDAY_10)
+    flagging.flag_check_in(check_in.pk, now=TUESDAY_10)
     flag = Flag.objects.get()
 
-    assert services.acknowledge_flag(flag, nurse) is True
-    assert services.acknowledge_flag(flag, nurse) is False
+    assert triage.acknowledge_flag(flag, nurse) is True
+    assert triage.acknowledge_flag(flag, nurse) is False
     alert = Alert.objects.get()
     assert alert.acknowledged_by == nurse and alert.escalate_at is None
 
-    assert services.resolve_flag(flag, nurse, note="Phoned; attending assessment unit") is True
+    assert triage.resolve_flag(flag, nurse, note="Phoned; attending assessment unit") is True
     flag.refresh_from_db()
     assert flag.status == "resolved" and flag.resolution_note.startswith("Phoned")
 
@@ -266,7 +266,7 @@ def test_acknowledging_stops_escalation_and_resolving_needs_no_second_click(pati
 def test_an_emergency_is_routed_as_red(patient, team, urgency_answers):
     check_in = make_check_in(patient, at=SATURDAY_03, **urgency_answers)
 
-    services.flag_check_in(check_in.pk, now=SATURDAY_03)
+    flagging.flag_check_in(check_in.pk, now=SATURDAY_03)
 
     alert = Alert.objects.get()
     assert alert.urgency == "emergency"

@@ -10,8 +10,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from alerts.charts import DAYS, HEIGHT, MARKS_HEIGHT, TOP, symptom_chart, worst_of_day, y_range
 from clinical.catalogue import BY_KEY
+from patients.charts import DAYS, HEIGHT, MARKS_HEIGHT, TOP, symptom_chart, worst_of_day, y_range
 from patients.models import CheckIn, Episode, Flag
 
 from ..factories import (

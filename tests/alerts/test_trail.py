@@ -4,8 +4,8 @@ from datetime import UTC, datetime, timedelta
 
 from django.urls import reverse
 
-from alerts import services
 from alerts.models import Notification
+from alerts.services import delivery, escalation, flagging, triage
 from alerts.timeline import episode_trail
 from patients.models import Action
 
@@ -20,16 +20,16 @@ def minutes(n):
 
 def test_the_trail_tells_the_whole_story_in_order(patient, nurse):
     first = make_check_in(patient, at=TUESDAY_10, stools_per_day=9)
-    services.flag_check_in(first.pk, now=TUESDAY_10)
+    flagging.flag_check_in(first.pk, now=TUESDAY_10)
     flag = first.flags.get()
     email = Notification.objects.get(channel="email")
-    services.deliver_notification(email.pk, now=minutes(1))
-    services.escalate_overdue_alerts(now=minutes(15))
+    delivery.deliver_notification(email.pk, now=minutes(1))
+    escalation.escalate_overdue_alerts(now=minutes(15))
     again = make_check_in(patient, at=minutes(60), stools_per_day=8)
-    services.flag_check_in(again.pk, now=minutes(60))
-    services.acknowledge_flag(flag, nurse, now=minutes(70))
-    services.record_action(flag, nurse, kind="phoned", note="Advised to come in", now=minutes(75))
-    services.resolve_flag(flag, nurse, note="Seen in assessment unit", now=minutes(200))
+    flagging.flag_check_in(again.pk, now=minutes(60))
+    triage.acknowledge_flag(flag, nurse, now=minutes(70))
+    triage.record_action(flag, nurse, kind="phoned", note="Advised to come in", now=minutes(75))
+    triage.resolve_flag(flag, nurse, note="Seen in assessment unit", now=minutes(200))
 
     trail = episode_trail(flag.episode)
 
@@ -54,7 +54,7 @@ def test_the_trail_shows_an_amber_alert_held_until_someone_is_on_duty(patient, t
     team.contacts_by_role["line"].save()
     saturday = datetime(2026, 11, 28, 3, 0, tzinfo=UTC)
     made = make_check_in(patient, at=saturday, stools_per_day=3)
-    services.flag_check_in(made.pk, now=saturday)
+    flagging.flag_check_in(made.pk, now=saturday)
 
     trail = episode_trail(made.flags.get().episode)
 
@@ -64,7 +64,7 @@ def test_the_trail_shows_an_amber_alert_held_until_someone_is_on_duty(patient, t
 
 def test_a_nurse_records_an_action_from_the_flag_page(nurse_client, nurse, patient):
     made = make_check_in(patient, at=TUESDAY_10, stools_per_day=9)
-    services.flag_check_in(made.pk, now=TUESDAY_10)
+    flagging.flag_check_in(made.pk, now=TUESDAY_10)
     flag = made.flags.get()
 
     response = nurse_client.post(
@@ -89,7 +89,7 @@ def test_an_action_needs_a_kind_and_another_team_gets_404(
     nurse_client, client, other_nurse, patient
 ):
     made = make_check_in(patient, at=TUESDAY_10, stools_per_day=9)
-    services.flag_check_in(made.pk, now=TUESDAY_10)
+    flagging.flag_check_in(made.pk, now=TUESDAY_10)
     flag = made.flags.get()
     url = reverse("alerts:action", args=[flag.pk])
 

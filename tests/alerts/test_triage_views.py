@@ -7,8 +7,8 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from alerts import services
 from alerts.models import Alert
+from alerts.services import flagging, triage
 from patients.models import Action, Flag
 
 from ..factories import PatientFactory, UserFactory, make_check_in
@@ -28,7 +28,7 @@ def carol(team):
 def flagged(patient, at, **answers) -> Flag:
     """A check-in at `at` run through the worker: its one flag."""
     check_in = make_check_in(patient, at=at, **answers)
-    services.flag_check_in(check_in.pk, now=at)
+    flagging.flag_check_in(check_in.pk, now=at)
     return Flag.objects.get(check_in=check_in)
 
 
@@ -48,10 +48,10 @@ def test_the_queue_shows_the_teams_open_and_acknowledged_flags_most_urgent_and_o
     nurse_client, nurse, patient, carol, other_patient
 ):
     resolved = flagged(patient, TUESDAY_10 - timedelta(hours=4), dizziness=3)
-    services.resolve_flag(resolved, nurse, note="Seen in clinic")
+    triage.resolve_flag(resolved, nurse, note="Seen in clinic")
     amber = flagged(patient, TUESDAY_10 - timedelta(hours=3), stools_per_day=3)
     older_red = flagged(patient, TUESDAY_10 - timedelta(hours=2), headache=3)
-    services.acknowledge_flag(older_red, nurse)
+    triage.acknowledge_flag(older_red, nurse)
     emergency = flagged(carol, TUESDAY_10 - timedelta(hours=1), chest_pain=True)
     newer_red = flagged(patient, TUESDAY_10 - timedelta(minutes=30), stools_per_day=9)
     flagged(other_patient, TUESDAY_10 - timedelta(hours=5), stools_per_day=9)
@@ -90,7 +90,7 @@ def test_the_queue_says_so_when_nothing_is_waiting(nurse_client, patient):
 
 def test_the_resolved_tab_shows_only_resolved_flags(nurse_client, nurse, patient):
     done = flagged(patient, TUESDAY_10 - timedelta(hours=1), headache=3)
-    services.resolve_flag(done, nurse, note="Phoned; headache settled")
+    triage.resolve_flag(done, nurse, note="Phoned; headache settled")
     still_open = flagged(patient, TUESDAY_10, stools_per_day=9)
 
     resolved = nurse_client.get(QUEUE + "?status=resolved")
@@ -283,7 +283,7 @@ def test_resolving_with_a_note_closes_the_flag(nurse_client, nurse, red_flag):
 
 def test_the_patient_page_lists_the_check_ins_with_their_flags(nurse_client, patient, red_flag):
     quiet = make_check_in(patient, at=TUESDAY_10 - timedelta(days=1), fatigue=1)
-    services.flag_check_in(quiet.pk, now=quiet.submitted_at)
+    flagging.flag_check_in(quiet.pk, now=quiet.submitted_at)
 
     with time_machine.travel(TUESDAY_10 + timedelta(hours=1), tick=False):
         response = nurse_client.get(reverse("alerts:patient", args=[patient.pk]))

@@ -10,7 +10,7 @@ test with its rule, help text and the elements it was found on.
 import pytest
 from django.utils import timezone
 
-from alerts import services
+from alerts.services import flagging
 from patients.invitations import carer_invitation_url, patient_invitation_url
 from patients.models import Carer
 
@@ -53,7 +53,7 @@ def open_check_in_filled_in(page, url):
 def judged(check_in):
     """A check-in as the worker leaves it: its verdict, its flags and its alert, so
     that each result page shows its own urgency and the charts their flag marks."""
-    services.flag_check_in(check_in.pk)
+    flagging.flag_check_in(check_in.pk)
     check_in.refresh_from_db()
     return check_in
 

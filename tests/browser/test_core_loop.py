@@ -10,8 +10,9 @@ import re
 import pytest
 from django.utils import timezone
 
-from alerts import services
+from alerts.services import flagging
 from patients.models import Flag
+from patients.services import advice
 
 from ..factories import (
     BaselineFactory,
@@ -36,7 +37,7 @@ def test_a_patient_is_told_to_phone_now_and_the_nurse_sees_the_flag(chromium, se
     BaselineFactory(patient=patient, stools_per_day=1)
     nurse = UserFactory(username="nadia", first_name="Nadia")
     add_member(team, nurse)
-    on_duty = services.route_for(patient, "red", timezone.now()).contact
+    on_duty = advice.route_for(patient, "red", timezone.now()).contact
 
     page = chromium.new_page(viewport=PHONE)
     log_in(page, server, "alice")
@@ -69,7 +70,7 @@ def test_a_patient_is_told_to_phone_now_and_the_nurse_sees_the_flag(chromium, se
     desk.get_by_role("button", name="Acknowledge").wait_for()
     # While the page is open, Alice checks in again, worse: it joins the episode.
     later = make_check_in(patient, stools_per_day=12)
-    services.flag_check_in(later.pk)
+    flagging.flag_check_in(later.pk)
     desk.get_by_role("button", name="Acknowledge").click()
     warning = desk.get_by_role("alert").filter(has_text="Not acknowledged")
     warning.wait_for()

@@ -57,9 +57,9 @@ def unit():
     )
     TreatmentFactory(patient=patient)
     BaselineFactory(patient=patient, stools_per_day=1)
-    from alerts import services
+    from alerts.services import flagging
 
-    services.flag_check_in(make_check_in(patient, stools_per_day=9).pk)
+    flagging.flag_check_in(make_check_in(patient, stools_per_day=9).pk)
     nurse = UserFactory(username="nadia", first_name="Nadia")
     add_member(team, nurse)
     return team, patient, nurse

@@ -15,9 +15,9 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from alerts import services
 from patients.invitations import patient_invitation_url
 from patients.models import Baseline, Carer, CheckIn
+from patients.services import advice
 
 from ..factories import PatientFactory, UserFactory
 from .conftest import DESKTOP, PHONE, log_in, shot
@@ -44,7 +44,7 @@ def test_from_the_invitation_to_red_advice_with_a_working_phone_link(chromium, s
     user.set_unusable_password()
     user.save()
     fay = PatientFactory(care_team=team, user=user)
-    on_duty = services.route_for(fay, "red", timezone.now()).contact
+    on_duty = advice.route_for(fay, "red", timezone.now()).contact
     expected_phone = team.contacts.get(pk=on_duty.ref).phone.replace(" ", "")
     axe = AxeLog()
     page = chromium.new_page(viewport=PHONE)

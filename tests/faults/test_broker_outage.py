@@ -12,8 +12,9 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from alerts import services, tasks
+from alerts import tasks
 from alerts.models import Alert, DeliveryAttempt, Notification
+from alerts.services import sweep
 from patients.models import CheckIn, Flag
 
 from .conftest import (
@@ -71,8 +72,8 @@ def test_check_ins_sent_while_redis_is_down_are_advised_at_once_and_alerted_once
 
     redis_server.start()  # back, empty, on the same port
     # Beat's sweep, once the evaluations are overdue: it queues what the broker lost.
-    later = timezone.now() + services.STALE_EVALUATION + timedelta(seconds=30)
-    services.send_due_notifications(now=later)
+    later = timezone.now() + sweep.STALE_EVALUATION + timedelta(seconds=30)
+    sweep.send_due_notifications(now=later)
 
     red = saved.filter(urgency="red")
 
@@ -83,8 +84,8 @@ def test_check_ins_sent_while_redis_is_down_are_advised_at_once_and_alerted_once
     wait_for(all_delivered, timeout=45, what="every alert to be delivered", logs=[worker])
 
     # Everything runs again: more sweeps (one far later), and every task redelivered.
-    services.send_due_notifications(now=later)
-    services.send_due_notifications(now=later + timedelta(minutes=15))
+    sweep.send_due_notifications(now=later)
+    sweep.send_due_notifications(now=later + timedelta(minutes=15))
     for check_in in saved:
         tasks.evaluate_check_in.delay(check_in.pk)
     for notification in Notification.objects.all():

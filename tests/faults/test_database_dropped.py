@@ -24,8 +24,8 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from alerts import services
 from alerts.models import DeliveryAttempt, Notification
+from alerts.services import sweep
 from patients.models import CheckIn
 
 from .conftest import (
@@ -150,7 +150,7 @@ def test_a_delivery_whose_connection_dropped_after_the_send_is_recorded_once(
     )
 
     # Beat's sweep, long after: nothing is owed, nothing is sent again.
-    services.send_due_notifications(now=timezone.now() + timedelta(minutes=30))
+    sweep.send_due_notifications(now=timezone.now() + timedelta(minutes=30))
     wait_for(lambda: queue_drained(redis_server), what="the worker to finish", logs=[worker])
     assert [r.notification_id for r in provider.accepted("/sms")] == [sms.pk]
 

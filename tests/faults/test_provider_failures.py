@@ -1,7 +1,7 @@
 """Fault 3: the SMS provider fails.
 
 - 5xx, then recovery: each failure is recorded and retried after a longer wait
-  (30 s, 2 min, 10 min: services.DELIVERY_BACKOFF), until it is delivered.
+  (30 s, 2 min, 10 min: delivery.DELIVERY_BACKOFF), until it is delivered.
 - A permanent 4xx (an invalid number): not retried; the channel is marked broken
   and the alert goes on over the next working channel, here the next contact in
   the chain, whose SMS and email carry it; later alerts skip the broken channel.
@@ -17,8 +17,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from alerts import services
 from alerts.models import Alert, DeliveryAttempt, Notification
+from alerts.services import delivery, sweep
 from patients.models import BrokenChannel, Contact
 
 from .conftest import (
@@ -71,11 +71,11 @@ def test_an_sms_provider_failing_with_5xx_is_retried_with_backoff_until_delivere
         Notification.objects.filter(pk=sms.pk).update(
             not_before=now - timedelta(seconds=1), queued_at=now - timedelta(hours=1)
         )
-        services.send_due_notifications()  # beat's sweep queues it for the worker
+        sweep.send_due_notifications()  # beat's sweep queues it for the worker
 
     wait_for(lambda: _status(sms) == "sent", what="the SMS to be delivered", logs=[worker])
 
-    assert waits == [30.0, 120.0, 600.0] == [float(s) for s in services.DELIVERY_BACKOFF[:3]]
+    assert waits == [30.0, 120.0, 600.0] == [float(s) for s in delivery.DELIVERY_BACKOFF[:3]]
     sms.refresh_from_db()
     assert sms.attempts == 4 and sms.sent_at is not None
     attempts = DeliveryAttempt.objects.filter(notification=sms)

@@ -27,9 +27,10 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from alerts import services, tasks
+from alerts import tasks
 from alerts.channels.webhook import verify_signature
 from alerts.models import DeliveryAttempt, Notification
+from alerts.services import delivery, sweep
 
 from .conftest import (
     admin_connection,
@@ -52,9 +53,7 @@ LOST = "no outcome: the worker was lost"
 
 def sweep_after_a_lost_worker():
     """Beat's sweep once the claim is stale (11 minutes on)."""
-    services.send_due_notifications(
-        now=timezone.now() + services.STALE_SENDING + timedelta(minutes=1)
-    )
+    sweep.send_due_notifications(now=timezone.now() + delivery.STALE_SENDING + timedelta(minutes=1))
 
 
 def all_sent(notifications, expected: int) -> bool:

@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 CHECK_IN = """
 from patients.models import Patient
-from patients.services import record_check_in
+from patients.services.check_ins import record_check_in
 alice = Patient.objects.get(user__username="alice")
 check_in, evaluation, _ = record_check_in(
     patient=alice, answers={"stools_per_day": 9}, entered_by="patient", user=alice.user

@@ -6,10 +6,11 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from alerts import services, tasks
+from alerts import tasks
 from alerts.models import Alert, DeliveryAttempt, Notification
+from alerts.services import triage
 from patients.models import Flag
-from patients.services import record_check_in
+from patients.services.check_ins import record_check_in
 
 from ..factories import (
     BaselineFactory,
@@ -97,7 +98,7 @@ def test_an_unacknowledged_red_alert_escalates_and_acknowledging_stops_it(patien
     assert alert.contact.order > first.order
 
     # Someone acknowledges: the next window passes and nothing more is sent.
-    services.acknowledge_flag(check_in.flags.get(), patient.user, now=timezone.now())
+    triage.acknowledge_flag(check_in.flags.get(), patient.user, now=timezone.now())
     Alert.objects.filter(pk=alert.pk).update(escalate_at=timezone.now() - timedelta(seconds=1))
     tasks.escalate_overdue_alerts.delay()
     wait_for(_queue_empty, what="the worker to drain the queue")

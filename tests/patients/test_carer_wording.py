@@ -10,8 +10,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from alerts import services
 from patients.models import Flag
+from patients.services import check_ins
 
 from ..conftest import login
 from ..factories import make_check_in
@@ -32,7 +32,7 @@ def words(response) -> str:
 
 def judged(check_in):
     """The verdict the patient was shown, stored as record_check_in stores it."""
-    check_in.urgency = services.evaluate(check_in).urgency
+    check_in.urgency = check_ins.evaluate(check_in).urgency
     check_in.save(update_fields=["urgency"])
     return check_in
 

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from alerts.models import Alert, Notification
 from patients.models import CheckIn, ContactHours, Flag, Treatment
-from patients.services import record_baseline
+from patients.services.check_ins import record_baseline
 
 from ..conftest import login
 from ..factories import ContactFactory, make_check_in

@@ -390,7 +390,7 @@ def test_with_every_usual_recorded_only_warning_signs_and_temperature_are_left(
     patient_client, patient
 ):
     from clinical.catalogue import BASELINE_ITEMS
-    from patients.services import record_baseline
+    from patients.services.check_ins import record_baseline
 
     record_baseline(
         patient=patient,

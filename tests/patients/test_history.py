@@ -9,7 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from alerts.charts import DAYS
+from patients.charts import DAYS
 from patients.models import Flag
 
 from ..conftest import login

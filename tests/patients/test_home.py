@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from patients.services import advice_for
+from patients.services.advice import advice_for
 
 from ..conftest import login
 from ..factories import make_check_in

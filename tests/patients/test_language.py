@@ -172,7 +172,7 @@ def test_the_emails_say_nothing_that_differs_between_british_and_american_englis
 
     from patients.invitations import invite_carer, invite_patient
     from patients.models import Carer, Reminder
-    from patients.services import deliver_reminder
+    from patients.services.reminders import deliver_reminder
 
     patient.user.email = "alice@example.org"
     patient.user.save()

@@ -8,7 +8,7 @@ from types import SimpleNamespace
 import pytest
 from django.urls import reverse
 
-from alerts import services
+from patients.services import check_ins
 from patients.templatetags.symptoms import hours_words, zone_words
 
 from ..factories import make_check_in
@@ -18,7 +18,7 @@ US = {"HTTP_ACCEPT_LANGUAGE": "en-US,en;q=0.9"}
 
 def noticed(client, check_in, **headers) -> list[str]:
     """The "What we noticed" list of the result page, item by item."""
-    check_in.urgency = services.evaluate(check_in).urgency
+    check_in.urgency = check_ins.evaluate(check_in).urgency
     check_in.save(update_fields=["urgency"])
     html = client.get(reverse("patients:check_in_result", args=[check_in.pk]), **headers).text
     block = re.search(r"What we noticed</h2>\s*<ul>(.*?)</ul>", html, re.S)
@@ -56,7 +56,7 @@ def test_no_rule_codes_grades_or_clinical_shorthand_reach_the_patient(patient_cl
     for clinical in ("grade", "baseline", "vs ", "/day", "R2", "R4", "+8", "critical", "sign)"):
         assert clinical not in text, clinical
     # The care team's flag keeps the engine's explanation.
-    explained = {f.symptom: f.explanation for f in services.evaluate(check_in).findings}
+    explained = {f.symptom: f.explanation for f in check_ins.evaluate(check_in).findings}
     assert "over baseline (grade 2-3)" in explained["stools_per_day"]
 
 

@@ -8,7 +8,7 @@ from django.core import mail
 from django.urls import reverse
 
 from patients.models import Patient, Reminder
-from patients.services import deliver_reminder, reminder_stop_token, send_due_reminders
+from patients.services.reminders import deliver_reminder, reminder_stop_token, send_due_reminders
 
 from ..factories import make_check_in
 

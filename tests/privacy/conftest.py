@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.utils import timezone
 
-from alerts import services
+from alerts.services import delivery, escalation, flagging, triage
 from patients.models import Carer, Flag, Question, Reminder
 
 from ..factories import PatientFactory, UserFactory, make_check_in
@@ -20,7 +20,7 @@ RESOLUTION_NOTE = "Seen in clinic, settled with fluids"
 def flagged(patient, at=TUESDAY_10, **answers) -> Flag:
     """A check-in run through the worker: its most urgent flag."""
     check_in = make_check_in(patient, at=at, **answers)
-    services.flag_check_in(check_in.pk, now=at)
+    flagging.flag_check_in(check_in.pk, now=at)
     return Flag.objects.filter(check_in=check_in).most_urgent_first().first()
 
 
@@ -30,11 +30,11 @@ def full_record(patient, nurse):
     on and resolved, questions, a reminder and two carers (one cares for no one else)."""
     flag = flagged(patient, stools_per_day=9, abdominal_pain=3, free_text=FREE_TEXT)
     flagged(patient, TUESDAY_10 + timedelta(days=1), headache=3)
-    services.escalate_overdue_alerts(now=TUESDAY_10 + timedelta(hours=1))
+    escalation.escalate_overdue_alerts(now=TUESDAY_10 + timedelta(hours=1))
     for notification_id in flag.check_in.alert.notifications.values_list("pk", flat=True):
-        services.deliver_notification(notification_id, now=TUESDAY_10 + timedelta(minutes=1))
-    services.record_action(flag, nurse, kind="phoned", note=ACTION_NOTE)
-    services.resolve_flag(flag, nurse, note=RESOLUTION_NOTE)
+        delivery.deliver_notification(notification_id, now=TUESDAY_10 + timedelta(minutes=1))
+    triage.record_action(flag, nurse, kind="phoned", note=ACTION_NOTE)
+    triage.resolve_flag(flag, nurse, note=RESOLUTION_NOTE)
     Question.objects.create(patient=patient, text=QUESTION, answer="Yes, with gloves")
     Reminder.objects.create(patient=patient, local_date=TUESDAY_10.date(), sent_at=TUESDAY_10)
     return patient

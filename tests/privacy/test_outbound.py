@@ -13,13 +13,13 @@ from datetime import timedelta
 import pytest
 from django.core import mail
 
-from alerts import services
 from alerts.channels import http
 from alerts.models import Notification
+from alerts.services import delivery, escalation, flagging
 from clinical.catalogue import ITEMS
 from patients.invitations import invite_carer, invite_patient
 from patients.models import Reminder
-from patients.services import deliver_reminder
+from patients.services.reminders import deliver_reminder
 
 from ..alerts.test_channels import FakeProvider
 from ..factories import make_check_in
@@ -62,11 +62,11 @@ def sent(patient, team, provider):
     patient.date_of_birth = "1958-03-14"
     patient.save()
     check_in = make_check_in(patient, at=TUESDAY_10, **EVERYTHING)
-    services.flag_check_in(check_in.pk, now=TUESDAY_10)
-    services.escalate_overdue_alerts(now=TUESDAY_10 + timedelta(hours=1))
+    flagging.flag_check_in(check_in.pk, now=TUESDAY_10)
+    escalation.escalate_overdue_alerts(now=TUESDAY_10 + timedelta(hours=1))
     notifications = Notification.objects.filter(alert__check_in=check_in)
     for notification in notifications:
-        services.deliver_notification(notification.pk, now=TUESDAY_10 + timedelta(hours=1))
+        delivery.deliver_notification(notification.pk, now=TUESDAY_10 + timedelta(hours=1))
     assert {n.level for n in notifications} == {0, 1}
     assert {n.channel for n in notifications} == {"sms", "email", "webhook"}
     return check_in

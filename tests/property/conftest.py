@@ -5,7 +5,7 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 
-from alerts import services
+from alerts.services import flagging
 from patients.models import Flag
 
 from ..factories import UserFactory, add_member, make_check_in
@@ -54,5 +54,5 @@ def red_flag(patient) -> Flag:
     """A red check-in of the patient, run through the worker: its one flag."""
     now = timezone.now()
     check_in = make_check_in(patient, at=now, stools_per_day=9)
-    services.flag_check_in(check_in.pk, now=now)
+    flagging.flag_check_in(check_in.pk, now=now)
     return Flag.objects.get(check_in=check_in)

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from patients.models import Patient, Question
 from patients.notebook import SUGGESTED_QUESTIONS
-from patients.services import reminder_stop_token
+from patients.services.reminders import reminder_stop_token
 
 from ..factories import PASSWORD
 from .support import (

@@ -1,4 +1,5 @@
-"""Small per-symptom charts for the care team's patient page, drawn as inline SVG.
+"""Small per-symptom charts of a patient's last 30 days, drawn as inline SVG: on the
+care team's patient page and on the patient's own history.
 
 Pure: a catalogue item, its answers by day, the baseline and the flags in; the
 geometry and the words a template needs out. No database, no clock, no

@@ -17,7 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from alerts import services as alert_services
+from alerts.services import escalation, flagging, triage
 from patients.invitations import patient_invitation_url
 from patients.models import (
     Baseline,
@@ -31,6 +31,7 @@ from patients.models import (
     TeamMembership,
     Treatment,
 )
+from patients.services.check_ins import evaluate
 
 PASSWORD = "demo-pass-2026"  # noqa: S105 - printed for the demo; never a real deployment
 # The demo staff's authenticator app (accounts.two_factor): one known key,
@@ -246,32 +247,32 @@ class Command(BaseCommand):
             **answers,
             **extra,
         )
-        check_in.urgency = alert_services.evaluate(check_in).urgency
+        check_in.urgency = evaluate(check_in).urgency
         check_in.save()
         # The worker's job, done here so that the demo starts with its flags and
         # alerts; delivery is queued on commit for the worker to pick up.
-        alert_services.flag_check_in(check_in.pk, now=at)
+        flagging.flag_check_in(check_in.pk, now=at)
         return check_in
 
     def _play(self, story, check_in, nurse, now):
         if story == "escalate":  # nobody answered within 15 minutes
-            alert_services.escalate_overdue_alerts(now=now - 20 * MINUTE)
+            escalation.escalate_overdue_alerts(now=now - 20 * MINUTE)
         elif story == "acknowledge":
             flag = check_in.flags.order_by("pk").first()
-            alert_services.acknowledge_flag(flag, nurse, now=check_in.submitted_at + 25 * MINUTE)
+            triage.acknowledge_flag(flag, nurse, now=check_in.submitted_at + 25 * MINUTE)
         elif story == "resolve":
             headache = check_in.patient.check_ins.filter(flags__symptom="headache").first()
             flag = headache.flags.get(symptom="headache")
             at = headache.submitted_at
-            alert_services.acknowledge_flag(flag, nurse, now=at + 12 * MINUTE)
-            alert_services.record_action(
+            triage.acknowledge_flag(flag, nurse, now=at + 12 * MINUTE)
+            triage.record_action(
                 flag,
                 nurse,
                 kind="phoned",
                 now=at + 20 * MINUTE,
                 note="No visual change or weakness; paracetamol; ring if worse.",
             )
-            alert_services.resolve_flag(
+            triage.resolve_flag(
                 flag, nurse, now=at + 2 * DAY, note="Headache settled; no further action."
             )
 

@@ -1,0 +1,68 @@
+"""What alerts holds about a patient, for their export and their erasure
+(patients/privacy.py): the alerts raised about their check-ins and each message of
+them. Contacts are the care team's, shown by name."""
+
+from patients.models import Patient
+from patients.privacy import PersonalData, Table
+
+from .models import Alert, DeliveryAttempt, Notification
+
+
+def tables(patient: Patient, when) -> list[Table]:
+    alerts = (
+        Alert.objects.filter(check_in__patient=patient)
+        .select_related("contact")
+        .order_by("created_at", "pk")
+    )
+    notifications = (
+        Notification.objects.filter(alert__check_in__patient=patient)
+        .select_related("contact")
+        .order_by("created_at", "pk")
+    )
+    return [
+        Table(
+            "alerts",
+            "Alerts sent to your care team about a check-in",
+            [
+                {
+                    "alert": a.pk,
+                    "check_in": a.check_in_id,
+                    "urgency": a.get_urgency_display(),
+                    "raised_at": when(a.created_at),
+                    "sent_to": a.contact.name,
+                    "why_them": a.routing_reason,
+                    "passed_on_times": a.level,
+                    "seen_at": when(a.acknowledged_at),
+                }
+                for a in alerts
+            ],
+        ),
+        Table(
+            "alert_messages",
+            "Each message of those alerts: to whom, how, and whether it went",
+            [
+                {
+                    "alert": n.alert_id,
+                    "to": n.contact.name,
+                    "by": n.get_channel_display(),
+                    "status": n.get_status_display(),
+                    "sent_at": when(n.sent_at),
+                }
+                for n in notifications
+            ],
+        ),
+    ]
+
+
+def records(patient: Patient) -> list[tuple[type, object]]:
+    return [
+        (Alert, Alert.objects.filter(check_in__patient=patient)),
+        (Notification, Notification.objects.filter(alert__check_in__patient=patient)),
+        (
+            DeliveryAttempt,
+            DeliveryAttempt.objects.filter(notification__alert__check_in__patient=patient),
+        ),
+    ]
+
+
+PERSONAL_DATA = PersonalData(tables=tables, records=records)

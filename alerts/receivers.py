@@ -1,0 +1,16 @@
+"""What alerts does when patients announces something (patients/signals.py)."""
+
+from django.dispatch import receiver
+
+from base.tasks import queue_after_commit
+from patients.models import CheckIn
+from patients.signals import check_in_recorded
+
+from .services.flagging import flag_check_in
+
+
+@receiver(check_in_recorded, sender=CheckIn)
+def evaluate_recorded_check_in(sender, check_in, **kwargs):
+    """A worker evaluates each check-in once it is committed: its flags, its alert (the
+    request already showed the patient their advice, from the same engine)."""
+    queue_after_commit(flag_check_in, check_in.pk)

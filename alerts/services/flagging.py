@@ -1,0 +1,123 @@
+"""Flagging: the worker's evaluation of a check-in, its flags and episodes, and the
+alert it raises.
+
+The worker runs the same pure engine as the request that showed the patient their
+advice (patients.services.check_ins.evaluate), on the same rows. A check-in is
+claimed once (evaluated_at), and its flags, alert and notifications are written in
+one transaction; the notifications due now are queued on its commit.
+"""
+
+import logging
+
+from django.db import transaction
+from django.utils import timezone
+
+from clinical.routing import ESCALATE_AFTER
+from clinical.urgency import RANK, highest, routed_as
+from patients.models import CheckIn, Contact, Episode, Flag
+from patients.services.advice import route_for
+from patients.services.check_ins import evaluate
+
+from ..models import Alert
+from .delivery import notify
+
+log = logging.getLogger(__name__)
+
+
+def flag_check_in(check_in_id: int, *, now=None) -> list[int]:
+    """Create a check-in's flags, its alert and the alert's notifications, once.
+
+    1. Claim the check-in (evaluated_at from NULL to now); a second run stops here.
+    2. Evaluate it with the engine; write a flag per finding at amber or above,
+       and the worker's verdict on the check-in.
+    3. Raise its alert (raise_alert).
+    Returns the ids of the notifications written.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        claimed = CheckIn.objects.filter(pk=check_in_id, evaluated_at__isnull=True).update(
+            evaluated_at=now
+        )
+        if not claimed:
+            return []
+        check_in = CheckIn.objects.select_related(
+            "patient__care_team", "patient__user", "baseline"
+        ).get(pk=check_in_id)
+        evaluation = evaluate(check_in)
+        for finding in evaluation.alerting_findings:
+            episode, alerted = _episode_for(check_in.patient, finding, now)
+            Flag.objects.create(
+                check_in=check_in,
+                episode=episode,
+                alerted=alerted,
+                status="open" if alerted else episode.status,
+                symptom=finding.symptom,
+                urgency=finding.urgency,
+                rule=finding.rule,
+                raised_by=",".join(finding.raised_by),
+                rule_set=evaluation.rule_set,
+                explanation=finding.explanation[:300],
+                created_at=now,
+            )
+        if check_in.urgency != evaluation.urgency:
+            check_in.urgency = evaluation.urgency
+            check_in.save(update_fields=["urgency"])
+        return raise_alert(check_in, now=now)
+
+
+def _episode_for(patient, finding, now) -> tuple[Episode, bool]:
+    """The open episode a finding belongs to, and whether it alerts.
+
+    No open episode for the symptom: a new one, which alerts. An open one at a
+    lower urgency: raised (and open again until acknowledged), which alerts. At
+    the same or a higher urgency: the finding joins it and alerts nobody.
+    """
+    episode = (
+        Episode.objects.select_for_update()
+        .filter(patient=patient, symptom=finding.symptom)
+        .exclude(status="resolved")
+        .first()
+    )
+    if episode is None:
+        episode = Episode.objects.create(
+            patient=patient, symptom=finding.symptom, urgency=finding.urgency, opened_at=now
+        )
+        return episode, True
+    if RANK[finding.urgency] > RANK[episode.urgency]:
+        episode.urgency, episode.status = finding.urgency, "open"
+        episode.acknowledged_at = episode.acknowledged_by = None
+        episode.save(update_fields=["urgency", "status", "acknowledged_at", "acknowledged_by"])
+        return episode, True
+    return episode, False
+
+
+def raise_alert(check_in: CheckIn, *, now) -> list[int]:
+    """Route an evaluated check-in at amber or above; write its alert and notifications.
+
+    Writes one notification per channel of the routed contact and queues, on
+    commit, those due now (an amber alert with nobody on duty waits for the sweep
+    at the contact's hours). The alert's urgency is the highest of the flags that
+    alert (new or raised episodes); flags that joined an open episode alert
+    nobody. Nothing to do without such flags or with an alert already raised.
+    When nobody can be routed (a contact list an admin broke), the flags are in
+    the queue all the same and the sweep tries again until the list is mended.
+    """
+    alerting = list(
+        check_in.flags.filter(alerted=True, status="open").values_list("urgency", flat=True)
+    )
+    if not alerting or Alert.objects.filter(check_in=check_in).exists():
+        return []
+    urgency = highest(alerting)
+    chosen = route_for(check_in.patient, urgency, now)
+    if chosen is None:
+        log.error("no contact to alert for check-in %s (%s)", check_in.pk, urgency)
+        return []
+    alert = Alert.objects.create(
+        check_in=check_in,
+        urgency=urgency,
+        contact_id=chosen.contact.ref,
+        routing_reason=chosen.reason[:200],
+        created_at=now,
+        escalate_at=chosen.deliver_at + ESCALATE_AFTER[routed_as(urgency)],
+    )
+    return notify(alert, Contact.objects.get(pk=chosen.contact.ref), chosen.deliver_at, now)

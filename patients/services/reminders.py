@@ -1,0 +1,114 @@
+"""Check-in reminders: decided by clinical.reminders.reminder_due, sent by the
+reminders queue's worker, at most once a patient and local day."""
+
+import smtplib
+from datetime import timedelta
+
+from django.conf import settings
+from django.core import signing
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.db.models import Max, Prefetch
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from base.tasks import queue_after_commit
+from clinical.reminders import ReminderState, reminder_due
+
+from ..models import Patient, Reminder, Treatment
+
+REMINDER_STALE = timedelta(minutes=10)
+
+
+def send_due_reminders(*, now=None) -> int:
+    """Write a reminder row for each patient due one and queue its email on commit.
+
+    The row is unique per patient and local day, so a sweep that runs twice (or
+    two beats) sends one. Rows a broker lost are queued again after 10 minutes.
+    Returns how many were written.
+    """
+    now = now or timezone.now()
+    candidates = (
+        Patient.objects.filter(reminders=True)
+        .select_related("care_team")
+        .annotate(
+            last_check_in=Max("check_ins__local_date"),
+            last_reminder=Max("check_in_reminders__local_date"),
+        )
+        .prefetch_related(
+            Prefetch("treatments", queryset=Treatment.objects.order_by("-start_date", "-pk"))
+        )
+    )
+    written = 0
+    for patient in candidates:
+        treatments = patient.treatments.all()
+        state = ReminderState(
+            time_zone=patient.time_zone,
+            reminder_time=patient.reminder_time,
+            treatment_status=treatments[0].status if treatments else None,
+            after_treatment=patient.care_team.after_treatment_reminders,
+            last_check_in=patient.last_check_in,
+            last_reminder=patient.last_reminder,
+        )
+        if not reminder_due(state, now):
+            continue
+        try:
+            with transaction.atomic():
+                reminder = Reminder.objects.create(
+                    patient=patient, local_date=patient.local_date(now), created_at=now
+                )
+                queue_after_commit(deliver_reminder, reminder.pk)
+                written += 1
+        except IntegrityError:
+            continue  # another sweep wrote today's reminder a moment ago
+    lost = Reminder.objects.filter(sent_at__isnull=True, created_at__lt=now - REMINDER_STALE)
+    for pk in lost.values_list("pk", flat=True):
+        queue_after_commit(deliver_reminder, pk)
+    return written
+
+
+def deliver_reminder(reminder_id: int, *, now=None) -> bool:
+    """Email one reminder, once: claimed with a conditional update, sent outside
+    any transaction. False if it was sent already or is no longer wanted."""
+    now = now or timezone.now()
+    claimed = Reminder.objects.filter(pk=reminder_id, sent_at__isnull=True).update(sent_at=now)
+    if not claimed:
+        return False
+    reminder = Reminder.objects.select_related("patient__user").get(pk=reminder_id)
+    patient = reminder.patient
+    if not patient.reminders or not patient.user.email:
+        return False
+    context = {
+        "patient": patient,
+        "check_in_url": settings.SITE_URL + reverse("patients:check_in"),
+        "stop_url": settings.SITE_URL
+        + reverse("patients:stop_reminders", args=[reminder_stop_token(patient.pk)]),
+    }
+    try:
+        send_mail(
+            "Time for today's check-in",
+            render_to_string("patients/email/reminder.txt", context),
+            settings.DEFAULT_FROM_EMAIL,
+            [patient.user.email],
+        )
+    except (smtplib.SMTPException, OSError):
+        Reminder.objects.filter(pk=reminder_id).update(sent_at=None)  # the sweep retries
+        raise
+    return True
+
+
+STOP_SALT = "patients.stop-reminders"
+
+
+def reminder_stop_token(patient_id: int) -> str:
+    return signing.dumps(patient_id, salt=STOP_SALT)
+
+
+def patient_for_stop_token(token: str) -> Patient | None:
+    """The patient a stop link names; None for a link that is not ours. It does not
+    expire: a patient must always be able to stop reminders."""
+    try:
+        return Patient.objects.get(pk=signing.loads(token, salt=STOP_SALT))
+    except (signing.BadSignature, Patient.DoesNotExist):
+        return None
