@@ -1,4 +1,4 @@
-"""Reads for the care team's pages: the triage queue's filters and counts, missed check-ins.
+"""Reads for the care team's pages: the triage queue, its counts, missed check-ins.
 
 Each page runs a fixed number of queries whatever the number of patients, flags
 or check-ins: rows come with what they show (select_related, one prefetch, or a
@@ -7,96 +7,37 @@ second query by ids), and counts come from one aggregate query.
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from functools import cached_property
-from urllib.parse import urlencode
 
-from django import forms
-from django.db.models import Case, Count, F, IntegerField, OuterRef, Q, Subquery, Value, When
+from django.db.models import (
+    Case,
+    Count,
+    F,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from clinical.reminders import AFTER_TREATMENT, FOLLOW_UP_DAYS, MISSED_AFTER_DAYS, ON_TREATMENT
-from clinical.systems import BODY_SYSTEMS, system_label
-from clinical.urgency import ALERTING, LABELS, RANK
-from patients.access import patients_for_clinician
-from patients.models import CareTeam, CheckIn, Flag, Patient, Treatment
+from clinical.systems import BODY_SYSTEMS
+from clinical.urgency import ALERTING, RANK
+from patients.access import flags_for_clinician, patients_for_clinician
+from patients.models import CheckIn, Flag, Patient, Treatment
 
 ACTIVE = "active"  # open and acknowledged: the worklist
-STATUS_CHOICES = [
-    (ACTIVE, "Unresolved"),
-    ("open", "Open"),
-    ("acknowledged", "Acknowledged"),
-    ("resolved", "Resolved"),
-]
 # The resolved view is history, not a worklist: the most recently resolved only.
 RESOLVED_SHOWN = 100
-
-
-class QueueFilterForm(forms.Form):
-    """The queue's GET filters. A value that is not a choice is ignored, not an error."""
-
-    team = forms.TypedChoiceField(label="Team", required=False, coerce=int, empty_value=None)
-    urgency = forms.ChoiceField(
-        label="Urgency",
-        required=False,
-        choices=[("", "Any urgency"), *((u, LABELS[u]) for u in ALERTING)],
-    )
-    status = forms.ChoiceField(label="Status", required=False, choices=STATUS_CHOICES)
-    system = forms.ChoiceField(
-        label="Body system",
-        required=False,
-        choices=[
-            ("", "Any body system"),
-            *((s, system_label(s)) for s in BODY_SYSTEMS),
-        ],
-    )
-
-    DEFAULTS = {"team": None, "urgency": "", "status": ACTIVE, "system": ""}
-    RESOLVED_SHOWN = RESOLVED_SHOWN
-
-    def __init__(self, data, *, teams: list[CareTeam]):
-        super().__init__(data)
-        self.teams = teams
-        self.fields["team"].choices = [("", "All my teams"), *((t.pk, t.name) for t in teams)]
-        for field in self.fields.values():
-            field.widget.attrs["class"] = "form-select"
-
-    @cached_property
-    def values(self) -> dict:
-        """The filters in force: each valid value given, else its default."""
-        self.is_valid()
-        cleaned = getattr(self, "cleaned_data", {})
-        return {name: cleaned.get(name) or default for name, default in self.DEFAULTS.items()}
-
-    def query_string(self, **changes) -> str:
-        """'?…' for these filters with some changed, defaults left out; '' if none is left."""
-        values = self.values | changes
-        shown = {k: v for k, v in values.items() if v not in (None, "", self.DEFAULTS[k])}
-        return "?" + urlencode(shown) if shown else ""
-
-    def is_filtered(self) -> bool:
-        return self.values != self.DEFAULTS
-
-    def count_links(self, counts: dict[str, int]) -> list[dict]:
-        """Each urgency's count, with a link to show only that urgency (or, if it is
-        the urgency shown, all of them again)."""
-        shown = self.values["urgency"]
-        return [
-            {
-                "urgency": u,
-                "label": LABELS[u],
-                "count": n,
-                "current": u == shown,
-                "href": self.query_string(urgency="" if u == shown else u) or "?",
-            }
-            for u, n in counts.items()
-        ]
 
 
 def queue_flags(flags, *, team=None, urgency="", status=ACTIVE, system=""):
     """The episodes a queue shows, in its order, and their count per urgency.
 
-    `flags` is the clinician's own flags (views.flags_for); a row is an episode,
+    `flags` is the clinician's own flags (triage_flags); a row is an episode,
     through its newest flag, with the episode's urgency and its number of
     check-ins. Returns (shown, counts): counts apply every filter but urgency,
     so that they say what each urgency would show, in one aggregate query. The
@@ -179,7 +120,7 @@ def missed_check_ins(*, user, today: date | None = None) -> list[MissedCheckIn]:
     latest_today = today or (now.astimezone(UTC) + _EASTMOST).date()
     earliest_today = today or (now.astimezone(UTC) + _WESTMOST).date()
     missed_by = latest_today - timedelta(days=MISSED_AFTER_DAYS)
-    current = Treatment.objects.filter(patient=OuterRef("pk")).order_by("-start_date", "-pk")
+    current = Treatment.objects.filter(patient=OuterRef("pk")).current_first()
     last = CheckIn.objects.filter(patient=OuterRef("pk")).order_by("-local_date")
     candidates = list(
         patients_for_clinician(user)
@@ -226,3 +167,28 @@ def _ended_everywhere(day: date) -> datetime:
     """The instant `day` ends in the westmost zone: a patient added later was
     added on a later local day, whatever their zone."""
     return datetime(day.year, day.month, day.day, tzinfo=UTC) + timedelta(days=1) - _WESTMOST
+
+
+# The rows of the queue and of a flag's page
+
+
+def triage_flags(user):
+    """Flags of the patients of the clinician's teams, with what a row shows."""
+    return (
+        flags_for_clinician(user)
+        .select_related(
+            "check_in__patient__user", "check_in__patient__care_team", "check_in__baseline"
+        )
+        .prefetch_related(
+            Prefetch(
+                "check_in__patient__treatments",
+                queryset=Treatment.objects.current_first(),
+            )
+        )
+    )
+
+
+def current_treatment(flag):
+    """The flag's patient's current treatment, from triage_flags' prefetch."""
+    treatments = flag.check_in.patient.treatments.all()
+    return treatments[0] if treatments else None

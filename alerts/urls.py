@@ -1,18 +1,18 @@
 from django.urls import path
 
-from . import ack_views, contact_views, figures_views, flag_views, views
+from .views import ack, flag, patient, queue, teams
 
 app_name = "alerts"
 urlpatterns = [
-    path("", views.queue, name="queue"),
-    path("ack/<str:token>/", ack_views.ack_link, name="ack"),
-    path("flags/<int:pk>/", flag_views.flag_detail, name="flag"),
-    path("flags/<int:pk>/acknowledge/", flag_views.acknowledge, name="acknowledge"),
-    path("flags/<int:pk>/action/", flag_views.record_action, name="action"),
-    path("flags/<int:pk>/resolve/", flag_views.resolve, name="resolve"),
-    path("patients/<int:pk>/", views.patient_timeline, name="patient"),
-    path("missed/", views.missed, name="missed"),
-    path("teams/<int:pk>/figures/", figures_views.team_figures_page, name="figures"),
-    path("teams/<int:pk>/contacts/", contact_views.contact_list, name="contacts"),
-    path("teams/<int:pk>/contacts/edit/", contact_views.edit_contacts, name="edit_contacts"),
+    path("", queue.queue, name="queue"),
+    path("ack/<str:token>/", ack.ack_link, name="ack"),
+    path("flags/<int:pk>/", flag.flag_detail, name="flag"),
+    path("flags/<int:pk>/acknowledge/", flag.acknowledge, name="acknowledge"),
+    path("flags/<int:pk>/action/", flag.record_action, name="action"),
+    path("flags/<int:pk>/resolve/", flag.resolve, name="resolve"),
+    path("patients/<int:pk>/", patient.patient_timeline, name="patient"),
+    path("missed/", queue.missed, name="missed"),
+    path("teams/<int:pk>/figures/", teams.team_figures_page, name="figures"),
+    path("teams/<int:pk>/contacts/", teams.contact_list, name="contacts"),
+    path("teams/<int:pk>/contacts/edit/", teams.edit_contacts, name="edit_contacts"),
 ]

@@ -191,3 +191,48 @@ def contact_list_errors(contacts: Sequence[ContactSpec]) -> list[str]:
     if len(orders) != len(set(orders)):
         errors.append("Two contacts have the same order; give each a different place in the chain.")
     return errors
+
+
+# Who would be alerted: the contact list's preview, for the people who edit it
+
+
+@dataclass(frozen=True)
+class PreviewRow:
+    label: str
+    at: datetime
+    red: Route | None
+    amber: Route | None
+
+    @property
+    def routes(self) -> tuple[Route | None, Route | None]:
+        return self.red, self.amber
+
+
+def preview_instants(now: datetime, tz: ZoneInfo) -> list[tuple[str, datetime]]:
+    """Now, the next 02:00, the next Saturday 14:00 and the next Monday 09:00, all on
+    the team's wall clock (a time skipped by a clock change is read after the change)."""
+    local = now.astimezone(tz)
+    return [
+        ("Now", now.astimezone(UTC)),
+        ("Tonight, 02:00", _next_local(local, time(2))),
+        ("Saturday, 14:00", _next_local(local, time(14), weekday=5)),
+        ("Monday, 09:00", _next_local(local, time(9), weekday=0)),
+    ]
+
+
+def _next_local(local: datetime, at: time, weekday: int | None = None) -> datetime:
+    for offset in range(8):
+        day: date = local.date() + timedelta(days=offset)
+        candidate = datetime.combine(day, at, tzinfo=local.tzinfo)
+        if (weekday is None or day.weekday() == weekday) and candidate > local:
+            return candidate.astimezone(UTC)
+    raise AssertionError("every weekday comes within eight days")
+
+
+def routing_preview(specs: list[ContactSpec], tz: ZoneInfo, now: datetime) -> list[PreviewRow]:
+    """Who `route` would alert for red and for amber at each instant of the preview,
+    soonest first."""
+    return [
+        PreviewRow(label, at, route(specs, RED, at, tz), route(specs, AMBER, at, tz))
+        for label, at in sorted(preview_instants(now, tz), key=lambda instant: instant[1])
+    ]

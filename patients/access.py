@@ -1,20 +1,103 @@
-"""Who may see what: every view fetches records through these helpers.
+"""Who may see or change what: the one rule book.
 
-Patients see only their own records; carers only the parts of one patient's
-records they were invited to, while the invitation stands; clinicians only their
-teams' patients.
-Anything else is a 404, never someone else's data.
+Every view, export, link and check fetches records through these functions, and
+nothing else filters by team membership or by whose a record is:
+
+- a patient sees and changes their own records;
+- a carer sees one patient's records and checks in for them: the patient whose
+  invitation they accepted, while it stands (a carer of several patients acts for
+  the one they chose at home);
+- a clinician (a member of a care team) sees the patients of their teams and all
+  that is about them (check-ins, flags, episodes, alerts), their teams, and their
+  teams' contact lists and figures; a team's coordinators edit its contact list;
+- an admin (staff with the patients.change_contact permission) sees and edits every
+  team's contact list and sees every team's figures. The Django admin is for staff,
+  by their Django permissions, behind the same second factor.
+
+Anything else is a 404, never someone else's data. Records of the apps above
+patients (alerts, notifications) are reached through their patient: the caller
+names the lookup from its rows to the patient (`for_clinician`).
 """
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
-from .models import Carer, CheckIn, Patient
+from .models import Carer, CareTeam, CheckIn, Flag, Patient
+
+EDITOR_ROLE = "coordinator"  # the members of a team who edit its contact list
+MEMBER = "memberships__user"  # from a care team to the users on it
+CARING_FOR = "caring_for"  # session key: the Carer link chosen by a carer of several patients
+
+
+# Roles
 
 
 def is_clinician(user) -> bool:
-    return user.is_authenticated and user.team_memberships.exists()
+    """A member of a care team."""
+    return user.is_authenticated and teams_of(user).exists()
+
+
+def is_contact_admin(user) -> bool:
+    """Staff who may edit any team's contact list."""
+    return user.is_authenticated and user.is_staff and user.has_perm("patients.change_contact")
+
+
+# Care teams
+
+
+def teams_of(user):
+    """The care teams the user is on."""
+    if not user.is_authenticated:
+        return CareTeam.objects.none()
+    return CareTeam.objects.filter(**{MEMBER: user})
+
+
+def teams_for_viewing(user):
+    """The teams whose contact list and figures the user may see: their own; every
+    team for an admin."""
+    return CareTeam.objects.all() if is_contact_admin(user) else teams_of(user)
+
+
+def teams_for_editing_contacts(user):
+    """The teams whose contact list the user may change: the teams they coordinate;
+    every team for an admin."""
+    if is_contact_admin(user):
+        return CareTeam.objects.all()
+    return CareTeam.objects.filter(**{MEMBER: user, "memberships__role": EDITOR_ROLE})
+
+
+def can_edit_contacts(user, team: CareTeam) -> bool:
+    return teams_for_editing_contacts(user).filter(pk=team.pk).exists()
+
+
+# A clinician's patients, and what is about them
+
+
+def for_clinician(queryset, user, *, patient: str = ""):
+    """The rows of `queryset` about the patients of the user's teams. `patient` is the
+    lookup from a row to its patient: "" for patients, "check_in__patient" for flags,
+    "alert__check_in__patient" for notifications."""
+    path = f"{patient}__care_team" if patient else "care_team"
+    return queryset.filter(**{f"{path}__{MEMBER}": user})
+
+
+def patients_for_clinician(user):
+    return for_clinician(Patient.objects.all(), user)
+
+
+def get_patient_for_clinician(user, pk: int) -> Patient:
+    return get_object_or_404(
+        patients_for_clinician(user).select_related("care_team", "user"), pk=pk
+    )
+
+
+def flags_for_clinician(user):
+    return for_clinician(Flag.objects.all(), user, patient="check_in__patient")
+
+
+# A patient's own records
 
 
 def patient_of(user) -> Patient:
@@ -25,19 +108,24 @@ def patient_of(user) -> Patient:
         raise Http404("This page is for patients.") from None
 
 
-def patients_for_clinician(user):
-    return Patient.objects.filter(care_team__memberships__user=user)
-
-
-def get_patient_for_clinician(user, pk: int) -> Patient:
-    return get_object_or_404(
-        patients_for_clinician(user).select_related("care_team", "user"), pk=pk
-    )
-
-
 def get_check_in(patient: Patient, pk: int) -> CheckIn:
     """One of this patient's check-ins, or 404."""
     return get_object_or_404(CheckIn.objects.select_related("baseline"), pk=pk, patient=patient)
+
+
+def get_question(patient: Patient, pk: int):
+    """One of the questions in this patient's notebook, or 404."""
+    return get_object_or_404(patient.questions, pk=pk)
+
+
+def get_carer(patient: Patient, pk: int, *, pending: bool = False) -> Carer:
+    """One of this patient's carers whose access stands (with `pending`, who has not
+    accepted yet), or 404."""
+    carers = patient.carers.pending() if pending else patient.carers.filter(revoked_at=None)
+    return get_object_or_404(carers, pk=pk)
+
+
+# Carers
 
 
 def cared_for(user) -> list[Carer]:
@@ -52,7 +140,14 @@ def cared_for(user) -> list[Carer]:
     )
 
 
-CARING_FOR = "caring_for"  # session key: the Carer link chosen by a carer of several patients
+def get_carer_link(user, pk: int) -> Carer:
+    """One of this user's live carer links, or 404."""
+    return get_object_or_404(Carer.objects.active(), pk=pk, user=user)
+
+
+def carer_access_ended(user) -> bool:
+    """Whether a patient took away this user's access as their carer."""
+    return Carer.objects.filter(user=user, revoked_at__isnull=False).exists()
 
 
 def carer_link(request) -> Carer | None:
@@ -69,16 +164,34 @@ def carer_link(request) -> Carer | None:
     return links[0] if len(links) == 1 else None
 
 
+def accounts_only_caring_for(patient: Patient):
+    """The accounts that are nothing but this patient's carers: not the patient, not
+    staff, on no care team, caring for nobody else (erasure takes them along)."""
+    others = Carer.objects.exclude(patient=patient).filter(user__isnull=False)
+    return (
+        get_user_model()
+        .objects.filter(caring_for__patient=patient, patient__isnull=True)
+        .filter(is_staff=False, is_superuser=False, team_memberships__isnull=True)
+        .exclude(pk__in=others.values("user_id"))
+    )
+
+
+# Views
+
+
+def _view(wrapper, view):
+    wrapper.__name__ = view.__name__
+    wrapper.__doc__ = view.__doc__
+    return login_required(wrapper)
+
+
 def patient_required(view):
     """A view for patients: passes the patient record as the second argument."""
 
-    @login_required
     def wrapper(request, *args, **kwargs):
         return view(request, patient_of(request.user), *args, **kwargs)
 
-    wrapper.__name__ = view.__name__
-    wrapper.__doc__ = view.__doc__
-    return wrapper
+    return _view(wrapper, view)
 
 
 def patient_or_carer(view):
@@ -88,7 +201,6 @@ def patient_or_carer(view):
     A user with a patient record always acts as themselves.
     """
 
-    @login_required
     def wrapper(request, *args, **kwargs):
         if hasattr(request.user, "patient"):
             request.carer = None
@@ -99,18 +211,15 @@ def patient_or_carer(view):
         request.carer = link
         return view(request, link.patient, *args, **kwargs)
 
-    wrapper.__name__ = view.__name__
-    wrapper.__doc__ = view.__doc__
-    return wrapper
+    return _view(wrapper, view)
 
 
 def clinician_required(view):
-    @login_required
+    """A view for members of a care team."""
+
     def wrapper(request, *args, **kwargs):
         if not is_clinician(request.user):
             raise Http404("This page is for care teams.")
         return view(request, *args, **kwargs)
 
-    wrapper.__name__ = view.__name__
-    wrapper.__doc__ = view.__doc__
-    return wrapper
+    return _view(wrapper, view)

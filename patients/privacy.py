@@ -38,6 +38,7 @@ from django.utils import timezone
 from clinical.catalogue import BASELINE_ITEMS, BY_KEY, ITEMS
 
 from . import audit
+from .access import accounts_only_caring_for, is_clinician
 from .models import (
     Action,
     AuditEvent,
@@ -381,12 +382,7 @@ def _records(patient: Patient) -> list[tuple[type, object]]:
     """(model, queryset) for every kind of row that holds data about the patient,
     their own account and the accounts of carers who were nothing else."""
     User = get_user_model()
-    others = Carer.objects.exclude(patient=patient).filter(user__isnull=False)
-    carer_only = (
-        User.objects.filter(caring_for__patient=patient, patient__isnull=True)
-        .filter(is_staff=False, is_superuser=False, team_memberships__isnull=True)
-        .exclude(pk__in=others.values("user_id"))
-    )
+    carer_only = accounts_only_caring_for(patient)
     users = User.objects.filter(pk__in=[patient.user_id, *carer_only.values_list("pk", flat=True)])
     return [
         (Patient, Patient.objects.filter(pk=patient.pk)),
@@ -430,7 +426,7 @@ def erase_patient(patient: Patient, request_or_user) -> AuditEvent:
     All in one transaction: erased completely, or not at all.
     """
     user = patient.user
-    if user.is_staff or user.is_superuser or user.team_memberships.exists():
+    if user.is_staff or user.is_superuser or is_clinician(user):
         raise ErasureRefused(
             f"The account {user.get_username()!r} is also staff or on a care team. "
             "Remove that role first, or give the patient an account of their own."

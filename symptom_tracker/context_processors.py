@@ -1,6 +1,7 @@
 from django.conf import settings
 
 from accounts.middleware import staff_idle_timeout
+from patients.access import teams_of
 
 from .preferences import TEXT_SIZES, text_size
 
@@ -21,6 +22,4 @@ def site(request):
 def _teams(request):
     """The clinician's teams, for the menu (evaluated only when a page uses it)."""
     user = getattr(request, "user", None)
-    if user is None or not user.is_authenticated:
-        return []
-    return user.care_teams.all()
+    return [] if user is None else teams_of(user)

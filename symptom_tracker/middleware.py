@@ -6,6 +6,8 @@ import zoneinfo
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 
+from patients.access import teams_of
+
 
 class NoStoreWhenLoggedInMiddleware:
     """A page drawn for someone logged in is kept by no cache: after logging out, or
@@ -45,5 +47,5 @@ def viewer_time_zone(user) -> str | None:
     patient = getattr(user, "patient", None)
     if patient is not None:
         return patient.time_zone
-    team = user.care_teams.first()
+    team = teams_of(user).first()
     return team.time_zone if team else None

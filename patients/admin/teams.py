@@ -1,46 +1,12 @@
 """The admin of care teams and their contact lists."""
 
-from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
-from django.forms.models import BaseInlineFormSet
 
-from clinical.routing import ALWAYS, ContactSpec, contact_list_errors
+from clinical.routing import contact_list_errors
 
 from ..audit import AuditedAdmin
+from ..forms.contacts import ContactForm, ContactInlineFormSet
 from ..models import BrokenChannel, CareTeam, Contact, ContactHours, TeamMembership
-
-
-def _spec(data: dict) -> ContactSpec:
-    """Enough of a contact, from form data, to check the list's shape."""
-    handles = {
-        u for u, key in (("amber", "handles_amber"), ("red", "handles_red")) if data.get(key)
-    }
-    return ContactSpec(
-        data.get("name") or "",
-        frozenset(handles),
-        data.get("order") or 0,
-        ALWAYS if data.get("always_on_duty") else (),
-    )
-
-
-class ContactInlineFormSet(BaseInlineFormSet):
-    """A team's contact list must keep a 24/7 contact for red, and distinct orders."""
-
-    def clean(self):
-        super().clean()
-        if any(self.errors):
-            return
-        specs = [
-            _spec(form.cleaned_data)
-            for form in self.forms
-            if form.cleaned_data
-            and not form.cleaned_data.get("DELETE")
-            and form.cleaned_data.get("active", True)
-        ]
-        errors = contact_list_errors(specs)
-        if errors:
-            raise ValidationError(errors)
 
 
 class ContactInline(admin.TabularInline):
@@ -107,36 +73,6 @@ class BrokenChannelInline(admin.TabularInline):
 
     def has_add_permission(self, request, obj=None):
         return False
-
-
-class ContactForm(forms.ModelForm):
-    class Meta:
-        model = Contact
-        fields = ["team", "order", *Contact.EDITABLE_FIELDS, "active"]
-
-    def clean(self):
-        cleaned = super().clean()
-        team = cleaned.get("team")
-        if team is None or self.errors:
-            return cleaned
-        others = team.contacts.filter(active=True).exclude(pk=self.instance.pk)
-        specs = [c.spec() for c in others.prefetch_related("hours")]
-        if cleaned.get("active", True):
-            specs.append(_spec(cleaned))
-        errors = contact_list_errors(specs)
-        left = self.instance.team if self.instance.pk else None
-        if left is not None and left != team:
-            # Moving a contact away must not leave its old team without a 24/7 red contact.
-            remaining = left.contacts.filter(active=True).exclude(pk=self.instance.pk)
-            errors += [
-                f"{left}: {e}"
-                for e in contact_list_errors(
-                    [c.spec() for c in remaining.prefetch_related("hours")]
-                )
-            ]
-        if errors:
-            raise ValidationError(errors)
-        return cleaned
 
 
 @admin.register(Contact)

@@ -23,6 +23,7 @@ from .teams import (
     ContactHours,
     HttpsURLField,
     TeamMembership,
+    handled_urgencies,
     new_webhook_secret,
 )
 
@@ -51,6 +52,7 @@ __all__ = [
     "Reminder",
     "TeamMembership",
     "Treatment",
+    "handled_urgencies",
     "new_webhook_secret",
     "validate_time_zone",
 ]

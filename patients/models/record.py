@@ -59,11 +59,19 @@ class Patient(models.Model):
     @property
     def treatment(self):
         """The current treatment: the most recently started one."""
-        return self.treatments.order_by("-start_date", "-pk").first()
+        return self.treatments.current_first().first()
 
     @property
     def active_baseline(self):
         return self.baselines.order_by("-created_at", "-pk").first()
+
+
+class TreatmentQuerySet(models.QuerySet):
+    def current_first(self):
+        """A patient's current treatment first: the one started most recently (the
+        later row on a tie). Every page and service that names "the treatment" takes
+        the first of these."""
+        return self.order_by("-start_date", "-pk")
 
 
 class Treatment(models.Model):
@@ -94,8 +102,10 @@ class Treatment(models.Model):
     )
     next_dose_date = models.DateField(null=True, blank=True)
 
+    objects = TreatmentQuerySet.as_manager()
+
     class Meta:
-        ordering = ["-start_date", "-pk"]
+        ordering = ["-start_date", "-pk"]  # current first, as TreatmentQuerySet.current_first
 
     def __str__(self):
         return f"{self.medicines} ({self.get_status_display().lower()})"

@@ -12,6 +12,7 @@ from django.db import models
 from django.utils import timezone
 
 from clinical.routing import ALWAYS, ContactSpec, HoursError, contact_list_errors, parse_window
+from clinical.urgency import AMBER, RED
 
 from .record import validate_time_zone
 
@@ -86,6 +87,11 @@ class TeamMembership(models.Model):
 
     def __str__(self):
         return f"{self.user} in {self.team} ({self.role})"
+
+
+def handled_urgencies(*, handles_amber: bool, handles_red: bool) -> frozenset[str]:
+    """The urgencies a contact takes alerts for (red covers emergencies, routed as red)."""
+    return frozenset(u for u, yes in ((AMBER, handles_amber), (RED, handles_red)) if yes)
 
 
 def new_webhook_secret() -> str:
@@ -199,9 +205,7 @@ class Contact(models.Model):
 
     @property
     def handles(self) -> frozenset[str]:
-        return frozenset(
-            u for u, yes in (("amber", self.handles_amber), ("red", self.handles_red)) if yes
-        )
+        return handled_urgencies(handles_amber=self.handles_amber, handles_red=self.handles_red)
 
     def spec(self) -> ContactSpec:
         hours = ALWAYS if self.always_on_duty else tuple(h.window() for h in self.hours.all())

@@ -36,9 +36,7 @@ def send_due_reminders(*, now=None) -> int:
             last_check_in=Max("check_ins__local_date"),
             last_reminder=Max("check_in_reminders__local_date"),
         )
-        .prefetch_related(
-            Prefetch("treatments", queryset=Treatment.objects.order_by("-start_date", "-pk"))
-        )
+        .prefetch_related(Prefetch("treatments", queryset=Treatment.objects.current_first()))
     )
     written = 0
     for patient in candidates:

@@ -54,6 +54,12 @@ def first_name(carer_link) -> str:
     return patient.user.first_name or patient.name
 
 
+def acting_for(carer_link) -> str | None:
+    """The patient's first name while a carer acts for them (pages then name the
+    patient), else None."""
+    return first_name(carer_link) if carer_link else None
+
+
 @register.filter
 def you(carer_link):
     """{{ carer_link|you }}: "you" for the patient, the patient's first name for a carer."""

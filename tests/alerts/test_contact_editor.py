@@ -10,7 +10,7 @@ from django.contrib.auth.models import Permission
 from django.urls import reverse
 from django.utils.html import escape
 
-from alerts.contact_views import preview_instants
+from clinical.routing import preview_instants
 from patients.models import BrokenChannel, Contact, ContactHours
 
 from ..conftest import login

@@ -360,7 +360,7 @@ def test_the_number_of_queries_does_not_grow_with_patients_or_flags(
 
 
 def test_a_long_queue_comes_in_pages_of_the_most_urgent_first(nurse_client, team):
-    from alerts.views import QUEUE_PAGE_SIZE
+    from alerts.views.queue import QUEUE_PAGE_SIZE
 
     for n in range(QUEUE_PAGE_SIZE + 5):
         someone = PatientFactory(care_team=team)

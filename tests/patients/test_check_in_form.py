@@ -10,7 +10,7 @@ import pytest
 from django.urls import reverse
 
 from clinical.catalogue import ITEMS, SCORE, YESNO
-from patients.forms import CheckInForm, temperature_message
+from patients.forms.check_in import CheckInForm, temperature_message
 from patients.models import CheckIn
 
 from .test_check_in import assert_error_beside, form, send

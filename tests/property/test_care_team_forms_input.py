@@ -15,9 +15,9 @@ from django.utils import timezone
 from hypothesis import event, given
 from hypothesis import strategies as st
 
-from alerts.contact_forms import contact_list_formset
 from alerts.messages import SALT, ack_token
 from alerts.models import Notification
+from patients.forms.contacts import contact_list_formset
 from patients.models import Action, Contact, Flag
 
 from .support import (

@@ -1,5 +1,5 @@
-"""First visit (after a patient's invitation link, accounts.views.Welcome) and carers
-(invite, accept, revoke)."""
+"""Carers: the patient invites, sends again and withdraws; the carer accepts, with an
+account of their own or the one they are logged in with."""
 
 from datetime import timedelta
 
@@ -7,18 +7,18 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.db import IntegrityError, transaction
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from base.throttle import limited_until
 
-from . import audit
-from .access import CARING_FOR, is_clinician, patient_required
-from .carer_forms import CarerAccountForm, CarerInviteForm, email_taken
-from .invitations import NotSent, carer_for_token, invite_carer
-from .models import Carer
+from .. import audit
+from ..access import CARING_FOR, get_carer, is_clinician, patient_required
+from ..forms.carers import CarerAccountForm, CarerInviteForm, email_taken
+from ..invitations import NotSent, carer_for_token, invite_carer
+from ..models import Carer
 
 BACKEND = "django.contrib.auth.backends.ModelBackend"
 
@@ -39,16 +39,6 @@ def _too_many_invitations(until) -> str:
         f"You have sent {settings.CARER_INVITATIONS_PER_DAY} invitation emails today, "
         "as many as we send in a day, so this one has not been sent. Please try again "
         f"after {timezone.localtime(until):%H:%M on %A %-d %B}."
-    )
-
-
-@patient_required
-def first_visit(request, patient):
-    """Why the usual matters, before the patient records it."""
-    return render(
-        request,
-        "patients/first_visit.html",
-        {"patient": patient, "baseline": patient.active_baseline},
     )
 
 
@@ -97,7 +87,7 @@ def _carers_page(request, patient, form, status=200):
 @patient_required
 @require_POST
 def carer_resend(request, patient, pk):
-    carer = get_object_or_404(patient.carers.pending(), pk=pk)
+    carer = get_carer(patient, pk, pending=True)
     if until := _invitations_limited_until(patient):
         messages.error(request, _too_many_invitations(until))
         return redirect("patients:carers")
@@ -114,7 +104,7 @@ def carer_resend(request, patient, pk):
 @patient_required
 @require_POST
 def carer_revoke(request, patient, pk):
-    carer = get_object_or_404(patient.carers.filter(revoked_at__isnull=True), pk=pk)
+    carer = get_carer(patient, pk)
     revoked = Carer.objects.filter(pk=carer.pk, revoked_at__isnull=True).update(
         revoked_at=timezone.now()
     )

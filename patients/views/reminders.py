@@ -1,19 +1,12 @@
 """A patient's reminder settings, and the stop link in every reminder email."""
 
-from django import forms
 from django.contrib import messages
 from django.shortcuts import redirect, render
 
-from .access import patient_required
-from .models import Patient
-from .services.reminders import patient_for_stop_token
-
-
-class ReminderForm(forms.ModelForm):
-    class Meta:
-        model = Patient
-        fields = ["reminders", "reminder_time"]
-        widgets = {"reminder_time": forms.TimeInput(attrs={"type": "time"}, format="%H:%M")}
+from ..access import patient_required
+from ..forms.reminders import ReminderForm
+from ..models import Patient
+from ..services.reminders import patient_for_stop_token
 
 
 @patient_required

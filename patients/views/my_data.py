@@ -6,9 +6,9 @@ from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from . import audit
-from .access import patient_required
-from .privacy import export_json, export_tables, export_zip
+from .. import audit
+from ..access import patient_required
+from ..privacy import export_json, export_tables, export_zip
 
 
 @patient_required

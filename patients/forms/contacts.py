@@ -1,7 +1,7 @@
-"""The contact list editor's form: a care team's contacts and their weekly hours, saved
-together or not at all.
+"""A care team's contact list: the in-app editor's form (the contacts and their weekly
+hours, saved together or not at all), and the admin's.
 
-Validation is the admin's: each contact passes `Contact.clean` (model validation), the
+The same rules in both: each contact passes `Contact.clean` (model validation), the
 list passes `routing.contact_list_errors`, and hours pass `routing.parse_window`.
 """
 
@@ -15,7 +15,8 @@ from django.db import IntegrityError, transaction
 from django.forms.models import BaseInlineFormSet, inlineformset_factory
 
 from clinical.routing import ALWAYS, ContactSpec, HoursError, contact_list_errors, parse_window
-from patients.models import CareTeam, Contact, ContactHours
+
+from ..models import CareTeam, Contact, ContactHours, handled_urgencies
 
 DAYS_MAX_LENGTH = ContactHours._meta.get_field("days").max_length
 MAX_CONTACTS = 50
@@ -242,3 +243,69 @@ def _park_moving_contacts(formset) -> None:
     free = (n for n in range(32767, 0, -1) if n not in taken)
     for pk in moving:
         Contact.objects.filter(pk=pk).update(order=next(free))
+
+
+# The admin's forms (patients/admin/teams.py)
+
+
+def _spec(data: dict) -> ContactSpec:
+    """Enough of a contact, from the admin's form data, to check the list's shape (the
+    admin edits hours on the contact's own page)."""
+    return ContactSpec(
+        data.get("name") or "",
+        handled_urgencies(
+            handles_amber=bool(data.get("handles_amber")),
+            handles_red=bool(data.get("handles_red")),
+        ),
+        data.get("order") or 0,
+        ALWAYS if data.get("always_on_duty") else (),
+    )
+
+
+class ContactInlineFormSet(BaseInlineFormSet):
+    """A team's contact list must keep a 24/7 contact for red, and distinct orders."""
+
+    def clean(self):
+        super().clean()
+        if any(self.errors):
+            return
+        specs = [
+            _spec(form.cleaned_data)
+            for form in self.forms
+            if form.cleaned_data
+            and not form.cleaned_data.get("DELETE")
+            and form.cleaned_data.get("active", True)
+        ]
+        errors = contact_list_errors(specs)
+        if errors:
+            raise ValidationError(errors)
+
+
+class ContactForm(forms.ModelForm):
+    class Meta:
+        model = Contact
+        fields = ["team", "order", *Contact.EDITABLE_FIELDS, "active"]
+
+    def clean(self):
+        cleaned = super().clean()
+        team = cleaned.get("team")
+        if team is None or self.errors:
+            return cleaned
+        others = team.contacts.filter(active=True).exclude(pk=self.instance.pk)
+        specs = [c.spec() for c in others.prefetch_related("hours")]
+        if cleaned.get("active", True):
+            specs.append(_spec(cleaned))
+        errors = contact_list_errors(specs)
+        left = self.instance.team if self.instance.pk else None
+        if left is not None and left != team:
+            # Moving a contact away must not leave its old team without a 24/7 red contact.
+            remaining = left.contacts.filter(active=True).exclude(pk=self.instance.pk)
+            errors += [
+                f"{left}: {e}"
+                for e in contact_list_errors(
+                    [c.spec() for c in remaining.prefetch_related("hours")]
+                )
+            ]
+        if errors:
+            raise ValidationError(errors)
+        return cleaned

@@ -3,7 +3,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model, password_validation
 from django.db.models import Q
 
-from .models import Carer
+from ..models import Carer
 
 
 def email_taken(email: str) -> bool:

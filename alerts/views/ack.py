@@ -14,10 +14,11 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from patients import audit
+from patients.access import for_clinician
 from patients.models import Flag
 
-from .messages import read_ack_token
-from .models import Notification
+from ..messages import read_ack_token
+from ..models import Notification
 
 
 @login_required
@@ -29,10 +30,8 @@ def ack_link(request, token):
     except signing.BadSignature:
         raise Http404("This link is not valid.") from None
     notification = (
-        Notification.objects.filter(
-            pk=notification_id,
-            alert__check_in__patient__care_team__memberships__user=request.user,
-        )
+        for_clinician(Notification.objects.all(), request.user, patient="alert__check_in__patient")
+        .filter(pk=notification_id)
         .select_related("alert__check_in")
         .first()
     )

@@ -1,13 +1,11 @@
-"""A care team's contact list in the app: the list, its editor, and who would be alerted.
+"""A care team's pages: its contact list (who would be alerted, and when), the list's
+editor, and the team's figures for the last 30 days.
 
-Who may do what: staff with the change_contact permission (admins) edit any team's list,
-a team's coordinators edit their own team's; the team's other members see it read-only.
+Who may do what (patients/access.py): staff with the change_contact permission
+(admins) edit any team's list and see any team's figures; a team's coordinators
+edit their own team's list; the team's other members see the list and the figures.
 Anyone else gets a 404, as everywhere in the app.
 """
-
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -15,95 +13,28 @@ from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
-from clinical.routing import ContactSpec, Route, route
-from clinical.urgency import AMBER, RED
+from clinical.routing import routing_preview
 from patients import audit
-from patients.models import CHANNEL_KINDS, CareTeam
-
-from .contact_forms import (
+from patients.access import (
+    can_edit_contacts,
+    is_contact_admin,
+    teams_for_editing_contacts,
+    teams_for_viewing,
+)
+from patients.forms.contacts import (
     HOURS_EXAMPLE,
     ContactListRefused,
     contact_list_formset,
     save_contact_list,
 )
+from patients.models import CHANNEL_KINDS
 
-EDITOR_ROLE = "coordinator"
-
-
-# Who may see and edit a team's contact list
-
-
-def is_contact_admin(user) -> bool:
-    return user.is_authenticated and user.is_staff and user.has_perm("patients.change_contact")
-
-
-def teams_for_viewing_contacts(user):
-    if is_contact_admin(user):
-        return CareTeam.objects.all()
-    return CareTeam.objects.filter(memberships__user=user)
-
-
-def teams_for_editing_contacts(user):
-    if is_contact_admin(user):
-        return CareTeam.objects.all()
-    return CareTeam.objects.filter(memberships__user=user, memberships__role=EDITOR_ROLE)
-
-
-def can_edit_contacts(user, team: CareTeam) -> bool:
-    return teams_for_editing_contacts(user).filter(pk=team.pk).exists()
-
-
-# Who would be alerted
-
-
-@dataclass(frozen=True)
-class PreviewRow:
-    label: str
-    at: datetime
-    red: Route | None
-    amber: Route | None
-
-    @property
-    def routes(self) -> tuple[Route | None, Route | None]:
-        return self.red, self.amber
-
-
-def preview_instants(now: datetime, tz: ZoneInfo) -> list[tuple[str, datetime]]:
-    """Now, the next 02:00, the next Saturday 14:00 and the next Monday 09:00, all on
-    the team's wall clock (a time skipped by a clock change is read after the change)."""
-    local = now.astimezone(tz)
-    return [
-        ("Now", now.astimezone(UTC)),
-        ("Tonight, 02:00", _next_local(local, time(2))),
-        ("Saturday, 14:00", _next_local(local, time(14), weekday=5)),
-        ("Monday, 09:00", _next_local(local, time(9), weekday=0)),
-    ]
-
-
-def _next_local(local: datetime, at: time, weekday: int | None = None) -> datetime:
-    for offset in range(8):
-        day: date = local.date() + timedelta(days=offset)
-        candidate = datetime.combine(day, at, tzinfo=local.tzinfo)
-        if (weekday is None or day.weekday() == weekday) and candidate > local:
-            return candidate.astimezone(UTC)
-    raise AssertionError("every weekday comes within eight days")
-
-
-def routing_preview(specs: list[ContactSpec], tz: ZoneInfo, now: datetime) -> list[PreviewRow]:
-    """Who `route` would alert for red and for amber at each instant of the preview,
-    soonest first."""
-    return [
-        PreviewRow(label, at, route(specs, RED, at, tz), route(specs, AMBER, at, tz))
-        for label, at in sorted(preview_instants(now, tz), key=lambda instant: instant[1])
-    ]
-
-
-# The pages
+from ..figures import WINDOW_DAYS, team_figures
 
 
 @login_required
 def contact_list(request, pk):
-    team = get_object_or_404(teams_for_viewing_contacts(request.user), pk=pk)
+    team = get_object_or_404(teams_for_viewing(request.user), pk=pk)
     contacts = team.contacts.prefetch_related("hours", "broken_channels")
     errors = team.contact_list_errors()
     return render(
@@ -166,4 +97,15 @@ def _editor(request, team, formset, preview_specs=None, status=200):
             "hours_example": HOURS_EXAMPLE,
         },
         status=status,
+    )
+
+
+@login_required
+def team_figures_page(request, pk):
+    """A team's last 30 days in figures, for its clinicians (404 for anyone else)."""
+    team = get_object_or_404(teams_for_viewing(request.user), pk=pk)
+    return render(
+        request,
+        "alerts/figures.html",
+        {"team": team, "figures": team_figures(team=team), "window_days": WINDOW_DAYS},
     )

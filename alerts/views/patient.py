@@ -1,67 +1,14 @@
-from django.core.paginator import Paginator
+"""A patient for the care team: their context, charts of the last 30 days against
+their usual, what waits for the team, and their check-ins."""
+
 from django.db.models import Prefetch
 from django.shortcuts import render
 
-from clinical.catalogue import BY_KEY, ITEMS
+from clinical.catalogue import ITEMS
 from patients import audit
 from patients.access import clinician_required, get_patient_for_clinician
 from patients.charts import legend, symptom_chart, window_start
-from patients.models import Flag, Treatment
-
-from . import selectors
-
-
-def flags_for(user):
-    """Flags of the patients of the clinician's teams, with what a row shows."""
-    return (
-        Flag.objects.filter(check_in__patient__care_team__memberships__user=user)
-        .select_related(
-            "check_in__patient__user", "check_in__patient__care_team", "check_in__baseline"
-        )
-        .prefetch_related(
-            Prefetch(
-                "check_in__patient__treatments",
-                queryset=Treatment.objects.order_by("-start_date", "-pk"),
-            )
-        )
-    )
-
-
-# Most urgent first: a page of 50 episodes is a nurse's next hour; more waits below.
-QUEUE_PAGE_SIZE = 50
-
-
-@clinician_required
-def queue(request):
-    """The triage queue; with ?partial=1, only its results region (counts and
-    table), which static/js/queue.js fetches to refresh the page in place."""
-    form = selectors.QueueFilterForm(request.GET, teams=list(request.user.care_teams.all()))
-    shown, counts = selectors.queue_flags(flags_for(request.user), **form.values)
-    page = Paginator(shown, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
-    filters = form.query_string()
-    joiner = "&" if filters else "?"
-    context = {
-        "form": form,
-        "status": form.values["status"],
-        "rows": [(flag, BY_KEY.get(flag.symptom), _treatment(flag)) for flag in page],
-        "page": page,
-        "page_url": f"{filters}{joiner}page=",
-        "counts": counts,
-        "count_links": form.count_links(counts),
-        "refresh_url": request.path
-        + (f"{filters}{joiner}page={page.number}" if page.number > 1 else filters),
-    }
-    if not request.GET.get("partial"):
-        return render(request, "alerts/queue.html", context)
-    response = render(request, "alerts/_queue_results.html", context)
-    response["X-Queue-Results"] = "1"  # not a login page met after the session ended
-    response["Cache-Control"] = "no-store"
-    return response
-
-
-def _treatment(flag):
-    treatments = flag.check_in.patient.treatments.all()
-    return treatments[0] if treatments else None
+from patients.models import Flag
 
 
 @clinician_required
@@ -150,18 +97,3 @@ def _waiting(patient):
     ]
     rows.sort(key=lambda row: (-row[0].urgency_rank, row[1].created_at))
     return rows
-
-
-@clinician_required
-def missed(request):
-    """Missed check-ins (R16): a list for the in-hours team, not an alert."""
-    return render(
-        request,
-        "alerts/missed.html",
-        {
-            "missed": selectors.missed_check_ins(user=request.user),
-            "after_days": selectors.MISSED_AFTER_DAYS,
-            "follow_up_days": selectors.FOLLOW_UP_DAYS,
-            "several_teams": request.user.care_teams.count() > 1,
-        },
-    )

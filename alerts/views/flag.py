@@ -1,7 +1,6 @@
 """A flag's page: the check-in against baseline, its episode and trail, and the
 actions a clinician takes: acknowledge, record what was done, resolve."""
 
-from django import forms
 from django.contrib import messages
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
@@ -12,33 +11,17 @@ from django.views.decorators.http import require_POST
 from clinical.catalogue import BY_KEY, ITEMS
 from patients import audit
 from patients.access import clinician_required
-from patients.models import Action, Episode, Flag
+from patients.models import Episode, Flag
 
-from .services import triage
-from .timeline import episode_trail
-from .views import _treatment, flags_for
-
-
-class ResolveForm(forms.Form):
-    note = forms.CharField(
-        label="What was done",
-        max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="For example: phoned the patient, advised to attend the assessment unit.",
-    )
-
-
-class ActionForm(forms.ModelForm):
-    class Meta:
-        model = Action
-        fields = ["kind", "note"]
-        labels = {"kind": "Action taken", "note": "Note"}
-        widgets = {"note": forms.Textarea(attrs={"rows": 2})}
+from ..forms import ActionForm, ResolveForm
+from ..selectors import current_treatment, triage_flags
+from ..services import triage
+from ..timeline import episode_trail
 
 
 @clinician_required
 def flag_detail(request, pk):
-    flag = get_object_or_404(flags_for(request.user), pk=pk)
+    flag = get_object_or_404(triage_flags(request.user), pk=pk)
     _audit(request, "viewed", flag)
     return _flag_page(request, flag)
 
@@ -73,7 +56,7 @@ def _flag_page(request, flag, *, resolve_form=None, action_form=None, problem=No
             "item": BY_KEY.get(flag.symptom),
             "check_in": check_in,
             "patient": check_in.patient,
-            "treatment": _treatment(flag),
+            "treatment": current_treatment(flag),
             "answers": answers,
             "other_flags": check_in.flags.exclude(pk=flag.pk),
             "alert": alert,
@@ -143,7 +126,7 @@ def _refused(request, flag, verb, joined=None, **forms):
 @clinician_required
 @require_POST
 def acknowledge(request, pk):
-    flag = get_object_or_404(flags_for(request.user), pk=pk)
+    flag = get_object_or_404(triage_flags(request.user), pk=pk)
     seen = _seen(request)
     if seen is None:
         return _refused(request, flag, "acknowledge")
@@ -164,7 +147,7 @@ def acknowledge(request, pk):
 @clinician_required
 @require_POST
 def record_action(request, pk):
-    flag = get_object_or_404(flags_for(request.user), pk=pk)
+    flag = get_object_or_404(triage_flags(request.user), pk=pk)
     form = ActionForm(request.POST)
     if not form.is_valid():
         return _flag_page(request, flag, action_form=form, status=400)
@@ -187,7 +170,7 @@ def record_action(request, pk):
 @clinician_required
 @require_POST
 def resolve(request, pk):
-    flag = get_object_or_404(flags_for(request.user), pk=pk)
+    flag = get_object_or_404(triage_flags(request.user), pk=pk)
     form = ResolveForm(request.POST)
     if not form.is_valid():
         return _flag_page(request, flag, resolve_form=form, status=400)

@@ -1,0 +1,59 @@
+"""The triage queue, most urgent first, and the list of missed check-ins."""
+
+from django.core.paginator import Paginator
+from django.shortcuts import render
+
+from clinical.catalogue import BY_KEY
+from clinical.reminders import FOLLOW_UP_DAYS, MISSED_AFTER_DAYS
+from patients.access import clinician_required, teams_of
+
+from .. import selectors
+from ..forms import QueueFilterForm
+
+# Most urgent first: a page of 50 episodes is a nurse's next hour; more waits below.
+QUEUE_PAGE_SIZE = 50
+
+
+@clinician_required
+def queue(request):
+    """The triage queue; with ?partial=1, only its results region (counts and
+    table), which static/js/queue.js fetches to refresh the page in place."""
+    form = QueueFilterForm(request.GET, teams=list(teams_of(request.user)))
+    shown, counts = selectors.queue_flags(selectors.triage_flags(request.user), **form.values)
+    page = Paginator(shown, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
+    filters = form.query_string()
+    joiner = "&" if filters else "?"
+    context = {
+        "form": form,
+        "status": form.values["status"],
+        "rows": [
+            (flag, BY_KEY.get(flag.symptom), selectors.current_treatment(flag)) for flag in page
+        ],
+        "page": page,
+        "page_url": f"{filters}{joiner}page=",
+        "counts": counts,
+        "count_links": form.count_links(counts),
+        "refresh_url": request.path
+        + (f"{filters}{joiner}page={page.number}" if page.number > 1 else filters),
+    }
+    if not request.GET.get("partial"):
+        return render(request, "alerts/queue.html", context)
+    response = render(request, "alerts/_queue_results.html", context)
+    response["X-Queue-Results"] = "1"  # not a login page met after the session ended
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@clinician_required
+def missed(request):
+    """Missed check-ins (R16): a list for the in-hours team, not an alert."""
+    return render(
+        request,
+        "alerts/missed.html",
+        {
+            "missed": selectors.missed_check_ins(user=request.user),
+            "after_days": MISSED_AFTER_DAYS,
+            "follow_up_days": FOLLOW_UP_DAYS,
+            "several_teams": teams_of(request.user).count() > 1,
+        },
+    )

@@ -1,0 +1,44 @@
+"""Who to phone, and when (the care card), and the patient's treatment."""
+
+from django.shortcuts import render
+
+from clinical.urgency import GREEN
+
+from .. import notebook
+from ..access import patient_or_carer, patient_required
+from ..services.advice import advice_for
+
+
+@patient_or_carer
+def contacts(request, patient):
+    team_contacts = patient.care_team.contacts.filter(active=True).prefetch_related("hours")
+    return render(
+        request,
+        "patients/contacts.html",
+        {
+            "team": patient.care_team,
+            "contacts": team_contacts,
+            "advice": advice_for(patient, GREEN),
+            "patient": patient,
+            "treatment": patient.treatment,
+            "card": request.GET.get("card") == "1",
+            "welcome": request.GET.get("welcome") == "1",
+            "today": patient.local_date(),
+        },
+    )
+
+
+@patient_required
+def treatment(request, patient):
+    current = patient.treatment
+    today = patient.local_date()
+    context = {"treatment": current, "today": today, "team": patient.care_team}
+    if current is not None:
+        context.update(
+            kind=notebook.KIND_EXPLAINED.get(current.kind, current.get_kind_display()),
+            status=notebook.STATUS_EXPLAINED.get(current.status),
+            next_dose=notebook.next_dose(current, today=today),
+        )
+    else:
+        context["ask"] = patient.care_team.contacts.filter(active=True).order_by("order").first()
+    return render(request, "patients/treatment.html", context)
