@@ -24,11 +24,19 @@ class NotificationInline(admin.TabularInline):
 
 @admin.register(Alert)
 class AlertAdmin(AuditedAdmin, admin.ModelAdmin):
-    list_display = ["created_at", "check_in", "urgency", "contact", "level", "acknowledged_at"]
+    list_display = ["created_at", "check_in", "urgency", "contact", "level", "answered"]
     list_filter = ["urgency", "level"]
     list_select_related = ["check_in__patient__user", "contact"]
-    readonly_fields = [f.name for f in Alert._meta.fields]
+    readonly_fields = [*(f.name for f in Alert._meta.fields), "answered"]
     inlines = [NotificationInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).with_answered_at()
+
+    @admin.display(description="acknowledged", ordering="answered_at")
+    def answered(self, alert):
+        """When the last of its flags was acknowledged (their episodes say)."""
+        return alert.answered_at
 
     def audit_patient(self, alert):
         return alert.check_in.patient_id

@@ -138,10 +138,11 @@ def team_figures(*, team: CareTeam, now: datetime | None = None) -> TeamFigures:
 
     1. One query: check-ins, distinct patients, check-ins at amber or above.
     2. One query: flags per urgency.
-    3. One query: alerts per urgency, unacknowledged per urgency, alerts escalated
-       at least once (level > 0) and the sum of their levels (escalation steps).
-    4. One query: each acknowledged alert's urgency, creation and acknowledgement;
-       per urgency, the median and 90th percentile of the waits.
+    3. One query: alerts per urgency, alerts escalated at least once (level > 0)
+       and the sum of their levels (escalation steps).
+    4. One query: each alert's urgency, creation and answer (when the last of its
+       flags was acknowledged, Alert.objects.with_answered_at); per urgency, the
+       alerts still waiting, and the median and 90th percentile of the waits.
     """
     now = now or timezone.now()
     first_day, last_day, since = window(team, now)
@@ -161,20 +162,20 @@ def team_figures(*, team: CareTeam, now: datetime | None = None) -> TeamFigures:
     alerts_made = Alert.objects.filter(
         check_in__patient__care_team=team, created_at__gte=since, created_at__lte=now
     )
-    unacknowledged = Q(acknowledged_at__isnull=True)
     alerts = alerts_made.aggregate(
         **{u: Count("pk", filter=Q(urgency=u)) for u in ALERTING},
-        **{f"{u}_waiting": Count("pk", filter=Q(urgency=u) & unacknowledged) for u in ALERTING},
         escalated=Count("pk", filter=Q(level__gt=0)),
         steps=Sum("level"),
     )
 
     waits: dict[str, list[timedelta]] = {u: [] for u in ALERTING}
-    acknowledged = alerts_made.filter(acknowledged_at__isnull=False).values_list(
-        "urgency", "created_at", "acknowledged_at"
-    )
-    for urgency, created_at, acknowledged_at in acknowledged.order_by():
-        waits.setdefault(urgency, []).append(acknowledged_at - created_at)
+    waiting: dict[str, int] = dict.fromkeys(ALERTING, 0)
+    answers = alerts_made.with_answered_at().values_list("urgency", "created_at", "answered_at")
+    for urgency, created_at, answered_at in answers.order_by():
+        if answered_at is None:
+            waiting[urgency] = waiting.get(urgency, 0) + 1
+        else:
+            waits.setdefault(urgency, []).append(answered_at - created_at)
     times = []
     for u in ALERTING:
         spans = sorted(waits[u])
@@ -182,7 +183,7 @@ def team_figures(*, team: CareTeam, now: datetime | None = None) -> TeamFigures:
             AcknowledgeTimes(
                 urgency=u,
                 acknowledged=len(spans),
-                unacknowledged=alerts[f"{u}_waiting"],
+                unacknowledged=waiting[u],
                 median=percentile(spans, 0.5),
                 p90=percentile(spans, 0.9),
             )

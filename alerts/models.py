@@ -6,11 +6,27 @@ from django.db import models
 from django.utils import timezone
 
 from clinical.urgency import CHOICES as URGENCY_CHOICES
-from patients.models import CHANNEL_KINDS, Contact
+from patients.models import CHANNEL_KINDS, Acknowledgement, Contact, Flag
+
+
+class AlertQuerySet(models.QuerySet):
+    def unanswered(self):
+        """Alerts with a flag nobody has acknowledged yet: they escalate."""
+        unseen = Flag.objects.filter(check_in=models.OuterRef("check_in"), alerted=True).unseen()
+        return self.filter(models.Exists(unseen))
+
+    def with_answered_at(self):
+        """Each with `answered_at`: when its last unseen flag was acknowledged, NULL
+        while one is still unseen (a NULL sorts first, so it wins)."""
+        flags = Flag.objects.filter(check_in=models.OuterRef("check_in"), alerted=True)
+        last = flags.with_seen().order_by(models.F("seen_at").desc(nulls_first=True))
+        return self.annotate(answered_at=models.Subquery(last.values("seen_at")[:1]))
 
 
 class Alert(models.Model):
-    """A check-in's call on the care team: routed, notified, escalated until acknowledged."""
+    """A check-in's call on the care team: routed, notified, escalated until its flags'
+    episodes are acknowledged (patients/models/episodes.py): it reads its answer from
+    them, and keeps none of its own."""
 
     check_in = models.OneToOneField(
         "patients.CheckIn", on_delete=models.CASCADE, related_name="alert"
@@ -20,14 +36,32 @@ class Alert(models.Model):
     routing_reason = models.CharField(max_length=200)
     level = models.PositiveSmallIntegerField(default=0, help_text="Escalations so far")
     created_at = models.DateTimeField(default=timezone.now)
-    escalate_at = models.DateTimeField(null=True, blank=True, db_index=True)
-    acknowledged_at = models.DateTimeField(null=True, blank=True)
-    acknowledged_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    escalate_at = models.DateTimeField(
+        null=True, blank=True, db_index=True, help_text="When it escalates if still unanswered"
     )
+
+    objects = AlertQuerySet.as_manager()
 
     def __str__(self):
         return f"{self.urgency} alert for {self.check_in}"
+
+    @property
+    def answer(self) -> Acknowledgement | None:
+        """The acknowledgement that answered it (the last of its flags to be seen), or
+        None while one of them is unseen."""
+        flags = self.check_in.flags.filter(alerted=True).select_related("episode")
+        seen = [f.acknowledgement for f in flags.prefetch_related("episode__acknowledgements")]
+        if not seen or None in seen:
+            return None
+        return max(seen, key=lambda a: (a.at, a.pk))
+
+    @property
+    def acknowledged_at(self):
+        return self.answer.at if self.answer else None
+
+    @property
+    def acknowledged_by(self):
+        return self.answer.by if self.answer else None
 
 
 class Notification(models.Model):

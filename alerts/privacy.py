@@ -11,6 +11,7 @@ from .models import Alert, DeliveryAttempt, Notification
 def tables(patient: Patient, when) -> list[Table]:
     alerts = (
         Alert.objects.filter(check_in__patient=patient)
+        .with_answered_at()
         .select_related("contact")
         .order_by("created_at", "pk")
     )
@@ -32,7 +33,7 @@ def tables(patient: Patient, when) -> list[Table]:
                     "sent_to": a.contact.name,
                     "why_them": a.routing_reason,
                     "passed_on_times": a.level,
-                    "seen_at": when(a.acknowledged_at),
+                    "seen_at": when(a.answered_at),
                 }
                 for a in alerts
             ],

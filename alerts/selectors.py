@@ -27,7 +27,7 @@ from clinical.reminders import AFTER_TREATMENT, FOLLOW_UP_DAYS, MISSED_AFTER_DAY
 from clinical.systems import BODY_SYSTEMS
 from clinical.urgency import ALERTING, RANK
 from patients.access import flags_for_clinician, patients_for_clinician
-from patients.models import CheckIn, Flag, Patient, Treatment
+from patients.models import ACKNOWLEDGED, OPEN, CheckIn, Flag, Patient, Treatment
 
 ACTIVE = "active"  # open and acknowledged: the worklist
 # The resolved view is history, not a worklist: the most recently resolved only.
@@ -56,12 +56,15 @@ def queue_flags(flags, *, team=None, urgency="", status=ACTIVE, system=""):
         flags = flags.filter(check_in__patient__care_team_id=team)
     if system:
         flags = flags.filter(symptom__in=BODY_SYSTEMS.get(system, ()))
-    flags = flags.filter(status__in=["open", "acknowledged"] if status == ACTIVE else [status])
+    statuses = [OPEN, ACKNOWLEDGED] if status == ACTIVE else [status]
+    flags = flags.filter(episode__status__in=statuses)
     counts = urgency_counts(flags)
     if urgency:
         flags = flags.filter(episode__urgency=urgency)
     if status == "resolved":
-        shown = flags.order_by(F("resolved_at").desc(nulls_last=True), "-pk")[:RESOLVED_SHOWN]
+        shown = flags.order_by(F("episode__resolved_at").desc(nulls_last=True), "-pk")[
+            :RESOLVED_SHOWN
+        ]
     else:
         rank = Case(
             *(When(episode__urgency=u, then=Value(r)) for u, r in RANK.items()),

@@ -37,9 +37,7 @@ def episode_trail(episode: Episode) -> list[Event]:
         )
         for f in flags
     ]
-    alerts = Alert.objects.filter(check_in__in={f.check_in_id for f in flags}).select_related(
-        "acknowledged_by"
-    )
+    alerts = Alert.objects.filter(check_in__in={f.check_in_id for f in flags})
     alerts = list(alerts.prefetch_related("notifications__contact"))
     attempts = DeliveryAttempt.objects.filter(notification__alert__in=alerts).select_related(
         "notification__contact"
@@ -83,23 +81,20 @@ def episode_trail(episode: Episode) -> list[Event]:
                 f"{a.notification.contact.name}: {outcome}",
             )
         )
-    acks = {(a.acknowledged_at, a.acknowledged_by) for a in alerts if a.acknowledged_at}
-    if episode.acknowledged_at:
-        acks.add((episode.acknowledged_at, episode.acknowledged_by))
     events += [
-        Event(at, "acknowledged", "Acknowledged; escalation stopped", _name(by))
-        for at, by in sorted(acks, key=lambda pair: pair[0])
+        Event(a.at, "acknowledged", "Acknowledged; escalation stopped", _name(a.by))
+        for a in episode.acknowledgements.select_related("by")
     ]
     for action in episode.actions.select_related("taken_by"):
         text = action.get_kind_display() + (f": {action.note}" if action.note else "")
         events.append(Event(action.taken_at, "action", text, _name(action.taken_by)))
     if episode.resolved_at:
-        notes = {f.resolution_note for f in flags if f.resolution_note}
+        note = episode.resolution_note
         events.append(
             Event(
                 episode.resolved_at,
                 "resolved",
-                "Resolved" + (f": {'; '.join(sorted(notes))}" if notes else ""),
+                "Resolved" + (f": {note}" if note else ""),
                 _name(episode.resolved_by),
             )
         )

@@ -40,6 +40,7 @@ from clinical.catalogue import BASELINE_ITEMS, BY_KEY, ITEMS
 from . import audit
 from .access import accounts_only_caring_for, is_clinician
 from .models import (
+    Acknowledgement,
     Action,
     AuditEvent,
     Baseline,
@@ -121,8 +122,13 @@ def export_tables(patient: Patient) -> list[Table]:
         return {i.key: _plain(getattr(record, i.key)) for i in items}
 
     check_ins = patient.check_ins.select_related("baseline").order_by("submitted_at", "pk")
-    flags = Flag.objects.filter(check_in__patient=patient).order_by("created_at", "pk")
-    episodes = patient.episodes.order_by("opened_at", "pk")
+    flags = (
+        Flag.objects.filter(check_in__patient=patient)
+        .select_related("episode")
+        .with_seen()
+        .order_by("created_at", "pk")
+    )
+    episodes = patient.episodes.prefetch_related("acknowledgements").order_by("opened_at", "pk")
     return [
         Table(
             "profile",
@@ -238,7 +244,7 @@ def export_tables(patient: Patient) -> list[Table]:
                 {
                     "flag": f.pk,
                     "check_in": f.check_in_id,
-                    "episode": f.episode_id or "",
+                    "episode": f.episode_id,
                     "symptom": _label(f.symptom),
                     "urgency": f.get_urgency_display(),
                     "rule": f.rule,
@@ -394,6 +400,7 @@ def _records(patient: Patient) -> list[tuple[type, object]]:
         (Reminder, patient.check_in_reminders.all()),
         (Carer, patient.carers.all()),
         (Episode, patient.episodes.all()),
+        (Acknowledgement, Acknowledgement.objects.filter(episode__patient=patient)),
         (Action, Action.objects.filter(episode__patient=patient)),
         (Flag, Flag.objects.filter(check_in__patient=patient)),
         *(record for data in _REGISTERED for record in data.records(patient)),

@@ -6,12 +6,16 @@ import factory
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from alerts.models import Alert
 from patients.models import (
+    Acknowledgement,
     Baseline,
     CareTeam,
     CheckIn,
     Contact,
     ContactHours,
+    Episode,
+    Flag,
     Patient,
     TeamMembership,
     Treatment,
@@ -141,3 +145,68 @@ def make_check_in(patient, *, at=None, baseline="active", **answers) -> CheckIn:
 
 def add_member(team, user, role="nurse"):
     return TeamMembership.objects.create(team=team, user=user, role=role)
+
+
+def make_flag(
+    check_in,
+    symptom="stools_per_day",
+    urgency="red",
+    *,
+    rule="R2",
+    explanation=None,
+    episode=None,
+    status="open",
+    created_at=None,
+    acknowledged_at=None,
+    acknowledged_by=None,
+    resolved_at=None,
+    resolved_by=None,
+    resolution_note="",
+    **fields,
+) -> Flag:
+    """A flag as the worker would have written it, in the state a clinician left it.
+
+    Without `episode`, the flag joins its symptom's episode that is not resolved, or
+    opens one, as the worker does. The state given is its episode's
+    (patients/models/episodes.py): acknowledged with an Acknowledgement (at
+    `acknowledged_at`, by `acknowledged_by`, both needed), resolved with the
+    episode's resolution.
+    """
+    created_at = created_at or check_in.submitted_at
+    if episode is None:
+        episode = Episode.objects.filter(
+            patient_id=check_in.patient_id, symptom=symptom, status__in=["open", "acknowledged"]
+        ).first() or Episode.objects.create(
+            patient_id=check_in.patient_id, symptom=symptom, urgency=urgency, opened_at=created_at
+        )
+    flag = Flag.objects.create(
+        check_in=check_in,
+        episode=episode,
+        symptom=symptom,
+        urgency=urgency,
+        rule=rule,
+        explanation=explanation or f"{symptom} is worse",
+        created_at=created_at,
+        **fields,
+    )
+    if acknowledged_at is not None:
+        Acknowledgement.objects.create(episode=episode, at=acknowledged_at, by=acknowledged_by)
+    if status != "open" or resolution_note:
+        Episode.objects.filter(pk=episode.pk).update(
+            status=status,
+            resolved_at=resolved_at,
+            resolved_by=resolved_by,
+            resolution_note=resolution_note,
+        )
+        flag.episode.refresh_from_db()
+    return flag
+
+
+def escalates(alert) -> bool:
+    """Whether the alert still escalates: one of the flags it raised is unseen."""
+    return Alert.objects.unanswered().filter(pk=alert.pk).exists()
+
+
+def statuses(flags) -> set[str]:
+    """The statuses of some flags, as their episodes give them."""
+    return {flag.status for flag in flags.select_related("episode")}

@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from alerts.models import Alert
 from alerts.services import flagging
-from patients.models import CheckIn, Flag
+from patients.models import CheckIn, Episode, Flag
 
 from .conftest import login
 from .factories import UserFactory, make_check_in
@@ -132,7 +132,7 @@ def test_a_nurse_of_another_team_cannot_acknowledge_or_resolve_this_teams_flag(
 def test_a_nurse_of_another_team_sees_only_their_own_teams_flags_in_the_queue(
     client, other_nurse, flag, other_flag
 ):
-    Flag.objects.filter(pk=flag.pk).update(status="resolved")  # in the resolved tab too
+    Episode.objects.filter(pk=flag.episode_id).update(status="resolved")  # in the resolved tab too
     another = make_check_in(flag.check_in.patient, headache=3)
     flagging.flag_check_in(another.pk)
     login(client, other_nurse)

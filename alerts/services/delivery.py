@@ -81,7 +81,7 @@ def _fall_through(notification: Notification, now) -> None:
     channels, and failing those the next contact in the chain (on duty, handling
     the urgency), which then holds the alert."""
     alert, contact = Alert.objects.get(pk=notification.alert_id), notification.contact
-    if alert.acknowledged_at is not None:
+    if not Alert.objects.unanswered().filter(pk=alert.pk).exists():
         return
     if alert.contact_id != contact.pk or alert.level > notification.level:
         return  # the alert has moved on (escalated) since this notification was written

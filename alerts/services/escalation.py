@@ -26,7 +26,7 @@ def escalate_overdue_alerts(*, now=None) -> int:
     """
     now = now or timezone.now()
     moved = 0
-    overdue = Alert.objects.filter(acknowledged_at__isnull=True, escalate_at__lte=now)
+    overdue = Alert.objects.unanswered().filter(escalate_at__lte=now)
     for alert in overdue.select_related("contact", "check_in__patient__care_team"):
         try:
             moved += _escalate(alert, now)
@@ -43,12 +43,14 @@ def _escalate(alert: Alert, now) -> int:
     )
     window = ESCALATE_AFTER[routed_as(alert.urgency)]
     with transaction.atomic():
-        claimed = Alert.objects.filter(
-            pk=alert.pk, escalate_at=alert.escalate_at, acknowledged_at__isnull=True
-        ).update(
-            level=F("level") + 1 if following else F("level"),
-            contact_id=following.ref if following else alert.contact_id,
-            escalate_at=now + window,
+        claimed = (
+            Alert.objects.unanswered()
+            .filter(pk=alert.pk, escalate_at=alert.escalate_at)
+            .update(
+                level=F("level") + 1 if following else F("level"),
+                contact_id=following.ref if following else alert.contact_id,
+                escalate_at=now + window,
+            )
         )
         if not claimed or following is None:
             return 0

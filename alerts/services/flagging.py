@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from clinical.routing import ESCALATE_AFTER
 from clinical.urgency import RANK, highest, routed_as
-from patients.models import CheckIn, Contact, Episode, Flag
+from patients.models import OPEN, RESOLVED, CheckIn, Contact, Episode, Flag
 from patients.services.advice import route_for
 from patients.services.check_ins import evaluate
 
@@ -50,7 +50,6 @@ def flag_check_in(check_in_id: int, *, now=None) -> list[int]:
                 check_in=check_in,
                 episode=episode,
                 alerted=alerted,
-                status="open" if alerted else episode.status,
                 symptom=finding.symptom,
                 urgency=finding.urgency,
                 rule=finding.rule,
@@ -75,7 +74,7 @@ def _episode_for(patient, finding, now) -> tuple[Episode, bool]:
     episode = (
         Episode.objects.select_for_update()
         .filter(patient=patient, symptom=finding.symptom)
-        .exclude(status="resolved")
+        .exclude(status=RESOLVED)
         .first()
     )
     if episode is None:
@@ -84,9 +83,9 @@ def _episode_for(patient, finding, now) -> tuple[Episode, bool]:
         )
         return episode, True
     if RANK[finding.urgency] > RANK[episode.urgency]:
-        episode.urgency, episode.status = finding.urgency, "open"
-        episode.acknowledged_at = episode.acknowledged_by = None
-        episode.save(update_fields=["urgency", "status", "acknowledged_at", "acknowledged_by"])
+        # Open again, to be acknowledged again; its acknowledgements so far stay.
+        episode.urgency, episode.status = finding.urgency, OPEN
+        episode.save(update_fields=["urgency", "status"])
         return episode, True
     return episode, False
 
@@ -102,9 +101,7 @@ def raise_alert(check_in: CheckIn, *, now) -> list[int]:
     When nobody can be routed (a contact list an admin broke), the flags are in
     the queue all the same and the sweep tries again until the list is mended.
     """
-    alerting = list(
-        check_in.flags.filter(alerted=True, status="open").values_list("urgency", flat=True)
-    )
+    alerting = list(check_in.flags.filter(alerted=True).unseen().values_list("urgency", flat=True))
     if not alerting or Alert.objects.filter(check_in=check_in).exists():
         return []
     urgency = highest(alerting)

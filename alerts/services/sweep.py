@@ -5,11 +5,11 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from base.tasks import queue_after_commit
-from patients.models import CheckIn
+from patients.models import CheckIn, Flag
 
 from ..models import DeliveryAttempt, Notification
 from .delivery import STALE_SENDING, queue_notifications
@@ -48,13 +48,13 @@ def send_due_notifications(*, now=None) -> int:
         ).values_list("pk", flat=True)
         for pk in lost:
             queue_after_commit(flag_check_in, pk)
+    unseen = Flag.objects.filter(check_in=OuterRef("pk"), alerted=True).unseen()
     owed = CheckIn.objects.filter(
+        Exists(unseen),
         evaluated_at__isnull=False,
         alert__isnull=True,
-        flags__alerted=True,
-        flags__status="open",
         submitted_at__gte=now - ALERT_OWED_FOR,
-    ).distinct()
+    )
     for check_in in owed.select_related("patient__care_team", "patient__user"):
         try:
             with transaction.atomic():

@@ -1,43 +1,25 @@
-"""Triage actions: what a clinician does about a flag's episode: acknowledge it (which
-stops its alert escalating), record an action, resolve it."""
+"""Triage actions: what a clinician does about a flag's episode: acknowledge it (its
+flags so far are seen, and the alerts they raised stop escalating), record an action,
+resolve it. Each writes the episode alone; flags and alerts read it."""
 
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
-from patients.models import Action, Episode, Flag
-
-from ..models import Alert
-
-
-def _with_its_episode(flag: Flag):
-    """The flag and the other flags of its episode. A flag with no episode is alone:
-    `episode_id=None` would match every episode-less flag, of any patient."""
-    if flag.episode_id is None:
-        return Flag.objects.filter(pk=flag.pk)
-    return Flag.objects.filter(Q(pk=flag.pk) | Q(episode_id=flag.episode_id))
+from patients.models import ACKNOWLEDGED, OPEN, RESOLVED, Acknowledgement, Action, Episode, Flag
 
 
 def acknowledge_flag(flag: Flag, user, *, now=None) -> bool:
-    """Acknowledge the flag's episode and its open flags. A check-in's alert stops
-    escalating once none of its alerting flags is still open: acknowledging one
-    episode does not silence another episode's alert. False if nothing was open."""
+    """Acknowledge the flag's episode. An alert stops escalating once every flag it
+    raised is seen: acknowledging one episode does not silence another episode's
+    alert. False if the episode was not open."""
     now = now or timezone.now()
     with transaction.atomic():
-        episode_changed = Episode.objects.filter(pk=flag.episode_id, status="open").update(
-            status="acknowledged", acknowledged_at=now, acknowledged_by=user
+        changed = Episode.objects.filter(pk=flag.episode_id, status=OPEN).update(
+            status=ACKNOWLEDGED
         )
-        flags = _with_its_episode(flag)
-        flags_changed = flags.filter(status="open").update(
-            status="acknowledged", acknowledged_at=now, acknowledged_by=user
-        )
-        still_open = Flag.objects.filter(check_in=OuterRef("check_in"), alerted=True, status="open")
-        Alert.objects.filter(
-            check_in__in=flags.values("check_in"), acknowledged_at__isnull=True
-        ).exclude(Exists(still_open)).update(
-            acknowledged_at=now, acknowledged_by=user, escalate_at=None
-        )
-    return bool(episode_changed or flags_changed)
+        if changed:
+            Acknowledgement.objects.create(episode_id=flag.episode_id, at=now, by=user)
+    return bool(changed)
 
 
 def record_action(flag: Flag, user, *, kind: str, note: str = "", now=None) -> Action:
@@ -51,17 +33,14 @@ def record_action(flag: Flag, user, *, kind: str, note: str = "", now=None) -> A
 
 
 def resolve_flag(flag: Flag, user, *, note: str, now=None) -> bool:
-    """Resolve the flag's episode and all its flags, with a note; acknowledges first
-    if need be. The next flag for that symptom opens a new episode."""
+    """Resolve the flag's episode with a note, acknowledging it first if need be. The
+    next flag for that symptom opens a new episode. False if it was resolved already."""
     now = now or timezone.now()
     with transaction.atomic():
         acknowledge_flag(flag, user, now=now)
-        Episode.objects.filter(pk=flag.episode_id).exclude(status="resolved").update(
-            status="resolved", resolved_at=now, resolved_by=user
-        )
         changed = (
-            _with_its_episode(flag)
-            .filter(status="acknowledged")
-            .update(status="resolved", resolved_at=now, resolved_by=user, resolution_note=note)
+            Episode.objects.filter(pk=flag.episode_id)
+            .exclude(status=RESOLVED)
+            .update(status=RESOLVED, resolved_at=now, resolved_by=user, resolution_note=note)
         )
     return bool(changed)

@@ -54,9 +54,9 @@ def ack_link(request, token):
 
 def _landing_flag(check_in_id):
     """The flag the alert is about: an open alerting one first, the most urgent."""
-    flags = Flag.objects.filter(check_in=check_in_id).most_urgent_first()
+    flags = Flag.objects.filter(check_in=check_in_id).select_related("episode").most_urgent_first()
     return (
-        flags.filter(alerted=True, status="open").first()
+        flags.filter(alerted=True).unseen().first()
         or flags.filter(alerted=True).first()
         or flags.first()
     )

@@ -3,6 +3,7 @@ actions a clinician takes: acknowledge, record what was done, resolve."""
 
 from django.contrib import messages
 from django.db import transaction
+from django.db.models import prefetch_related_objects
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -11,7 +12,7 @@ from django.views.decorators.http import require_POST
 from clinical.catalogue import BY_KEY, ITEMS
 from patients import audit
 from patients.access import clinician_required
-from patients.models import Episode, Flag
+from patients.models import RESOLVED, Episode, Flag
 
 from ..forms import ActionForm, ResolveForm
 from ..selectors import current_treatment, triage_flags
@@ -43,10 +44,9 @@ def _flag_page(request, flag, *, resolve_form=None, action_form=None, problem=No
         if getattr(check_in, item.key) is not None
     ]
     alert = getattr(check_in, "alert", None)
+    prefetch_related_objects([flag], "episode__acknowledgements__by", "episode__resolved_by")
     episode = flag.episode
-    episode_flags = (
-        list(episode.flags.select_related("check_in").order_by("-created_at")) if episode else []
-    )
+    episode_flags = list(episode.flags.select_related("check_in").order_by("-created_at"))
     newest = max(episode_flags, key=lambda f: f.pk, default=flag)
     return render(
         request,
@@ -58,11 +58,11 @@ def _flag_page(request, flag, *, resolve_form=None, action_form=None, problem=No
             "patient": check_in.patient,
             "treatment": current_treatment(flag),
             "answers": answers,
-            "other_flags": check_in.flags.exclude(pk=flag.pk),
+            "other_flags": check_in.flags.exclude(pk=flag.pk).select_related("episode").with_seen(),
             "alert": alert,
             "episode": episode,
             "episode_flags": episode_flags,
-            "trail": episode_trail(episode) if episode else [],
+            "trail": episode_trail(episode),
             "resolve_form": resolve_form or ResolveForm(),
             "action_form": action_form or ActionForm(),
             # Posted back by each action's form: the newest flag the page showed.
@@ -91,17 +91,17 @@ def _seen(request) -> int | None:
     return seen if seen >= 0 else None
 
 
-def _unread(flag, seen, *, statuses) -> list[Flag]:
+def _unread(flag, seen, *, unseen_only) -> list[Flag]:
     """In a transaction: lock the flag's episode and return the flags that joined it
-    after `seen` and are still in one of `statuses`."""
-    episode = Episode.objects.select_for_update().filter(pk=flag.episode_id).first()
-    if episode is None:
+    after `seen`: those no acknowledgement has covered (`unseen_only`), or all of them
+    while the episode is not resolved."""
+    episode = Episode.objects.select_for_update().get(pk=flag.episode_id)
+    if episode.status == RESOLVED:
         return []
-    return list(
-        Flag.objects.filter(episode=episode, pk__gt=seen, status__in=statuses)
-        .select_related("check_in")
-        .order_by("pk")
-    )
+    joined = Flag.objects.filter(episode=episode, pk__gt=seen)
+    if unseen_only:
+        joined = joined.unseen()
+    return list(joined.select_related("check_in", "episode").order_by("pk"))
 
 
 def _refused(request, flag, verb, joined=None, **forms):
@@ -131,7 +131,7 @@ def acknowledge(request, pk):
     if seen is None:
         return _refused(request, flag, "acknowledge")
     with transaction.atomic():
-        joined = _unread(flag, seen, statuses=["open"])
+        joined = _unread(flag, seen, unseen_only=True)
         acknowledged = not joined and triage.acknowledge_flag(flag, request.user)
         if acknowledged:
             _audit(request, "acknowledged", flag)
@@ -155,7 +155,7 @@ def record_action(request, pk):
     if seen is None:
         return _refused(request, flag, "record", action_form=form)
     with transaction.atomic():
-        joined = _unread(flag, seen, statuses=["open"])  # recording acknowledges too
+        joined = _unread(flag, seen, unseen_only=True)  # recording acknowledges too
         if not joined:
             triage.record_action(
                 flag, request.user, kind=form.cleaned_data["kind"], note=form.cleaned_data["note"]
@@ -178,7 +178,7 @@ def resolve(request, pk):
     if seen is None:
         return _refused(request, flag, "resolve", resolve_form=form)
     with transaction.atomic():
-        joined = _unread(flag, seen, statuses=["open", "acknowledged"])
+        joined = _unread(flag, seen, unseen_only=False)
         resolved = not joined and triage.resolve_flag(
             flag, request.user, note=form.cleaned_data["note"]
         )

@@ -8,7 +8,7 @@ from clinical.catalogue import ITEMS
 from patients import audit
 from patients.access import clinician_required, get_patient_for_clinician
 from patients.charts import legend, symptom_chart, window_start
-from patients.models import Flag
+from patients.models import ACKNOWLEDGED, OPEN, Flag
 
 
 @clinician_required
@@ -26,9 +26,9 @@ def patient_timeline(request, pk):
         .prefetch_related(
             Prefetch(
                 "flags",
-                queryset=Flag.objects.select_related(
-                    "acknowledged_by", "resolved_by"
-                ).most_urgent_first(),
+                queryset=Flag.objects.select_related("episode__resolved_by")
+                .with_seen()
+                .most_urgent_first(),
             )
         )
     )
@@ -80,18 +80,19 @@ def _patient_charts(check_ins, baseline, end):
 def _waiting(patient):
     """What waits for the team, from any day: one row per episode, most urgent first.
 
-    A row is (worst flag, first flag, latest flag, number of flags) of an episode's
-    open and acknowledged flags; a flag with no episode is a row of its own.
+    A row is (worst flag, first flag, latest flag, number of flags) of the flags of
+    an episode not resolved.
     """
     flags = (
-        Flag.objects.filter(check_in__patient=patient, status__in=["open", "acknowledged"])
-        .select_related("check_in")
+        Flag.objects.filter(check_in__patient=patient, episode__status__in=[OPEN, ACKNOWLEDGED])
+        .select_related("check_in", "episode")
+        .with_seen()
         .most_urgent_first()
         .order_by("created_at", "pk")
     )
     runs = {}
     for f in flags:
-        runs.setdefault(f.episode_id or -f.pk, []).append(f)
+        runs.setdefault(f.episode_id, []).append(f)
     rows = [
         (max(run, key=lambda f: f.urgency_rank), run[0], run[-1], len(run)) for run in runs.values()
     ]

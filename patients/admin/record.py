@@ -201,20 +201,24 @@ class CarerAdmin(audit.AuditedAdmin, admin.ModelAdmin):
 
 @admin.register(Flag)
 class FlagAdmin(audit.AuditedAdmin, admin.ModelAdmin):
-    list_display = ["created_at", "patient", "symptom", "urgency", "rule", "status"]
-    list_filter = ["urgency", "status", "rule", "check_in__patient__care_team"]
+    list_display = ["created_at", "patient", "symptom", "urgency", "rule", "episode_status"]
+    list_filter = ["urgency", "episode__status", "rule", "check_in__patient__care_team"]
     search_fields = [
         "check_in__patient__hospital_number",
         "check_in__patient__user__last_name",
         "symptom",
     ]
     date_hierarchy = "created_at"
-    list_select_related = ["check_in__patient__user"]
+    list_select_related = ["check_in__patient__user", "episode"]
     readonly_fields = [f.name for f in Flag._meta.fields]
 
     @admin.display(description="patient")
     def patient(self, flag):
         return flag.check_in.patient
+
+    @admin.display(description="episode", ordering="episode__status")
+    def episode_status(self, flag):
+        return flag.episode.get_status_display()
 
     def audit_patient(self, flag):
         return flag.check_in.patient_id

@@ -2,7 +2,17 @@
 lists (teams.py), flags and episodes (episodes.py), and the audit trail (audit.py)."""
 
 from .audit import AppendOnlyError, AuditEvent, AuditEventQuerySet
-from .episodes import FLAG_STATUS_CHOICES, Action, Episode, Flag, FlagQuerySet
+from .episodes import (
+    ACKNOWLEDGED,
+    FLAG_STATUS_CHOICES,
+    OPEN,
+    RESOLVED,
+    Acknowledgement,
+    Action,
+    Episode,
+    Flag,
+    FlagQuerySet,
+)
 from .record import (
     Baseline,
     Carer,
@@ -28,9 +38,13 @@ from .teams import (
 )
 
 __all__ = [
+    "ACKNOWLEDGED",
     "CHANNEL_KINDS",
     "FLAG_STATUS_CHOICES",
     "NOT_HTTPS",
+    "OPEN",
+    "RESOLVED",
+    "Acknowledgement",
     "Action",
     "AppendOnlyError",
     "AuditEvent",

@@ -28,9 +28,9 @@ def check_in_list(request, patient):
     """
     if request.carer:
         audit.record(request, "viewed", patient, obj=patient, detail="history")
-    seen_fields = ("check_in_id", "urgency", "status", "acknowledged_at", "resolved_at")
+    flags = Flag.objects.select_related("episode").with_seen()
     check_ins = patient.check_ins.select_related("entered_by_user").prefetch_related(
-        Prefetch("flags", queryset=Flag.objects.only(*seen_fields).order_by("pk"))
+        Prefetch("flags", queryset=flags.order_by("pk"))
     )
     page = Paginator(check_ins, 20).get_page(request.GET.get("page"))
     page.object_list = list(page.object_list)

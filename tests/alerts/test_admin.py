@@ -343,7 +343,7 @@ def records(patient, other_patient, nurse):
         ("patients/checkin", "?q=Okafor", 1),
         ("patients/checkin", "?urgency__exact=red&entered_by__exact=patient", 2),
         ("patients/checkin", "?patient__care_team__id__exact={team}", 1),
-        ("patients/flag", "?q=stools&status__exact=open&urgency__exact=red", 2),
+        ("patients/flag", "?q=stools&episode__status__exact=open&urgency__exact=red", 2),
         ("patients/flag", "?rule__exact=R2&check_in__patient__care_team__id__exact={team}", 1),
         ("alerts/alert", "?urgency__exact=red&level__exact=0", 2),
         ("alerts/notification", "?q=example.org&status__exact=queued", 2),

@@ -10,7 +10,7 @@ from alerts.models import Alert
 from alerts.services import flagging, triage
 from patients.models import Episode, Flag
 
-from ..factories import make_check_in
+from ..factories import escalates, make_check_in, make_flag, statuses
 
 MONDAY_10 = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
 
@@ -79,8 +79,8 @@ def test_acknowledging_any_flag_acknowledges_its_episode_and_stops_every_alert_i
     triage.acknowledge_flag(first.flags.get(), nurse)
 
     assert Episode.objects.get().status == "acknowledged"
-    assert set(Flag.objects.values_list("status", flat=True)) == {"acknowledged"}
-    assert all(a.acknowledged_by == nurse and a.escalate_at is None for a in Alert.objects.all())
+    assert statuses(Flag.objects.all()) == {"acknowledged"}
+    assert all(a.acknowledged_by == nurse and not escalates(a) for a in Alert.objects.all())
     assert Alert.objects.filter(check_in=worse).exists()
 
 
@@ -92,7 +92,7 @@ def test_resolving_closes_the_episode_and_the_next_flag_opens_a_new_one(patient,
 
     closed = Episode.objects.get()
     assert closed.status == "resolved" and closed.resolved_by == nurse
-    assert set(Flag.objects.values_list("status", flat=True)) == {"resolved"}
+    assert statuses(Flag.objects.all()) == {"resolved"}
     assert first.flags.get().resolution_note == "Antihistamine advised by the team"
     again = check_in(patient, 5, itching=3)
     assert Episode.objects.count() == 2
@@ -146,34 +146,45 @@ def test_acknowledging_one_episode_does_not_silence_another_episodes_alert(patie
     triage.acknowledge_flag(mixed.flags.get(symptom="itching"), nurse)
 
     alert.refresh_from_db()
-    assert alert.acknowledged_at is None and alert.escalate_at is not None
+    assert alert.acknowledged_at is None and escalates(alert)
     triage.acknowledge_flag(mixed.flags.get(symptom="stools_per_day"), nurse)
     alert.refresh_from_db()
-    assert alert.acknowledged_by == nurse and alert.escalate_at is None
+    assert alert.acknowledged_by == nurse and not escalates(alert)
 
 
-def test_a_flag_without_an_episode_is_acknowledged_and_resolved_alone(
+def test_acknowledging_and_resolving_one_patients_episode_leaves_anothers_alone(
     patient, other_patient, nurse
 ):
-    """A flag from before episodes (or any with none) never drags along the other
-    episode-less flags: `episode_id IS NULL` would match every patient's."""
-
-    def lone_flag(who):
-        return Flag.objects.create(
-            check_in=make_check_in(who, at=MONDAY_10),
-            episode=None,
-            symptom="stools_per_day",
-            urgency="red",
-            rule="R2",
-            explanation="stools",
-        )
-
-    mine, theirs = lone_flag(patient), lone_flag(other_patient)
+    """Each flag has its episode (patients/migrations/0010 gave one to any flag made
+    without): acting on one never drags along another patient's flag of the symptom."""
+    mine = make_flag(make_check_in(patient, at=MONDAY_10), "stools_per_day", "red")
+    theirs = make_flag(make_check_in(other_patient, at=MONDAY_10), "stools_per_day", "red")
 
     assert triage.acknowledge_flag(mine, nurse, now=MONDAY_10)
     assert triage.resolve_flag(mine, nurse, note="phoned", now=MONDAY_10)
 
-    mine.refresh_from_db()
-    theirs.refresh_from_db()
+    mine = Flag.objects.select_related("episode").get(pk=mine.pk)
+    theirs = Flag.objects.select_related("episode").get(pk=theirs.pk)
     assert (mine.status, mine.resolution_note) == ("resolved", "phoned")
     assert (theirs.status, theirs.acknowledged_by, theirs.resolution_note) == ("open", None, "")
+
+
+def test_a_check_in_that_joined_an_acknowledged_episode_stays_seen_when_it_is_raised(
+    patient, nurse
+):
+    first = check_in(patient, 0, stools_per_day=3)  # amber: opens, alerts
+    triage.acknowledge_flag(first.flags.get(), nurse, now=MONDAY_10 + timedelta(minutes=5))
+    joined = check_in(patient, 1, stools_per_day=3)  # joins the acknowledged episode
+    worse = check_in(patient, 2, stools_per_day=9)  # red: raises it, open again
+
+    def state(made):
+        flag = made.flags.get()
+        listed = Flag.objects.with_seen().select_related("episode").get(pk=flag.pk)
+        unseen = Flag.objects.unseen().filter(pk=flag.pk).exists()
+        assert listed.status == flag.status and unseen == (flag.status == "open")
+        return flag.status
+
+    assert Episode.objects.get().status == "open"
+    assert [state(c) for c in (first, joined, worse)] == ["acknowledged", "acknowledged", "open"]
+    assert escalates(Alert.objects.get(check_in=worse))
+    assert not escalates(Alert.objects.get(check_in=first))

@@ -11,7 +11,7 @@ from alerts.models import Alert, DeliveryAttempt, Notification
 from alerts.services import delivery, flagging, sweep, triage
 from patients.models import CheckIn, Flag
 
-from ..factories import make_check_in
+from ..factories import escalates, make_check_in
 
 TUESDAY_10 = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)  # in hours in London
 SATURDAY_03 = datetime(2026, 11, 28, 3, 0, tzinfo=UTC)
@@ -255,7 +255,7 @@ def test_acknowledging_stops_escalation_and_resolving_needs_no_second_click(pati
     assert triage.acknowledge_flag(flag, nurse) is True
     assert triage.acknowledge_flag(flag, nurse) is False
     alert = Alert.objects.get()
-    assert alert.acknowledged_by == nurse and alert.escalate_at is None
+    assert alert.acknowledged_by == nurse and not escalates(alert)
 
     assert triage.resolve_flag(flag, nurse, note="Phoned; attending assessment unit") is True
     flag.refresh_from_db()

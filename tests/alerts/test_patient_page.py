@@ -20,6 +20,7 @@ from ..factories import (
     TreatmentFactory,
     UserFactory,
     make_check_in,
+    make_flag,
 )
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)  # Wednesday; the patients' today in London
@@ -195,14 +196,7 @@ def at(n: int, hour: int = 9) -> datetime:
 
 
 def flag(check_in, symptom, urgency="red", **fields) -> Flag:
-    return Flag.objects.create(
-        check_in=check_in,
-        symptom=symptom,
-        urgency=urgency,
-        rule="R2",
-        explanation=fields.pop("explanation", f"{symptom} is worse"),
-        **fields,
-    )
+    return make_flag(check_in, symptom, urgency, rule="R2", **fields)
 
 
 def page(client, patient):

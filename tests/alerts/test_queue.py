@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from clinical.systems import BODY_SYSTEMS
-from patients.models import Episode, Flag
+from patients.models import Flag
 
 from ..factories import (
     CareTeamFactory,
@@ -19,6 +19,7 @@ from ..factories import (
     UserFactory,
     add_member,
     make_check_in,
+    make_flag,
 )
 
 QUEUE = reverse("alerts:queue")
@@ -27,19 +28,10 @@ QUEUE = reverse("alerts:queue")
 def flag(patient, symptom="stools_per_day", urgency="red", *, status="open", hours_ago=1):
     """A flag of a check-in made `hours_ago`, as the worker would have written it."""
     at = timezone.now() - timedelta(hours=hours_ago)
-    episode = Episode.objects.create(
-        patient=patient,
-        symptom=symptom,
-        urgency=urgency,
-        status=status,
-        opened_at=at,
-        resolved_at=at + timedelta(minutes=30) if status == "resolved" else None,
-    )
-    return Flag.objects.create(
-        episode=episode,
-        check_in=make_check_in(patient, at=at),
-        symptom=symptom,
-        urgency=urgency,
+    return make_flag(
+        make_check_in(patient, at=at),
+        symptom,
+        urgency,
         rule="R9",
         explanation=f"{symptom} at {urgency}",
         status=status,

@@ -11,7 +11,7 @@ from alerts.models import Alert
 from alerts.services import flagging, triage
 from patients.models import Action, Flag
 
-from ..factories import PatientFactory, UserFactory, make_check_in
+from ..factories import PatientFactory, UserFactory, escalates, make_check_in, statuses
 
 TUESDAY_10 = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)  # in hours in London
 QUEUE = reverse("alerts:queue")
@@ -140,7 +140,7 @@ def test_acknowledging_sets_the_status_and_stops_escalation(nurse_client, nurse,
     assert red_flag.status == "acknowledged" and red_flag.acknowledged_by == nurse
     assert red_flag.acknowledged_at is not None
     alert = Alert.objects.get(check_in=red_flag.check_in)
-    assert alert.escalate_at is None and alert.acknowledged_by == nurse
+    assert not escalates(alert) and alert.acknowledged_by == nurse
     assert response.redirect_chain == [(reverse("alerts:flag", args=[red_flag.pk]), 302)]
     assert "Acknowledged: escalation has stopped for this episode." in response.text
     assert "Status: Acknowledged" in response.text
@@ -163,7 +163,7 @@ def test_resolving_without_a_note_is_refused_and_changes_nothing(nurse_client, r
     red_flag.refresh_from_db()
     assert red_flag.status == "open" and red_flag.resolution_note == ""
     assert red_flag.acknowledged_at is None and red_flag.resolved_at is None
-    assert Alert.objects.get(check_in=red_flag.check_in).escalate_at is not None
+    assert escalates(Alert.objects.get(check_in=red_flag.check_in))
 
 
 def test_resolving_is_refused_when_a_check_in_joined_the_episode_after_the_page_was_drawn(
@@ -201,8 +201,7 @@ def test_resolving_is_refused_when_a_check_in_joined_the_episode_after_the_page_
     again = nurse_client.post(url, {"note": "Phoned her", "seen": later.pk})
 
     assert again.status_code == 302
-    statuses = Flag.objects.filter(pk__in=[red_flag.pk, later.pk]).values_list("status", flat=True)
-    assert set(statuses) == {"resolved"}
+    assert statuses(Flag.objects.filter(pk__in=[red_flag.pk, later.pk])) == {"resolved"}
 
 
 def test_acknowledging_or_acting_is_refused_when_a_worse_check_in_raised_the_episode(
@@ -230,14 +229,14 @@ def test_acknowledging_or_acting_is_refused_when_a_worse_check_in_raised_the_epi
     assert "Not recorded: 1 new check-in joined this episode" in acting.text
     assert acting.context["action_form"]["note"].value() == "Advised fluids"
     assert not Action.objects.exists()
-    assert set(Flag.objects.values_list("status", flat=True)) == {"open"}
-    assert Alert.objects.get(check_in=red.check_in).escalate_at is not None
+    assert statuses(Flag.objects.all()) == {"open"}
+    assert escalates(Alert.objects.get(check_in=red.check_in))
 
     done = nurse_client.post(reverse("alerts:acknowledge", args=[amber.pk]), {"seen": red.pk})
 
     assert done.status_code == 302
-    assert set(Flag.objects.values_list("status", flat=True)) == {"acknowledged"}
-    assert Alert.objects.get(check_in=red.check_in).escalate_at is None
+    assert statuses(Flag.objects.all()) == {"acknowledged"}
+    assert not escalates(Alert.objects.get(check_in=red.check_in))
 
 
 @pytest.mark.parametrize(
@@ -272,7 +271,7 @@ def test_resolving_with_a_note_closes_the_flag(nurse_client, nurse, red_flag):
     red_flag.refresh_from_db()
     assert red_flag.status == "resolved" and red_flag.resolved_by == nurse
     assert red_flag.resolution_note == "Phoned; attending the assessment unit"
-    assert Alert.objects.get(check_in=red_flag.check_in).escalate_at is None
+    assert not escalates(Alert.objects.get(check_in=red_flag.check_in))
     assert response.redirect_chain == [(QUEUE, 302)]
     assert "Resolved." in response.text
     assert queue_rows(response) == []

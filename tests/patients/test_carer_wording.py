@@ -10,11 +10,10 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from patients.models import Flag
 from patients.services import check_ins
 
 from ..conftest import login
-from ..factories import make_check_in
+from ..factories import make_check_in, make_flag
 
 HOME = reverse("patients:home")
 CHECK_IN = reverse("patients:check_in")
@@ -185,9 +184,7 @@ def test_check_in_result_with_no_contact_to_phone(both, patient):
 
 def test_history(both, patient):
     flagged = make_check_in(patient, stools_per_day=9)
-    Flag.objects.create(
-        check_in=flagged, symptom="stools_per_day", urgency="red", rule="R2", explanation="x"
-    )
+    make_flag(flagged, "stools_per_day", "red", explanation="x")
     mine, theirs = both(HISTORY)
 
     assert_says(mine, "Each chart shows your answers against your usual", "your usual is 1 a day")

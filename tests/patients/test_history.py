@@ -13,7 +13,7 @@ from patients.charts import DAYS
 from patients.models import Flag
 
 from ..conftest import login
-from ..factories import make_check_in
+from ..factories import make_check_in, make_flag
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)  # Wednesday; London is on UTC in winter
 TODAY = date(2026, 11, 25)
@@ -33,14 +33,7 @@ def at(n: int, hour: int = 9) -> datetime:
 
 
 def flag(check_in, symptom="stools_per_day", urgency="red", rule="R2", **fields) -> Flag:
-    return Flag.objects.create(
-        check_in=check_in,
-        symptom=symptom,
-        urgency=urgency,
-        rule=rule,
-        explanation=fields.pop("explanation", f"{symptom} is worse"),
-        **fields,
-    )
+    return make_flag(check_in, symptom, urgency, rule=rule, **fields)
 
 
 def chart_ids(text: str) -> list[str]:
@@ -150,8 +143,8 @@ def test_a_seen_flag_says_so_with_when_in_the_patients_time_zone(patient_client,
 
 def test_an_open_flag_is_not_yet_seen_and_gives_the_24_hour_line(patient_client, patient, nurse):
     make_check_in(patient, at=at(27), stools_per_day=1)  # no flag: nothing said
-    open_one = make_check_in(patient, at=at(28), stools_per_day=9)
-    flag(open_one)
+    open_one = make_check_in(patient, at=at(28), nausea=4)
+    flag(open_one, symptom="nausea", rule="R6")  # an episode of its own, still open
     partly = make_check_in(patient, at=at(29), stools_per_day=9, abdominal_pain=3)
     flag(partly, status="acknowledged", acknowledged_at=at(29, 10), acknowledged_by=nurse)
     flag(partly, symptom="abdominal_pain", rule="R9")  # a new finding, not yet seen

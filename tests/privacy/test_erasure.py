@@ -14,6 +14,7 @@ from django.urls import reverse
 from alerts.models import Alert, DeliveryAttempt, Notification
 from patients import audit
 from patients.models import (
+    Acknowledgement,
     Action,
     AuditEvent,
     Baseline,
@@ -26,7 +27,7 @@ from patients.models import (
     Reminder,
     Treatment,
 )
-from patients.privacy import ErasureRefused, erase_patient
+from patients.privacy import ErasureRefused, _records, erase_patient
 
 from ..conftest import login
 from ..factories import UserFactory
@@ -42,12 +43,33 @@ PATIENT_DATA = [
     Reminder,
     Carer,
     Episode,
+    Acknowledgement,
     Action,
     Flag,
     Alert,
     Notification,
     DeliveryAttempt,
 ]
+
+
+def reaches_a_patient(model, seen=()) -> bool:
+    """Whether rows of `model` point, through foreign keys, to a patient."""
+    if model is Patient:
+        return True
+    return any(
+        field.concrete and (field.many_to_one or field.one_to_one)
+        and field.related_model not in seen
+        and reaches_a_patient(field.related_model, (*seen, model))
+        for field in model._meta.get_fields()
+    )  # fmt: skip
+
+
+def test_every_kind_of_record_about_a_patient_is_erased_and_counted(patient):
+    """A model added later, in any app, that points to a patient must be in the
+    erasure's summary (patients/privacy.py, or its app's registered PersonalData)."""
+    about_a_patient = {m for m in apps.get_models() if reaches_a_patient(m)}
+    assert about_a_patient == set(PATIENT_DATA)
+    assert {model for model, _rows in _records(patient)} == {*PATIENT_DATA, User}
 
 
 def erase_url(patient) -> str:
@@ -93,6 +115,7 @@ def rows_pointing_at(model, pks) -> list[str]:
 # How each kind of record reaches its patient.
 PATIENT_PATH = {
     Patient: "pk",
+    Acknowledgement: "episode__patient",
     Action: "episode__patient",
     Flag: "check_in__patient",
     Alert: "check_in__patient",
