@@ -24,6 +24,8 @@ BENCH_PATIENTS (10000), BENCH_DAYS (30), BENCH_TEAMS (4), BENCH_RUNS (30),
 BENCH_SEED (random seed), BENCH_KEEP=1 (keep the temporary directory).
 """
 
+import hashlib
+import json
 import math
 import os
 import re
@@ -108,6 +110,7 @@ from clinical.engine import (  # noqa: E402
 from clinical.routing import ESCALATE_AFTER, route  # noqa: E402
 from clinical.urgency import AMBER, EMERGENCY, RANK, RED, highest, routed_as  # noqa: E402
 from patients.models import (  # noqa: E402
+    Acknowledgement,
     Baseline,
     CareTeam,
     CheckIn,
@@ -336,7 +339,8 @@ def seed_chunk(rng: Random, work: TeamWork, patients: list[Patient], now: dateti
        point at them.
     """
     # found: per check-in, [(finding, episode, alerted, when the episode is acknowledged
-    # as of this check-in)]: a later, more urgent finding moves that time on.
+    # as of this check-in)]: a later, more urgent finding raises it, to be acknowledged
+    # again later.
     check_ins, found = [], []
     episodes = []
     for patient in patients:
@@ -357,6 +361,7 @@ def seed_chunk(rng: Random, work: TeamWork, patients: list[Patient], now: dateti
                 treatment=patient.seed_treatment,
             )
             history.append((n, answers))
+            ENGINE_DIGEST.update(_verdict(evaluation))
             evaluated = min(at + timedelta(seconds=3), now)
             check_ins.append(
                 CheckIn(
@@ -379,20 +384,37 @@ def seed_chunk(rng: Random, work: TeamWork, patients: list[Patient], now: dateti
                 mine.append((finding, episode, alerted, episode["acknowledged_at"]))
             found.append(mine)
     CheckIn.objects.bulk_create(check_ins, batch_size=500)
-    if Episode is not None:
-        rows = [_episode_row(e, now) for e in episodes]
-        Episode.objects.bulk_create(rows, batch_size=1000)
-        for episode, row in zip(episodes, rows, strict=True):
-            episode["pk"] = row.pk
+    rows = [_episode_row(e, now) for e in episodes]
+    Episode.objects.bulk_create(rows, batch_size=1000)
+    acknowledgements = []
+    for episode, row in zip(episodes, rows, strict=True):
+        episode["pk"] = row.pk
+        nurse = episode["patient"].care_team.nurse
+        acknowledgements += [
+            Acknowledgement(episode_id=row.pk, at=at, by=nurse)
+            for at in episode["acknowledgements"]
+            if at <= now
+        ]
+    Acknowledgement.objects.bulk_create(acknowledgements, batch_size=1000)
     flags, alerts = [], []
     for check_in, mine in zip(check_ins, found, strict=True):
-        for finding, episode, alerted, acknowledged in mine:
-            flags.append(_flag_row(check_in, finding, episode, alerted, acknowledged, now))
+        for finding, episode, alerted, _acknowledged in mine:
+            flags.append(_flag_row(check_in, finding, episode, alerted))
         if any(alerted for _, _, alerted, _ in mine):
             alerts.append(_alert_row(check_in, mine, now))
     Flag.objects.bulk_create(flags, batch_size=1000)
     Alert.objects.bulk_create(alerts, batch_size=1000)
     return {"check_ins": len(check_ins), "flags": len(flags), "alerts": len(alerts)}
+
+
+# Every verdict of the engine on the cohort, in seeding order: the same seed gives
+# the same cohort, so an unchanged digest says the engine judged every check-in alike.
+ENGINE_DIGEST = hashlib.sha256()
+
+
+def _verdict(evaluation) -> bytes:
+    findings = [f.as_dict() for f in evaluation.findings]
+    return json.dumps([evaluation.urgency, findings], sort_keys=True).encode() + b"\n"
 
 
 def _episode_for(work, open_runs, episodes, patient, finding, at) -> tuple[dict, bool]:
@@ -401,7 +423,7 @@ def _episode_for(work, open_runs, episodes, patient, finding, at) -> tuple[dict,
     episode = open_runs.get(finding.symptom)
     if episode is not None and episode["resolved_at"] <= at:
         episode = None  # the team closed it before this check-in
-    if episode is None or Episode is None:
+    if episode is None:
         acknowledged = at + work.acknowledge_after(finding.urgency)
         episode = {
             "patient": patient,
@@ -409,6 +431,7 @@ def _episode_for(work, open_runs, episodes, patient, finding, at) -> tuple[dict,
             "urgency": finding.urgency,
             "opened_at": at,
             "acknowledged_at": acknowledged,
+            "acknowledgements": [acknowledged],
             "resolved_at": acknowledged + work.resolve_after(finding.urgency),
         }
         open_runs[finding.symptom] = episode
@@ -417,6 +440,7 @@ def _episode_for(work, open_runs, episodes, patient, finding, at) -> tuple[dict,
     if RANK[finding.urgency] > RANK[episode["urgency"]]:
         episode["urgency"] = finding.urgency
         episode["acknowledged_at"] = at + work.acknowledge_after(finding.urgency)
+        episode["acknowledgements"].append(episode["acknowledged_at"])
         episode["resolved_at"] = max(
             episode["resolved_at"],
             episode["acknowledged_at"] + work.resolve_after(finding.urgency),
@@ -425,47 +449,42 @@ def _episode_for(work, open_runs, episodes, patient, finding, at) -> tuple[dict,
     return episode, False
 
 
-def _status(episode: dict, now: datetime, acknowledged: datetime | None = None) -> str:
+def _status(episode: dict, now: datetime) -> str:
     if episode["resolved_at"] <= now:
         return "resolved"
-    return "acknowledged" if (acknowledged or episode["acknowledged_at"]) <= now else "open"
+    return "acknowledged" if episode["acknowledged_at"] <= now else "open"
 
 
 def _episode_row(episode: dict, now: datetime):
+    """The episode as the team left it by `now`; its acknowledgements are rows of their
+    own (Acknowledgement), one for each time it was acknowledged."""
     status = _status(episode, now)
     nurse = episode["patient"].care_team.nurse
+    resolved = status == "resolved"
     return Episode(
         patient=episode["patient"],
         symptom=episode["symptom"],
         urgency=episode["urgency"],
         status=status,
         opened_at=episode["opened_at"],
-        acknowledged_at=episode["acknowledged_at"] if status != "open" else None,
-        acknowledged_by=nurse if status != "open" else None,
-        resolved_at=episode["resolved_at"] if status == "resolved" else None,
-        resolved_by=nurse if status == "resolved" else None,
+        resolved_at=episode["resolved_at"] if resolved else None,
+        resolved_by=nurse if resolved else None,
+        resolution_note=NOTES[len(episode["symptom"]) % len(NOTES)] if resolved else "",
     )
 
 
-def _flag_row(check_in, finding, episode, alerted, acknowledged, now) -> Flag:
-    status = _status(episode, now, acknowledged)
-    nurse = check_in.patient.care_team.nurse
-    extra = {"episode_id": episode["pk"], "alerted": alerted} if Episode is not None else {}
+def _flag_row(check_in, finding, episode, alerted) -> Flag:
+    """A flag keeps no state of its own: it reads it from its episode."""
     return Flag(
         check_in=check_in,
+        episode_id=episode["pk"],
+        alerted=alerted,
         symptom=finding.symptom,
         urgency=finding.urgency,
         rule=finding.rule,
         raised_by=",".join(finding.raised_by),
         explanation=finding.explanation[:300],
-        status=status,
         created_at=check_in.evaluated_at,
-        acknowledged_at=max(acknowledged, check_in.evaluated_at) if status != "open" else None,
-        acknowledged_by=nurse if status != "open" else None,
-        resolved_at=episode["resolved_at"] if status == "resolved" else None,
-        resolved_by=nurse if status == "resolved" else None,
-        resolution_note=NOTES[check_in.pk % len(NOTES)] if status == "resolved" else "",
-        **extra,
     )
 
 
@@ -494,8 +513,6 @@ def _alert_row(check_in, mine, now) -> Alert:
         level=level,
         created_at=at,
         escalate_at=None if done else max(now, chosen.deliver_at + window * (level + 1)),
-        acknowledged_at=acknowledged if done else None,
-        acknowledged_by=team.nurse if done else None,
     )
 
 
@@ -605,7 +622,7 @@ def main() -> None:
         .first()
     )
     open_flags = Flag.objects.filter(
-        check_in__patient__care_team=team, status__in=["open", "acknowledged"]
+        check_in__patient__care_team=team, episode__status__in=["open", "acknowledged"]
     ).count()
     client = log_in_nurse(nurse)
     pages = {
@@ -632,6 +649,7 @@ def main() -> None:
         "alerts": totals["alerts"],
         "share_alerting": f"{alerting / check_ins:.3f}",
         "seed_seconds": f"{seed_seconds:.1f}",
+        "engine_digest": ENGINE_DIGEST.hexdigest()[:16],
         "real_engine_sample": real["sample"],
         "real_engine_agreement": f"{real['agree']}/{real['sample']}",
         "real_engine_ms_per_check_in": f"{real['ms_each']:.2f}",

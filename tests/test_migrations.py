@@ -1,4 +1,4 @@
-"""patients/migrations/0010 and alerts/migrations/0010: acknowledgement moves to the
+"""patients/migrations/0010-0012 and alerts/migrations/0010: acknowledgement moves to the
 episode, and nothing is lost.
 
 Rows are written as the code before them wrote them (acknowledgement and resolution
@@ -20,7 +20,10 @@ BEFORE = [
     ("patients", "0009_tables_renamed"),
     ("alerts", "0009_care_teams_and_episodes_moved_to_patients"),
 ]
-AFTER = [("patients", "0010_acknowledgements"), ("alerts", "0010_alerts_read_their_answer")]
+AFTER = [
+    ("patients", "0012_flags_read_their_episode"),
+    ("alerts", "0010_alerts_read_their_answer"),
+]
 T0 = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
 
 

@@ -1,12 +1,12 @@
 """An alert keeps no acknowledgement of its own: it is answered once every flag it
-raised is seen, which it reads from their episodes (patients/migrations/0010 kept
+raised is seen, which it reads from their episodes (patients/migrations/0011 kept
 every acknowledgement as a row). Backwards, its fields are filled from those rows."""
 
 from django.db import migrations, models
 
 
 def nothing(apps, schema_editor):
-    """Forwards there is nothing to move: patients/migrations/0010 kept every
+    """Forwards there is nothing to move: patients/migrations/0011 kept every
     acknowledgement of an alert as a row of its episodes."""
 
 
@@ -34,7 +34,7 @@ def answers_back(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("alerts", "0009_care_teams_and_episodes_moved_to_patients"),
-        ("patients", "0010_acknowledgements"),
+        ("patients", "0012_flags_read_their_episode"),
     ]
 
     operations = [

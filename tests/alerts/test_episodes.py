@@ -155,7 +155,7 @@ def test_acknowledging_one_episode_does_not_silence_another_episodes_alert(patie
 def test_acknowledging_and_resolving_one_patients_episode_leaves_anothers_alone(
     patient, other_patient, nurse
 ):
-    """Each flag has its episode (patients/migrations/0010 gave one to any flag made
+    """Each flag has its episode (patients/migrations/0011 gave one to any flag made
     without): acting on one never drags along another patient's flag of the symptom."""
     mine = make_flag(make_check_in(patient, at=MONDAY_10), "stools_per_day", "red")
     theirs = make_flag(make_check_in(other_patient, at=MONDAY_10), "stools_per_day", "red")
