@@ -123,71 +123,65 @@ def _refused(request, flag, verb, joined=None, **forms):
     return _flag_page(request, flag, problem=problem, status=409, **forms)
 
 
+def _episode_action(request, pk, verb, *, act, form_class=None, form_name=None):
+    """The path each action takes: the flag (404 unless the user's), its form if it
+    has one, the newest flag the page showed; then, in one transaction with the
+    episode locked, `act(flag, form)`, unless a check-in joined the episode since
+    (one not yet seen; for resolving, any). `act` returns the response."""
+    flag = get_object_or_404(triage_flags(request.user), pk=pk)
+    form = form_class(request.POST) if form_class else None
+    forms = {form_name: form} if form else {}
+    if form is not None and not form.is_valid():
+        return _flag_page(request, flag, status=400, **forms)
+    seen = _seen(request)
+    if seen is None:
+        return _refused(request, flag, verb, **forms)
+    with transaction.atomic():
+        joined = _unread(flag, seen, unseen_only=verb != "resolve")
+        response = None if joined else act(flag, form)
+    return _refused(request, flag, verb, joined, **forms) if joined else response
+
+
 @clinician_required
 @require_POST
 def acknowledge(request, pk):
-    flag = get_object_or_404(triage_flags(request.user), pk=pk)
-    seen = _seen(request)
-    if seen is None:
-        return _refused(request, flag, "acknowledge")
-    with transaction.atomic():
-        joined = _unread(flag, seen, unseen_only=True)
-        acknowledged = not joined and triage.acknowledge_flag(flag, request.user)
-        if acknowledged:
+    def act(flag, _form):
+        if not triage.acknowledge_flag(flag, request.user):
+            messages.info(request, "This flag was already acknowledged.")
+        else:
             _audit(request, "acknowledged", flag)
-    if joined:
-        return _refused(request, flag, "acknowledge", joined)
-    if acknowledged:
-        messages.success(request, "Acknowledged: escalation has stopped for this episode.")
-    else:
-        messages.info(request, "This flag was already acknowledged.")
-    return redirect("alerts:flag", pk=flag.pk)
+            messages.success(request, "Acknowledged: escalation has stopped for this episode.")
+        return redirect("alerts:flag", pk=flag.pk)
+
+    return _episode_action(request, pk, "acknowledge", act=act)
 
 
 @clinician_required
 @require_POST
 def record_action(request, pk):
-    flag = get_object_or_404(triage_flags(request.user), pk=pk)
-    form = ActionForm(request.POST)
-    if not form.is_valid():
-        return _flag_page(request, flag, action_form=form, status=400)
-    seen = _seen(request)
-    if seen is None:
-        return _refused(request, flag, "record", action_form=form)
-    with transaction.atomic():
-        joined = _unread(flag, seen, unseen_only=True)  # recording acknowledges too
-        if not joined:
-            triage.record_action(
-                flag, request.user, kind=form.cleaned_data["kind"], note=form.cleaned_data["note"]
-            )
-            _audit(request, "action", flag, detail=form.cleaned_data["kind"])  # never the note
-    if joined:
-        return _refused(request, flag, "record", joined, action_form=form)
-    messages.success(request, f"Recorded: {form.instance.get_kind_display().lower()}.")
-    return redirect("alerts:flag", pk=flag.pk)
+    def act(flag, form):  # recording acknowledges too
+        kind = form.cleaned_data["kind"]
+        triage.record_action(flag, request.user, kind=kind, note=form.cleaned_data["note"])
+        _audit(request, "action", flag, detail=kind)  # never the note
+        messages.success(request, f"Recorded: {form.instance.get_kind_display().lower()}.")
+        return redirect("alerts:flag", pk=flag.pk)
+
+    return _episode_action(
+        request, pk, "record", act=act, form_class=ActionForm, form_name="action_form"
+    )
 
 
 @clinician_required
 @require_POST
 def resolve(request, pk):
-    flag = get_object_or_404(triage_flags(request.user), pk=pk)
-    form = ResolveForm(request.POST)
-    if not form.is_valid():
-        return _flag_page(request, flag, resolve_form=form, status=400)
-    seen = _seen(request)
-    if seen is None:
-        return _refused(request, flag, "resolve", resolve_form=form)
-    with transaction.atomic():
-        joined = _unread(flag, seen, unseen_only=False)
-        resolved = not joined and triage.resolve_flag(
-            flag, request.user, note=form.cleaned_data["note"]
-        )
-        if resolved:
-            _audit(request, "resolved", flag)  # the note stays with the flag, not here
-    if joined:
-        return _refused(request, flag, "resolve", joined, resolve_form=form)
-    if resolved:
-        messages.success(request, "Resolved.")
-    else:
-        messages.info(request, "This flag was already resolved.")
-    return redirect("alerts:queue")
+    def act(flag, form):
+        if not triage.resolve_flag(flag, request.user, note=form.cleaned_data["note"]):
+            messages.info(request, "This flag was already resolved.")
+        else:
+            _audit(request, "resolved", flag)  # the note stays with the episode, not here
+            messages.success(request, "Resolved.")
+        return redirect("alerts:queue")
+
+    return _episode_action(
+        request, pk, "resolve", act=act, form_class=ResolveForm, form_name="resolve_form"
+    )
