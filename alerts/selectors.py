@@ -26,7 +26,7 @@ from django.utils import timezone
 from clinical.reminders import AFTER_TREATMENT, FOLLOW_UP_DAYS, MISSED_AFTER_DAYS, ON_TREATMENT
 from clinical.systems import BODY_SYSTEMS
 from clinical.urgency import ALERTING, RANK
-from patients.access import flags_for_clinician, patients_for_clinician
+from patients.access import episodes_for_clinician, flags_for_clinician, patients_for_clinician
 from patients.models import ACKNOWLEDGED, OPEN, CheckIn, Flag, Patient, Treatment
 
 ACTIVE = "active"  # open and acknowledged: the worklist
@@ -34,50 +34,52 @@ ACTIVE = "active"  # open and acknowledged: the worklist
 RESOLVED_SHOWN = 100
 
 
-def queue_flags(flags, *, team=None, urgency="", status=ACTIVE, system=""):
-    """The episodes a queue shows, in its order, and their count per urgency.
+def queue_flags(user, *, team=None, urgency="", status=ACTIVE, system=""):
+    """The episodes a clinician's queue shows, in its order, and their count per urgency.
 
-    `flags` is the clinician's own flags (triage_flags); a row is an episode,
-    through its newest flag, with the episode's urgency and its number of
-    check-ins. Returns (shown, counts): counts apply every filter but urgency,
-    so that they say what each urgency would show, in one aggregate query. The
-    worklist is most urgent first and oldest first within an urgency; resolved
-    episodes, most recently resolved first, the last RESOLVED_SHOWN only.
+    A row is an episode, through its newest flag, with the episode's urgency and its
+    number of check-ins. Returns (shown, counts): counts apply every filter but
+    urgency, so that they say what each urgency would show. The worklist is most
+    urgent first and oldest first within an urgency; resolved episodes, most
+    recently resolved first, the last RESOLVED_SHOWN only.
+
+    1. The user's episodes in the statuses shown (the episode's status and urgency
+       are indexed), narrowed by team and body system; one aggregate query counts them.
+    2. One query: the newest flag of each, with what a row shows.
     """
-    in_episode = Flag.objects.filter(episode=OuterRef("episode"))
-    newest = in_episode.order_by("-created_at", "-pk").values("pk")[:1]
-    check_ins = in_episode.order_by().values("episode").annotate(n=Count("pk")).values("n")
+    statuses = [OPEN, ACKNOWLEDGED] if status == ACTIVE else [status]
+    episodes = episodes_for_clinician(user).filter(status__in=statuses)
+    if team is not None:
+        episodes = episodes.filter(patient__care_team_id=team)
+    if system:
+        episodes = episodes.filter(symptom__in=BODY_SYSTEMS.get(system, ()))
+    counts = urgency_counts(episodes)
+    if urgency:
+        episodes = episodes.filter(urgency=urgency)
+    if status == "resolved":
+        episodes = episodes.order_by(F("resolved_at").desc(nulls_last=True), "-pk")
+        episodes = episodes[:RESOLVED_SHOWN]
+    newest = Flag.objects.filter(episode=OuterRef("pk")).order_by("-created_at", "-pk")
+    in_episode = Flag.objects.filter(episode=OuterRef("episode")).order_by().values("episode")
     flags = (
-        flags.filter(pk=Subquery(newest))
-        .annotate(episode_check_ins=Subquery(check_ins))
+        triage_flags(user)
+        .filter(pk__in=episodes.annotate(newest=Subquery(newest.values("pk")[:1])).values("newest"))
+        .annotate(episode_check_ins=Subquery(in_episode.annotate(n=Count("pk")).values("n")))
         .select_related("episode")
     )
-    if team is not None:
-        flags = flags.filter(check_in__patient__care_team_id=team)
-    if system:
-        flags = flags.filter(symptom__in=BODY_SYSTEMS.get(system, ()))
-    statuses = [OPEN, ACKNOWLEDGED] if status == ACTIVE else [status]
-    flags = flags.filter(episode__status__in=statuses)
-    counts = urgency_counts(flags)
-    if urgency:
-        flags = flags.filter(episode__urgency=urgency)
     if status == "resolved":
-        shown = flags.order_by(F("episode__resolved_at").desc(nulls_last=True), "-pk")[
-            :RESOLVED_SHOWN
-        ]
-    else:
-        rank = Case(
-            *(When(episode__urgency=u, then=Value(r)) for u, r in RANK.items()),
-            output_field=IntegerField(),
-        )
-        shown = flags.annotate(rank=rank).order_by("-rank", "episode__opened_at", "pk")
-    return shown, counts
+        return flags.order_by(F("episode__resolved_at").desc(nulls_last=True), "-pk"), counts
+    rank = Case(
+        *(When(episode__urgency=u, then=Value(r)) for u, r in RANK.items()),
+        output_field=IntegerField(),
+    )
+    return flags.annotate(rank=rank).order_by("-rank", "episode__opened_at", "pk"), counts
 
 
-def urgency_counts(flags) -> dict[str, int]:
-    """{urgency: number of flags}, most urgent first, from one query."""
-    counts = flags.order_by().aggregate(
-        **{u: Count("pk", filter=Q(episode__urgency=u)) for u in ALERTING}
+def urgency_counts(episodes) -> dict[str, int]:
+    """{urgency: number of episodes}, most urgent first, from one query."""
+    counts = episodes.order_by().aggregate(
+        **{u: Count("pk", filter=Q(urgency=u)) for u in ALERTING}
     )
     return {u: counts[u] or 0 for u in ALERTING}
 

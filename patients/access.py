@@ -24,7 +24,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
-from .models import Carer, CareTeam, CheckIn, Flag, Patient
+from .models import Carer, CareTeam, CheckIn, Episode, Flag, Patient
 
 EDITOR_ROLE = "coordinator"  # the members of a team who edit its contact list
 MEMBER = "memberships__user"  # from a care team to the users on it
@@ -95,6 +95,10 @@ def get_patient_for_clinician(user, pk: int) -> Patient:
 
 def flags_for_clinician(user):
     return for_clinician(Flag.objects.all(), user, patient="check_in__patient")
+
+
+def episodes_for_clinician(user):
+    return for_clinician(Episode.objects.all(), user, patient="patient")
 
 
 # A patient's own records

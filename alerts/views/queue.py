@@ -19,7 +19,7 @@ def queue(request):
     """The triage queue; with ?partial=1, only its results region (counts and
     table), which static/js/queue.js fetches to refresh the page in place."""
     form = QueueFilterForm(request.GET, teams=list(teams_of(request.user)))
-    shown, counts = selectors.queue_flags(selectors.triage_flags(request.user), **form.values)
+    shown, counts = selectors.queue_flags(request.user, **form.values)
     page = Paginator(shown, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
     filters = form.query_string()
     joiner = "&" if filters else "?"

@@ -54,6 +54,8 @@ class Episode(models.Model):
                 name="one_open_episode_per_symptom",
             )
         ]
+        # The triage queue filters by status and orders by urgency.
+        indexes = [models.Index(fields=["status", "urgency"], name="episode_status_urgency")]
 
     def __str__(self):
         return f"{self.symptom} episode of {self.patient} ({self.status})"
