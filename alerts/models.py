@@ -2,11 +2,12 @@
 attempts to deliver them, and the heartbeat of the periodic tasks."""
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import models
 from django.utils import timezone
 
 from clinical.urgency import CHOICES as URGENCY_CHOICES
-from patients.models import CHANNEL_KINDS, Acknowledgement, Contact, Flag
+from patients.models import CHANNEL_KINDS, OPEN, Contact, Flag
 
 
 class AlertQuerySet(models.QuerySet):
@@ -16,8 +17,8 @@ class AlertQuerySet(models.QuerySet):
         return self.filter(models.Exists(unseen))
 
     def with_answered_at(self):
-        """Each with `answered_at`: when its last unseen flag was acknowledged, NULL
-        while one is still unseen (a NULL sorts first, so it wins)."""
+        """Each with `answered_at`: when the last of its flags to be seen was
+        acknowledged, NULL while one is still unseen (a NULL sorts first, so it wins)."""
         flags = Flag.objects.filter(check_in=models.OuterRef("check_in"), alerted=True)
         last = flags.with_seen().order_by(models.F("seen_at").desc(nulls_first=True))
         return self.annotate(answered_at=models.Subquery(last.values("seen_at")[:1]))
@@ -45,23 +46,28 @@ class Alert(models.Model):
     def __str__(self):
         return f"{self.urgency} alert for {self.check_in}"
 
-    @property
-    def answer(self) -> Acknowledgement | None:
-        """The acknowledgement that answered it (the last of its flags to be seen), or
-        None while one of them is unseen."""
-        flags = self.check_in.flags.filter(alerted=True).select_related("episode")
-        seen = [f.acknowledgement for f in flags.prefetch_related("episode__acknowledgements")]
-        if not seen or None in seen:
-            return None
-        return max(seen, key=lambda a: (a.at, a.pk))
+    def answer(self) -> tuple:
+        """(when, by whom) it was answered: the acknowledgement that covered the last of
+        its flags to be seen; (None, None) while one of them is unseen. One query; a
+        page of many alerts reads AlertQuerySet.with_answered_at instead."""
+        flags = list(
+            Flag.objects.filter(check_in=self.check_in_id, alerted=True)
+            .select_related("episode")
+            .with_seen()
+        )
+        if not flags or any(f.status == OPEN for f in flags):
+            return None, None
+        seen = [(f.seen_at, f.seen_by_id) for f in flags if f.seen_at]
+        return max(seen, key=lambda pair: pair[0], default=(None, None))
 
     @property
     def acknowledged_at(self):
-        return self.answer.at if self.answer else None
+        return self.answer()[0]
 
     @property
     def acknowledged_by(self):
-        return self.answer.by if self.answer else None
+        by_id = self.answer()[1]
+        return get_user_model().objects.get(pk=by_id) if by_id else None
 
 
 class Notification(models.Model):

@@ -51,6 +51,11 @@ def enqueue(task, *args) -> None:
 
 def queue_after_commit(service: Callable, *args) -> None:
     """Queue the task that runs `service(*args)` when the current transaction commits
-    (at once outside one)."""
-    task = task_for(service)
+    (at once outside one). Never raises: a request (a patient's check-in) must not
+    fail for want of a worker; the sweeps queue again what was not queued."""
+    try:
+        task = task_for(service)
+    except LookupError:
+        log.exception("nothing was queued")
+        return
     transaction.on_commit(lambda: enqueue(task, *args))

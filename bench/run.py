@@ -386,16 +386,8 @@ def seed_chunk(rng: Random, work: TeamWork, patients: list[Patient], now: dateti
     CheckIn.objects.bulk_create(check_ins, batch_size=500)
     rows = [_episode_row(e, now) for e in episodes]
     Episode.objects.bulk_create(rows, batch_size=1000)
-    acknowledgements = []
     for episode, row in zip(episodes, rows, strict=True):
         episode["pk"] = row.pk
-        nurse = episode["patient"].care_team.nurse
-        acknowledgements += [
-            Acknowledgement(episode_id=row.pk, at=at, by=nurse)
-            for at in episode["acknowledgements"]
-            if at <= now
-        ]
-    Acknowledgement.objects.bulk_create(acknowledgements, batch_size=1000)
     flags, alerts = [], []
     for check_in, mine in zip(check_ins, found, strict=True):
         for finding, episode, alerted, _acknowledged in mine:
@@ -404,6 +396,7 @@ def seed_chunk(rng: Random, work: TeamWork, patients: list[Patient], now: dateti
             alerts.append(_alert_row(check_in, mine, now))
     Flag.objects.bulk_create(flags, batch_size=1000)
     Alert.objects.bulk_create(alerts, batch_size=1000)
+    Acknowledgement.objects.bulk_create(_acknowledgements(episodes, flags, now), batch_size=1000)
     return {"check_ins": len(check_ins), "flags": len(flags), "alerts": len(alerts)}
 
 
@@ -473,6 +466,25 @@ def _episode_row(episode: dict, now: datetime):
     )
 
 
+def _acknowledgements(episodes: list[dict], flags: list[Flag], now: datetime) -> list:
+    """Each time an episode was acknowledged by `now`, covering the flags it had then."""
+    had: dict[int, list[tuple[datetime, int]]] = {}
+    for flag in flags:  # in the order they were made
+        had.setdefault(flag.episode_id, []).append((flag.created_at, flag.pk))
+    rows = []
+    for episode in episodes:
+        nurse = episode["patient"].care_team.nurse
+        for at in (at for at in episode["acknowledgements"] if at <= now):
+            covered = [pk for created_at, pk in had.get(episode["pk"], []) if created_at <= at]
+            if covered:
+                rows.append(
+                    Acknowledgement(
+                        episode_id=episode["pk"], last_flag_id=covered[-1], at=at, by=nurse
+                    )
+                )
+    return rows
+
+
 def _flag_row(check_in, finding, episode, alerted) -> Flag:
     """A flag keeps no state of its own: it reads it from its episode."""
     return Flag(
@@ -500,7 +512,7 @@ def _alert_row(check_in, mine, now) -> Alert:
         for c in sorted(team.specs, key=lambda c: c.order)
         if c.order > chosen.contact.order and c.handles_urgency(urgency)
     ]
-    acknowledged = min(when for _, _, alerted, when in mine if alerted)
+    acknowledged = max(when for _, _, alerted, when in mine if alerted)  # every flag seen
     window = ESCALATE_AFTER[routed_as(urgency)]
     waited = min(acknowledged, now) - chosen.deliver_at
     level = max(0, min(int(waited / window), len(chain) - 1))

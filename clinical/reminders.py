@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 # A treatment's status, as the care team records it: on treatment, or after it.
 ON_TREATMENT = ("active", "held")
-AFTER_TREATMENT = ("finished", "stopped")
+AFTER_TREATMENT = ("stopped", "finished")
 TREATMENT_STATUSES = (*ON_TREATMENT, *AFTER_TREATMENT)
 # What a team chooses for its patients after treatment.
 WEEKLY, NONE = "weekly", "none"

@@ -184,7 +184,8 @@ EMAIL_PORT = envint("EMAIL_PORT", 25)
 EMAIL_HOST_USER = envstr("EMAIL_HOST_USER")
 EMAIL_HOST_PASSWORD = envstr("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", False)
-# Well under the sweep's 10 minutes for a delivery with no outcome (alerts.services.sweep).
+# Well under the sweep's 10 minutes for a delivery with no outcome
+# (alerts/services/delivery.py, STALE_SENDING).
 EMAIL_TIMEOUT = envint("EMAIL_TIMEOUT", 10)
 EMAIL_FILE_PATH = envstr("EMAIL_FILE_PATH", str(VAR_DIR / "mail"))
 DEFAULT_FROM_EMAIL = envstr("DEFAULT_FROM_EMAIL", "alerts@symptom-tracker.localhost")
@@ -231,8 +232,8 @@ CELERY_TASK_ALWAYS_EAGER = envbool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TASK_DEFAULT_QUEUE = "alerts"
 # Alerts never wait behind reminders: a queue each (workers may take both).
 CELERY_TASK_ROUTES = {
+    # accounts' password-reset email keeps its first name, patients.tasks.send_password_reset_email
     "patients.tasks.*": {"queue": "reminders"},
-    "accounts.tasks.*": {"queue": "reminders"},
 }
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True

@@ -190,7 +190,9 @@ def make_flag(
         **fields,
     )
     if acknowledged_at is not None:
-        Acknowledgement.objects.create(episode=episode, at=acknowledged_at, by=acknowledged_by)
+        Acknowledgement.objects.create(
+            episode=episode, last_flag=flag, at=acknowledged_at, by=acknowledged_by
+        )
     if status != "open" or resolution_note:
         Episode.objects.filter(pk=episode.pk).update(
             status=status,

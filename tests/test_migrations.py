@@ -20,10 +20,7 @@ BEFORE = [
     ("patients", "0009_tables_renamed"),
     ("alerts", "0009_care_teams_and_episodes_moved_to_patients"),
 ]
-AFTER = [
-    ("patients", "0012_flags_read_their_episode"),
-    ("alerts", "0010_alerts_read_their_answer"),
-]
+AFTER = None  # the latest of every app: the database every other test expects
 T0 = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
 
 
@@ -34,6 +31,7 @@ def minutes(n: int) -> datetime:
 def migrate(targets):
     executor = MigrationExecutor(connection)
     executor.loader.build_graph()
+    targets = targets or executor.loader.graph.leaf_nodes()
     executor.migrate(targets)
     return executor.loader.project_state(targets).apps
 

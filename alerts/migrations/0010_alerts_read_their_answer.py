@@ -16,11 +16,11 @@ def answers_back(apps, schema_editor):
     Acknowledgement = apps.get_model("patients", "Acknowledgement")
     for alert in Alert.objects.iterator():
         seen = []
-        for episode_id, created_at in Flag.objects.filter(
+        for episode_id, flag_id in Flag.objects.filter(
             check_in_id=alert.check_in_id, alerted=True
-        ).values_list("episode_id", "created_at"):
+        ).values_list("episode_id", "pk"):
             seen.append(
-                Acknowledgement.objects.filter(episode_id=episode_id, at__gte=created_at)
+                Acknowledgement.objects.filter(episode_id=episode_id, last_flag_id__gte=flag_id)
                 .order_by("at", "pk")
                 .first()
             )

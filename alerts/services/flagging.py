@@ -44,6 +44,11 @@ def flag_check_in(check_in_id: int, *, now=None) -> list[int]:
             "patient__care_team", "patient__user", "baseline"
         ).get(pk=check_in_id)
         evaluation = evaluate(check_in)
+        # The episodes its flags may join, locked in one order (as escalation locks
+        # them), before any is changed.
+        symptoms = [f.symptom for f in evaluation.alerting_findings]
+        episodes = Episode.objects.filter(patient=check_in.patient, symptom__in=symptoms)
+        list(episodes.exclude(status=RESOLVED).select_for_update().order_by("pk"))
         for finding in evaluation.alerting_findings:
             episode, alerted = _episode_for(check_in.patient, finding, now)
             Flag.objects.create(
@@ -117,4 +122,5 @@ def raise_alert(check_in: CheckIn, *, now) -> list[int]:
         created_at=now,
         escalate_at=chosen.deliver_at + ESCALATE_AFTER[routed_as(urgency)],
     )
+    CheckIn.objects.filter(pk=check_in.pk).update(alerted_at=now)  # for the patient's page
     return notify(alert, Contact.objects.get(pk=chosen.contact.ref), chosen.deliver_at, now)

@@ -9,17 +9,23 @@ from patients.models import ACKNOWLEDGED, OPEN, RESOLVED, Acknowledgement, Actio
 
 
 def acknowledge_flag(flag: Flag, user, *, now=None) -> bool:
-    """Acknowledge the flag's episode. An alert stops escalating once every flag it
-    raised is seen: acknowledging one episode does not silence another episode's
-    alert. False if the episode was not open."""
+    """Acknowledge the flag's episode: its flags so far are seen. An alert stops
+    escalating once every flag it raised is seen: acknowledging one episode does not
+    silence another episode's alert. False if the episode was not open.
+
+    The episode is locked, as the worker locks it to add a flag (and escalation to
+    decide), so the acknowledgement covers exactly the flags it had: a flag the
+    worker adds after it is not seen, whatever the clocks say.
+    """
     now = now or timezone.now()
     with transaction.atomic():
-        changed = Episode.objects.filter(pk=flag.episode_id, status=OPEN).update(
-            status=ACKNOWLEDGED
-        )
-        if changed:
-            Acknowledgement.objects.create(episode_id=flag.episode_id, at=now, by=user)
-    return bool(changed)
+        episode = Episode.objects.select_for_update().get(pk=flag.episode_id)
+        if episode.status != OPEN:
+            return False
+        last = episode.flags.order_by("-pk").values_list("pk", flat=True).first()
+        Episode.objects.filter(pk=episode.pk).update(status=ACKNOWLEDGED)
+        Acknowledgement.objects.create(episode=episode, last_flag_id=last, at=now, by=user)
+    return True
 
 
 def record_action(flag: Flag, user, *, kind: str, note: str = "", now=None) -> Action:

@@ -22,7 +22,7 @@ from ..timeline import episode_trail
 
 @clinician_required
 def flag_detail(request, pk):
-    flag = get_object_or_404(triage_flags(request.user), pk=pk)
+    flag = get_object_or_404(triage_flags(request.user).with_seen(), pk=pk)
     _audit(request, "viewed", flag)
     return _flag_page(request, flag)
 
@@ -44,7 +44,7 @@ def _flag_page(request, flag, *, resolve_form=None, action_form=None, problem=No
         if getattr(check_in, item.key) is not None
     ]
     alert = getattr(check_in, "alert", None)
-    prefetch_related_objects([flag], "episode__acknowledgements__by", "episode__resolved_by")
+    prefetch_related_objects([flag], "episode__resolved_by")
     episode = flag.episode
     episode_flags = list(episode.flags.select_related("check_in").order_by("-created_at"))
     newest = max(episode_flags, key=lambda f: f.pk, default=flag)
@@ -128,7 +128,7 @@ def _episode_action(request, pk, verb, *, act, form_class=None, form_name=None):
     has one, the newest flag the page showed; then, in one transaction with the
     episode locked, `act(flag, form)`, unless a check-in joined the episode since
     (one not yet seen; for resolving, any). `act` returns the response."""
-    flag = get_object_or_404(triage_flags(request.user), pk=pk)
+    flag = get_object_or_404(triage_flags(request.user).with_seen(), pk=pk)
     form = form_class(request.POST) if form_class else None
     forms = {form_name: form} if form else {}
     if form is not None and not form.is_valid():

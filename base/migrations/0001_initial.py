@@ -6,14 +6,22 @@ Its content type is relabelled, so that permissions granted on it carry over.
 from django.db import migrations, models
 
 
-def relabel(apps, schema_editor):
+def move_content_type(apps, source: str, target: str) -> None:
+    """Give SendCount's content type (and its permissions) to `target`; a stale one
+    already there, made by a migrate that stopped in between, goes first."""
     ContentType = apps.get_model("contenttypes", "ContentType")
-    ContentType.objects.filter(app_label="patients", model="sendcount").update(app_label="base")
+    moving = ContentType.objects.filter(app_label=source, model="sendcount").first()
+    if moving is not None:
+        ContentType.objects.filter(app_label=target, model="sendcount").delete()
+        ContentType.objects.filter(pk=moving.pk).update(app_label=target)
+
+
+def relabel(apps, schema_editor):
+    move_content_type(apps, "patients", "base")
 
 
 def unlabel(apps, schema_editor):
-    ContentType = apps.get_model("contenttypes", "ContentType")
-    ContentType.objects.filter(app_label="base", model="sendcount").update(app_label="patients")
+    move_content_type(apps, "base", "patients")
 
 
 class Migration(migrations.Migration):

@@ -408,6 +408,3 @@ class CheckInForm(forms.Form):
         if not self.errors and not self.answers():
             raise forms.ValidationError("Answer at least one question before sending.")
         return cleaned
-
-
-# The notebook's forms.

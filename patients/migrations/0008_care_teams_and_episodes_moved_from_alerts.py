@@ -15,14 +15,24 @@ from django.db import migrations, models
 MOVED = ["careteam", "teammembership", "contact", "contacthours", "brokenchannel", "episode", "action", "flag"]
 
 
-def relabel(apps, schema_editor):
+def move_content_types(apps, source: str, target: str) -> None:
+    """Give the moved models' content types (and so their permissions and admin log
+    entries) to `target`. A stale one already there, made by a migrate that stopped
+    in between, goes first."""
     ContentType = apps.get_model("contenttypes", "ContentType")
-    ContentType.objects.filter(app_label="alerts", model__in=MOVED).update(app_label="patients")
+    for model in MOVED:
+        moving = ContentType.objects.filter(app_label=source, model=model).first()
+        if moving is not None:
+            ContentType.objects.filter(app_label=target, model=model).delete()
+            ContentType.objects.filter(pk=moving.pk).update(app_label=target)
+
+
+def relabel(apps, schema_editor):
+    move_content_types(apps, "alerts", "patients")
 
 
 def unlabel(apps, schema_editor):
-    ContentType = apps.get_model("contenttypes", "ContentType")
-    ContentType.objects.filter(app_label="patients", model__in=MOVED).update(app_label="alerts")
+    move_content_types(apps, "patients", "alerts")
 
 
 class Migration(migrations.Migration):

@@ -48,11 +48,24 @@ class Migration(migrations.Migration):
                         to="patients.episode",
                     ),
                 ),
+                (
+                    "last_flag",
+                    models.ForeignKey(
+                        help_text="The episode's newest flag when it was acknowledged: it "
+                        "and every earlier flag of the episode are seen (none for an "
+                        "acknowledgement kept from before episodes that covered no flag "
+                        "in order)",
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="patients.flag",
+                    ),
+                ),
             ],
             options={
                 "ordering": ["at", "pk"],
                 "indexes": [
-                    models.Index(fields=["episode", "at"], name="acknowledgement_episode_at")
+                    models.Index(fields=["episode", "last_flag"], name="acknowledgement_covers")
                 ],
             },
         ),

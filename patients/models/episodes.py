@@ -6,13 +6,19 @@ alerts they raised, read their state from it:
 
 - an episode is open until acknowledged, acknowledged until resolved; a higher
   urgency raises it and opens it again (the acknowledgements stay, as history);
-- a flag is seen once an acknowledgement of its episode came at or after it; a
-  flag that joined the episode while an acknowledgement stood (alerting nobody) is
-  seen with it; resolved with its episode;
+- an acknowledgement covers the flags its episode had when it was made (up to
+  `last_flag`: read under the episode's lock, which the worker holds to add a
+  flag, so no clock decides it); a flag is seen once an acknowledgement covers it,
+  or when it joined the episode while one stood (alerting nobody); it is resolved
+  with its episode;
 - an alert is answered once every flag it raised is seen (alerts/models.py).
+
+The rule is written once, in SQL (FlagQuerySet.with_seen and .unseen); a flag's
+properties read it from their query's annotations, or ask for them.
 """
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import models
 from django.utils import timezone
 
@@ -60,15 +66,10 @@ class Episode(models.Model):
     def __str__(self):
         return f"{self.symptom} episode of {self.patient} ({self.status})"
 
-    # Read with prefetch_related("acknowledgements") where a page shows many.
-
-    def acknowledgement_since(self, instant) -> "Acknowledgement | None":
-        """Its first acknowledgement at or after `instant`."""
-        return next((a for a in self.acknowledgements.all() if a.at >= instant), None)
-
     @property
     def acknowledgement(self) -> "Acknowledgement | None":
-        """The acknowledgement that stands: its latest, unless raised again since."""
+        """The acknowledgement that stands: its latest, unless raised again since
+        (prefetch_related("acknowledgements") where a page shows many)."""
         if self.status == OPEN:
             return None
         acknowledgements = list(self.acknowledgements.all())
@@ -78,22 +79,29 @@ class Episode(models.Model):
     def acknowledged_at(self):
         return self.acknowledgement.at if self.acknowledgement else None
 
-    @property
-    def acknowledged_by(self):
-        return self.acknowledgement.by if self.acknowledgement else None
-
 
 class Acknowledgement(models.Model):
-    """A clinician acknowledging an episode: they have seen its flags so far, and the
-    alerts those flags raised stop escalating."""
+    """A clinician acknowledging an episode: they have seen its flags so far (up to
+    `last_flag`), and the alerts those flags raised stop escalating."""
 
     episode = models.ForeignKey(Episode, on_delete=models.CASCADE, related_name="acknowledgements")
+    last_flag = models.ForeignKey(
+        "Flag",
+        null=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        help_text="The episode's newest flag when it was acknowledged: it and every "
+        "earlier flag of the episode are seen (none for an acknowledgement kept from "
+        "before episodes that covered no flag in order)",
+    )
     at = models.DateTimeField(default=timezone.now)
     by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
 
     class Meta:
         ordering = ["at", "pk"]
-        indexes = [models.Index(fields=["episode", "at"], name="acknowledgement_episode_at")]
+        indexes = [
+            models.Index(fields=["episode", "last_flag"], name="acknowledgement_covers"),
+        ]
 
     def __str__(self):
         return f"Acknowledged {self.at:%Y-%m-%d %H:%M}"
@@ -126,47 +134,57 @@ class Action(models.Model):
         return f"{self.get_kind_display()} ({self.taken_at:%Y-%m-%d %H:%M})"
 
 
-def _acknowledged_on_arrival():
+def _covering():
+    """The acknowledgements that cover a flag (the OuterRef), first first."""
+    return Acknowledgement.objects.filter(
+        episode=models.OuterRef("episode"), last_flag__gte=models.OuterRef("pk")
+    ).order_by("at", "pk")
+
+
+def _seen_when_joined() -> models.Q:
     """For a flag (the OuterRef), whether it joined its episode while an
-    acknowledgement stood: one came before it, and no alerting flag reopened the
+    acknowledgement stood: one was made before it, and no alerting flag reopened the
     episode between that acknowledgement and it."""
     reopened = Flag.objects.filter(
         episode=models.OuterRef(models.OuterRef("episode")),
         alerted=True,
-        created_at__gt=models.OuterRef("at"),
-        created_at__lt=models.OuterRef(models.OuterRef("created_at")),
+        pk__gt=models.OuterRef("last_flag"),
+        pk__lt=models.OuterRef(models.OuterRef("pk")),
     )
     standing = Acknowledgement.objects.filter(
-        episode=models.OuterRef("episode"), at__lt=models.OuterRef("created_at")
+        episode=models.OuterRef("episode"), last_flag__lt=models.OuterRef("pk")
     ).exclude(models.Exists(reopened))
     return models.Q(alerted=False) & models.Exists(standing)
 
 
 class FlagQuerySet(models.QuerySet):
     def with_seen(self):
-        """Each flag with `seen_at` (when the first acknowledgement of its episode at or
-        after it came, NULL before one) and `seen_when_joined` (it joined while an
-        acknowledgement stood), read in the same query."""
-        first = Acknowledgement.objects.filter(
-            episode=models.OuterRef("episode"), at__gte=models.OuterRef("created_at")
-        ).order_by("at", "pk")
+        """Each flag with, read in the same query: `seen_when_joined` (it joined while
+        an acknowledgement stood), and else `seen_at` and `seen_by_id`, when and by
+        whom the first acknowledgement that covers it was made (NULL before one)."""
+        first = _covering()
+        joined = models.ExpressionWrapper(_seen_when_joined(), output_field=models.BooleanField())
         return self.annotate(
-            seen_at=models.Subquery(first.values("at")[:1]),
-            seen_when_joined=models.ExpressionWrapper(
-                _acknowledged_on_arrival(), output_field=models.BooleanField()
+            seen_when_joined=joined,
+            seen_at=models.Case(
+                models.When(joined, then=models.Value(None)),
+                default=models.Subquery(first.values("at")[:1]),
+                output_field=models.DateTimeField(),
+            ),
+            seen_by_id=models.Case(
+                models.When(joined, then=models.Value(None)),
+                default=models.Subquery(first.values("by")[:1]),
+                output_field=models.IntegerField(),
             ),
         )
 
     def unseen(self):
-        """Flags nobody has seen yet: their episode is open, no acknowledgement came at
-        or after them, and none stood when they joined."""
-        since = Acknowledgement.objects.filter(
-            episode=models.OuterRef("episode"), at__gte=models.OuterRef("created_at")
-        )
+        """Flags nobody has seen yet: their episode is open, no acknowledgement covers
+        them, and none stood when they joined."""
         return (
             self.filter(episode__status=OPEN)
-            .exclude(models.Exists(since))
-            .exclude(_acknowledged_on_arrival())
+            .exclude(models.Exists(_covering()))
+            .exclude(_seen_when_joined())
         )
 
     def most_urgent_first(self):
@@ -206,51 +224,42 @@ class Flag(models.Model):
     def __str__(self):
         return f"{self.get_urgency_display()} {self.symptom} ({self.rule})"
 
-    # Its state, read from its episode (a page of many flags reads them with
-    # select_related("episode") and FlagQuerySet.with_seen).
+    # Its state, read from its episode: from FlagQuerySet.with_seen's annotations when
+    # its query had them (a page of many flags reads them so), else asked for.
 
-    @property
-    def acknowledgement(self) -> Acknowledgement | None:
-        """The acknowledgement that covered it: the first at or after it."""
-        return self.episode.acknowledgement_since(self.created_at)
-
-    @property
-    def acknowledged_at(self):
-        """When an acknowledgement first covered it (None for a flag that joined its
-        episode while one stood): with_seen's `seen_at` when the query has it."""
-        if hasattr(self, "seen_at"):
-            return self.seen_at
-        return self.acknowledgement.at if self.acknowledgement else None
+    def _seen(self) -> tuple[bool, object, int | None]:
+        if not hasattr(self, "seen_when_joined"):
+            seen = Flag.objects.with_seen().filter(pk=self.pk)
+            self.seen_when_joined, self.seen_at, self.seen_by_id = seen.values_list(
+                "seen_when_joined", "seen_at", "seen_by_id"
+            ).get()
+        return self.seen_when_joined, self.seen_at, self.seen_by_id
 
     @property
     def seen_on_arrival(self) -> bool:
         """Whether it joined its episode while an acknowledgement stood (alerting
-        nobody): seen with it, until a worse check-in reopens the episode. With
-        with_seen's `seen_when_joined` when the query has it."""
-        if hasattr(self, "seen_when_joined"):
-            return self.seen_when_joined
-        if self.alerted:
-            return False
-        before = [a.at for a in self.episode.acknowledgements.all() if a.at < self.created_at]
-        if not before:
-            return False
-        reopened = self.episode.flags.filter(
-            alerted=True, created_at__gt=max(before), created_at__lt=self.created_at
-        )
-        return not reopened.exists()
+        nobody): seen with it, until a worse check-in reopens the episode."""
+        return bool(self._seen()[0])
+
+    @property
+    def acknowledged_at(self):
+        """When an acknowledgement first covered it (None for one seen on arrival)."""
+        return self._seen()[1]
+
+    @property
+    def acknowledged_by(self):
+        by_id = self._seen()[2]
+        return get_user_model().objects.get(pk=by_id) if by_id else None
 
     @property
     def status(self) -> str:
         if self.episode.status != OPEN:
             return self.episode.status
-        return ACKNOWLEDGED if self.acknowledged_at or self.seen_on_arrival else OPEN
+        joined, seen_at, _by = self._seen()
+        return ACKNOWLEDGED if joined or seen_at else OPEN
 
     def get_status_display(self) -> str:
         return STATUS_LABELS[self.status]
-
-    @property
-    def acknowledged_by(self):
-        return self.acknowledgement.by if self.acknowledgement else None
 
     @property
     def resolved_at(self):

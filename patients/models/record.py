@@ -237,6 +237,12 @@ class CheckIn(CheckInAnswers):
     evaluated_at = models.DateTimeField(
         null=True, blank=True, help_text="When the worker created this check-in's flags"
     )
+    alerted_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the care team was sent an alert about it (what its page tells the "
+        "patient); none when its flags joined episodes the team already had",
+    )
 
     class Meta:
         ordering = ["-submitted_at", "-pk"]

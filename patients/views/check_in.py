@@ -78,9 +78,7 @@ def check_in_result(request, patient, pk):
             "check_in": saved,
             "evaluation": evaluation,
             "advice": advice_for(patient, saved.urgency),
-            # The worker has evaluated it: flags written, and an alert for those that alert.
-            "team_alerted": saved.evaluated_at is not None
-            and saved.flags.filter(alerted=True).exists(),
+            "team_alerted": saved.alerted_at is not None,
             "today": patient.local_date(),
         },
     )

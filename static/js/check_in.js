@@ -5,7 +5,7 @@
    - "As usual": fill a body area (or the whole check-in) with the patient's usual answers.
      Each question with a usual carries it in data-usual; warning signs and the temperature
      have none, so they are never filled. Without JavaScript the same buttons submit the
-     form and the server shows it filled in, with the same words (patients/forms.py,
+     form and the server shows it filled in, with the same words (patients/forms/check_in.py,
      filled_message).
    - Warning signs: once any is answered yes, a "send now" block at the end of the warning
      signs appears, so nobody has to scroll thousands of pixels to the Send button. */

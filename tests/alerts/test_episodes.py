@@ -188,3 +188,21 @@ def test_a_check_in_that_joined_an_acknowledged_episode_stays_seen_when_it_is_ra
     assert [state(c) for c in (first, joined, worse)] == ["acknowledged", "acknowledged", "open"]
     assert escalates(Alert.objects.get(check_in=worse))
     assert not escalates(Alert.objects.get(check_in=first))
+
+
+def test_an_acknowledgement_covers_the_flags_the_episode_had_whatever_the_clocks_say(
+    patient, nurse
+):
+    """A worker whose clock is behind (or that read the time before waiting on the
+    episode's lock) adds a worse flag dated before the nurse's acknowledgement: it is
+    not seen, it raises the episode, and its alert goes out and escalates."""
+    first = check_in(patient, 0, stools_per_day=3)
+    triage.acknowledge_flag(first.flags.get(), nurse, now=MONDAY_10 + timedelta(hours=2))
+    worse = make_check_in(patient, at=MONDAY_10 + timedelta(hours=1), stools_per_day=9)
+
+    flagging.flag_check_in(worse.pk, now=MONDAY_10 + timedelta(hours=1))  # before the ack
+
+    flag = worse.flags.get()
+    assert (flag.status, flag.acknowledged_at) == ("open", None)
+    assert Episode.objects.get().status == "open"
+    assert escalates(Alert.objects.get(check_in=worse))

@@ -1,6 +1,6 @@
 """Fault 2: a worker killed with SIGKILL in the middle of a delivery.
 
-How deliver_notification claims work (alerts/services.py): a conditional UPDATE
+How deliver_notification claims work (alerts/services/delivery.py): a conditional UPDATE
 moves the notification from 'queued' to 'sending' (attempts + 1, claimed_at); a
 DeliveryAttempt row is written; the channel is called outside any transaction;
 the outcome is recorded. A worker killed after the claim leaves the row in

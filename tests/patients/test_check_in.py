@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from alerts.models import Alert, Notification
+from alerts.services import flagging
 from patients.models import CheckIn, ContactHours, Flag, Treatment
 from patients.services.check_ins import record_baseline
 
@@ -351,6 +352,22 @@ def test_the_result_says_the_alert_is_on_its_way_before_the_worker_has_run(patie
     response = send(patient_client, form(stools_per_day=9))  # on_commit not run here
 
     assert "Your care team is being sent an alert." in response.text
+
+
+def test_the_result_says_the_team_was_sent_an_alert_once_the_worker_raised_it(
+    patient_client, patient
+):
+    page = send(patient_client, form(stools_per_day=9))
+    saved = CheckIn.objects.get()
+    assert saved.alerted_at is None
+
+    flagging.flag_check_in(saved.pk)
+
+    saved.refresh_from_db()
+    assert saved.alerted_at == Alert.objects.get(check_in=saved).created_at
+    again = patient_client.get(reverse("patients:check_in_result", args=[saved.pk]))
+    assert "Your care team has also been sent an alert." in again.text
+    assert "being sent" in page.text and "being sent" not in again.text
 
 
 def test_a_last_dose_is_judged_against_the_patients_own_date(patient):
