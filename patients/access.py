@@ -112,6 +112,13 @@ def patient_of(user) -> Patient:
         raise Http404("This page is for patients.") from None
 
 
+def is_own_record(user, patient: Patient | int) -> bool:
+    """Whether `patient` (a record or its id) is the user's own."""
+    if isinstance(patient, Patient):
+        return patient.user_id == user.pk
+    return Patient.objects.filter(pk=patient, user=user).exists()
+
+
 def get_check_in(patient: Patient, pk: int) -> CheckIn:
     """One of this patient's check-ins, or 404."""
     return get_object_or_404(CheckIn.objects.select_related("baseline"), pk=pk, patient=patient)

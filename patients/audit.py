@@ -20,7 +20,7 @@ from django.utils.crypto import salted_hmac
 
 from base.client_address import client_address
 
-from .access import is_clinician
+from .access import is_clinician, is_own_record
 from .models import AuditEvent, Patient
 
 REF_SALT = "patients.audit.patient_ref"
@@ -86,10 +86,7 @@ def _role(request, user, patient) -> str:
         return "system"
     if request is not None and getattr(request, "carer", None) is not None:
         return "carer"
-    if isinstance(patient, Patient):
-        own = patient.user_id == user.pk
-    else:
-        own = patient is not None and Patient.objects.filter(pk=patient, user=user).exists()
+    own = patient is not None and is_own_record(user, patient)
     if own:
         return "patient"
     if is_clinician(user):

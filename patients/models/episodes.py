@@ -227,11 +227,19 @@ class Flag(models.Model):
     # Its state, read from its episode: from FlagQuerySet.with_seen's annotations when
     # its query had them (a page of many flags reads them so), else asked for.
 
+    SEEN = ("seen_when_joined", "seen_at", "seen_by_id")
+
+    def refresh_from_db(self, *args, **kwargs):
+        """Read again, its state included."""
+        for name in self.SEEN:
+            self.__dict__.pop(name, None)
+        super().refresh_from_db(*args, **kwargs)
+
     def _seen(self) -> tuple[bool, object, int | None]:
         if not hasattr(self, "seen_when_joined"):
             seen = Flag.objects.with_seen().filter(pk=self.pk)
             self.seen_when_joined, self.seen_at, self.seen_by_id = seen.values_list(
-                "seen_when_joined", "seen_at", "seen_by_id"
+                *self.SEEN
             ).get()
         return self.seen_when_joined, self.seen_at, self.seen_by_id
 

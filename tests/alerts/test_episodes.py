@@ -206,3 +206,14 @@ def test_an_acknowledgement_covers_the_flags_the_episode_had_whatever_the_clocks
     assert (flag.status, flag.acknowledged_at) == ("open", None)
     assert Episode.objects.get().status == "open"
     assert escalates(Alert.objects.get(check_in=worse))
+
+
+def test_a_flag_read_again_reads_its_state_again(patient, nurse):
+    made = check_in(patient, 0, stools_per_day=9)
+    flag = made.flags.get()
+    assert (flag.status, flag.acknowledged_by) == ("open", None)
+
+    triage.acknowledge_flag(flag, nurse)
+    flag.refresh_from_db()
+
+    assert (flag.status, flag.acknowledged_by) == ("acknowledged", nurse)
