@@ -310,9 +310,8 @@ def submitted_at(rng: Random, patient: Patient, day, now: datetime) -> datetime:
     """Some time between 07:00 and 21:00 on the patient's day; today, before now."""
     midnight = datetime.combine(day, datetime.min.time(), tzinfo=patient.tz)
     at = midnight + timedelta(minutes=rng.randint(7 * 60, 21 * 60))
-    if at > now:
-        at = midnight + (now - midnight) * rng.random()
-    return at
+    earlier = rng.random()  # drawn either way, so the cohort is the same at any hour
+    return midnight + (now - midnight) * earlier if at > now else at
 
 
 class TeamWork:
