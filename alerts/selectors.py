@@ -9,71 +9,69 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from django.db.models import (
-    Case,
     Count,
     F,
-    IntegerField,
     OuterRef,
     Prefetch,
     Q,
     Subquery,
-    Value,
-    When,
 )
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from clinical.catalogue import BY_KEY
 from clinical.reminders import AFTER_TREATMENT, FOLLOW_UP_DAYS, MISSED_AFTER_DAYS, ON_TREATMENT
 from clinical.systems import BODY_SYSTEMS
-from clinical.urgency import ALERTING, RANK
+from clinical.urgency import ALERTING
 from patients.access import episodes_for_clinician, flags_for_clinician, patients_for_clinician
-from patients.models import ACKNOWLEDGED, OPEN, CheckIn, Flag, Patient, Treatment
+from patients.models import ACKNOWLEDGED, OPEN, RESOLVED, CheckIn, Patient, Treatment
 
 ACTIVE = "active"  # open and acknowledged: the worklist
-# The resolved view is history, not a worklist: the most recently resolved only.
+# The resolved view is recent history, not a worklist: episodes resolved in the last
+# RESOLVED_DAYS, the most recently resolved RESOLVED_SHOWN of them. Older ones are on
+# each patient's page.
 RESOLVED_SHOWN = 100
+RESOLVED_DAYS = 30
 
 
-def queue_flags(user, *, team=None, urgency="", status=ACTIVE, system=""):
+def queue_episodes(user, *, team=None, urgency="", status=ACTIVE, system=""):
     """The episodes a clinician's queue shows, in its order, and their count per urgency.
 
-    A row is an episode, through its newest flag, with the episode's urgency and its
-    number of check-ins. Returns (shown, counts): counts apply every filter but
-    urgency, so that they say what each urgency would show. The worklist is most
-    urgent first and oldest first within an urgency; resolved episodes, most
-    recently resolved first, the last RESOLVED_SHOWN only.
+    A row is an episode with what the queue shows kept on it (Episode.latest_flag,
+    flag_count), so the queue reads one row per episode shown, however long the
+    team's history or an episode. Returns (shown, counts): counts apply every filter
+    but urgency, so that they say what each urgency would show. The worklist (open
+    and acknowledged) is most urgent first and oldest first within an urgency, in the
+    order of its index (episode_worklist); the resolved view is the episodes resolved
+    in the last RESOLVED_DAYS, most recently resolved first, RESOLVED_SHOWN at most
+    (index episode_resolved). Neither reads history beyond what it shows.
 
-    1. The user's episodes in the statuses shown (the episode's status and urgency
-       are indexed), narrowed by team and body system; one aggregate query counts them.
-    2. One query: the newest flag of each, with what a row shows.
+    1. One aggregate query: the counts.
+    2. One query: the episodes, with their newest flag, patient and team.
+    3. One query: their patients' current treatments.
     """
-    statuses = [OPEN, ACKNOWLEDGED] if status == ACTIVE else [status]
-    episodes = episodes_for_clinician(user).filter(status__in=statuses)
+    resolved = status == RESOLVED
+    if resolved:
+        since = timezone.now() - timedelta(days=RESOLVED_DAYS)
+        episodes = episodes_for_clinician(user).filter(status=RESOLVED, resolved_at__gte=since)
+    else:
+        statuses = [OPEN, ACKNOWLEDGED] if status == ACTIVE else [status]
+        episodes = episodes_for_clinician(user).filter(status__in=statuses)
     if team is not None:
         episodes = episodes.filter(patient__care_team_id=team)
     if system:
         episodes = episodes.filter(symptom__in=BODY_SYSTEMS.get(system, ()))
+    episodes = episodes.filter(latest_flag__isnull=False)  # a row shows its newest flag
     counts = urgency_counts(episodes)
     if urgency:
         episodes = episodes.filter(urgency=urgency)
-    if status == "resolved":
-        episodes = episodes.order_by(F("resolved_at").desc(nulls_last=True), "-pk")
-        episodes = episodes[:RESOLVED_SHOWN]
-    newest = Flag.objects.filter(episode=OuterRef("pk")).order_by("-created_at", "-pk")
-    in_episode = Flag.objects.filter(episode=OuterRef("episode")).order_by().values("episode")
-    flags = (
-        triage_flags(user)
-        .filter(pk__in=episodes.annotate(newest=Subquery(newest.values("pk")[:1])).values("newest"))
-        .annotate(episode_check_ins=Subquery(in_episode.annotate(n=Count("pk")).values("n")))
-        .select_related("episode")
-    )
-    if status == "resolved":
-        return flags.order_by(F("episode__resolved_at").desc(nulls_last=True), "-pk"), counts
-    rank = Case(
-        *(When(episode__urgency=u, then=Value(r)) for u, r in RANK.items()),
-        output_field=IntegerField(),
-    )
-    return flags.annotate(rank=rank).order_by("-rank", "episode__opened_at", "pk"), counts
+    episodes = episodes.select_related(
+        "latest_flag", "patient__user", "patient__care_team"
+    ).prefetch_related(Prefetch("patient__treatments", queryset=Treatment.objects.current_first()))
+    if not resolved:
+        return episodes.order_by("-urgency_rank", "opened_at", "pk"), counts
+    shown = episodes.order_by(F("resolved_at").desc(nulls_last=True), "-pk")
+    return shown[:RESOLVED_SHOWN], counts
 
 
 def urgency_counts(episodes) -> dict[str, int]:
@@ -82,6 +80,15 @@ def urgency_counts(episodes) -> dict[str, int]:
         **{u: Count("pk", filter=Q(urgency=u)) for u in ALERTING}
     )
     return {u: counts[u] or 0 for u in ALERTING}
+
+
+def queue_row(episode) -> tuple:
+    """(newest flag, its catalogue item, the patient's current treatment) for a row of
+    queue_episodes: the flag reads its episode, and its patient, from the row."""
+    flag = episode.latest_flag
+    flag.episode = episode
+    treatments = episode.patient.treatments.all()
+    return flag, BY_KEY.get(episode.symptom), treatments[0] if treatments else None
 
 
 # Missed check-ins (REFERENCE.md R16)

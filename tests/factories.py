@@ -189,6 +189,10 @@ def make_flag(
         created_at=created_at,
         **fields,
     )
+    # As the worker keeps them (Episode.took), for flags made in any order here.
+    episode.latest_flag = episode.flags.order_by("-created_at", "-pk").first()
+    episode.flag_count = episode.flags.count()
+    episode.save(update_fields=["latest_flag", "flag_count"])
     if acknowledged_at is not None:
         Acknowledgement.objects.create(
             episode=episode, last_flag=flag, at=acknowledged_at, by=acknowledged_by

@@ -224,3 +224,15 @@ def test_backwards_the_old_fields_come_back_as_they_were(history):
     for name, was in history["alerts"].items():
         a = Alert_.objects.get(pk=ids[name])
         assert (a.acknowledged_at, a.acknowledged_by_id) == was, name
+
+
+def test_every_episode_knows_its_newest_flag_and_number_of_flags(history):
+    """patients/migrations/0015: the queue's row, filled in for the episodes on record."""
+    migrate(AFTER)
+    ids = history["ids"]
+    stools = Flag.objects.get(pk=ids["s1"]).episode
+    assert (stools.latest_flag_id, stools.flag_count) == (ids["s3"], 3)
+    for name in ("r1", "h1", "n1", "lone"):
+        episode = Flag.objects.get(pk=ids[name]).episode
+        assert (episode.latest_flag_id, episode.flag_count) == (ids[name], 1), name
+    assert not Episode.objects.filter(latest_flag__isnull=True).exists()

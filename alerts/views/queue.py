@@ -2,10 +2,11 @@
 
 from django.core.paginator import Paginator
 from django.shortcuts import render
+from django.utils.functional import cached_property
 
-from clinical.catalogue import BY_KEY
 from clinical.reminders import FOLLOW_UP_DAYS, MISSED_AFTER_DAYS
 from patients.access import clinician_required, teams_of
+from patients.models import RESOLVED
 
 from .. import selectors
 from ..forms import QueueFilterForm
@@ -14,21 +15,37 @@ from ..forms import QueueFilterForm
 QUEUE_PAGE_SIZE = 50
 
 
+class CountedPaginator(Paginator):
+    """A paginator told its count (the urgency counts the page reads anyway), so
+    that paging runs no COUNT(*) of its own."""
+
+    def __init__(self, object_list, per_page, *, count: int):
+        super().__init__(object_list, per_page)
+        self.known_count = count
+
+    @cached_property
+    def count(self) -> int:
+        return self.known_count
+
+
 @clinician_required
 def queue(request):
     """The triage queue; with ?partial=1, only its results region (counts and
     table), which static/js/queue.js fetches to refresh the page in place."""
     form = QueueFilterForm(request.GET, teams=list(teams_of(request.user)))
-    shown, counts = selectors.queue_flags(request.user, **form.values)
-    page = Paginator(shown, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
+    values = form.values
+    shown, counts = selectors.queue_episodes(request.user, **values)
+    count = counts[values["urgency"]] if values["urgency"] else sum(counts.values())
+    if values["status"] == RESOLVED:
+        count = min(count, selectors.RESOLVED_SHOWN)
+    page = CountedPaginator(shown, QUEUE_PAGE_SIZE, count=count).get_page(request.GET.get("page"))
     filters = form.query_string()
     joiner = "&" if filters else "?"
     context = {
         "form": form,
-        "status": form.values["status"],
-        "rows": [
-            (flag, BY_KEY.get(flag.symptom), selectors.current_treatment(flag)) for flag in page
-        ],
+        "status": values["status"],
+        "resolved_days": selectors.RESOLVED_DAYS,
+        "rows": [selectors.queue_row(episode) for episode in page],
         "page": page,
         "page_url": f"{filters}{joiner}page=",
         "counts": counts,

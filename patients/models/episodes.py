@@ -50,6 +50,28 @@ class Episode(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     resolution_note = models.TextField(blank=True)
+    # What the triage queue shows, kept with the row (Episode.took) so that the queue
+    # reads one row per open episode, however many check-ins joined it.
+    latest_flag = models.ForeignKey(
+        "Flag",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The newest flag of the episode (its latest check-in)",
+    )
+    flag_count = models.PositiveIntegerField(
+        default=0, help_text="The number of flags (check-ins) in the episode"
+    )
+    # Most urgent first, as the database sorts it: an index serves the queue's order.
+    urgency_rank = models.GeneratedField(
+        expression=models.Case(
+            *(models.When(urgency=u, then=models.Value(r)) for u, r in RANK.items()),
+            default=models.Value(0),
+        ),
+        output_field=models.SmallIntegerField(),
+        db_persist=True,
+    )
 
     class Meta:
         ordering = ["-opened_at"]
@@ -60,11 +82,22 @@ class Episode(models.Model):
                 name="one_open_episode_per_symptom",
             )
         ]
-        # The triage queue filters by status and orders by urgency.
-        indexes = [models.Index(fields=["status", "urgency"], name="episode_status_urgency")]
+        indexes = [
+            # The worklist: open and acknowledged episodes, most urgent and oldest first.
+            models.Index(fields=["status", "-urgency_rank", "opened_at"], name="episode_worklist"),
+            # The resolved view: the most recently resolved first.
+            models.Index(fields=["status", "-resolved_at"], name="episode_resolved"),
+        ]
 
     def __str__(self):
         return f"{self.symptom} episode of {self.patient} ({self.status})"
+
+    def took(self, flag: "Flag") -> None:
+        """Record that `flag` joined the episode (the newest, one more), under the
+        lock the worker holds on the episode to add a flag."""
+        self.latest_flag = flag
+        self.flag_count += 1
+        self.save(update_fields=["latest_flag", "flag_count"])
 
     @property
     def acknowledgement(self) -> "Acknowledgement | None":

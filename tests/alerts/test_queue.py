@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from clinical.systems import BODY_SYSTEMS
-from patients.models import Flag
+from patients.models import Episode, Flag
 
 from ..factories import (
     CareTeamFactory,
@@ -217,7 +217,22 @@ def test_the_resolved_view_shows_the_most_recently_resolved_first(nurse_client, 
     response = nurse_client.get(QUEUE, {"status": "resolved"})
 
     assert shown(response) == [later, earlier]
-    assert "Most recently resolved first" in response.text
+    assert "Resolved in the last 30 days, most recently resolved first" in response.text
+
+
+def test_the_resolved_view_is_the_last_30_days_older_ones_are_on_the_patient_page(
+    nurse_client, patient
+):
+    old = flag(patient, "cough", status="resolved", hours_ago=24 * 40)
+    recent = flag(patient, "rash", "amber", status="resolved", hours_ago=2)
+    Episode.objects.filter(pk=old.episode_id).update(
+        resolved_at=timezone.now() - timedelta(days=31)
+    )
+
+    response = nurse_client.get(QUEUE, {"status": "resolved"})
+
+    assert shown(response) == [recent]
+    assert response.context["counts"] == {"emergency": 0, "red": 0, "amber": 1}
 
 
 def test_it_says_when_no_flag_matches_the_filters(nurse_client, patient):
@@ -349,6 +364,26 @@ def test_the_number_of_queries_does_not_grow_with_patients_or_flags(
     assert Flag.objects.count() == 33
     assert 0 < few < many
     assert small == large
+
+
+@pytest.mark.parametrize("params", [{}, {"partial": "1"}])
+def test_an_episode_of_many_check_ins_is_one_row_read_at_the_cost_of_one(
+    nurse_client, patient, params
+):
+    flag(patient, "stools_per_day", "red", hours_ago=300)
+    queries(nurse_client, params)  # the session's first request may do more
+    one, rows = queries(nurse_client, params)
+
+    for n in range(60):  # one patient sending the same red, again and again
+        flag(patient, "stools_per_day", "red", hours_ago=299 - n)
+    many, rows_after = queries(nurse_client, params)
+
+    assert rows == rows_after == 1
+    assert many == one
+    response = nurse_client.get(QUEUE, params)
+    newest = Flag.objects.filter(check_in__patient=patient).order_by("-created_at").first()
+    assert shown(response) == [newest]
+    assert "Episode of 61 check-ins" in response.text
 
 
 def test_a_long_queue_comes_in_pages_of_the_most_urgent_first(nurse_client, team):
