@@ -51,7 +51,7 @@ def flag_check_in(check_in_id: int, *, now=None) -> list[int]:
         list(episodes.exclude(status=RESOLVED).select_for_update().order_by("pk"))
         for finding in evaluation.alerting_findings:
             episode, alerted = _episode_for(check_in.patient, finding, now)
-            Flag.objects.create(
+            flag = Flag.objects.create(
                 check_in=check_in,
                 episode=episode,
                 alerted=alerted,
@@ -63,6 +63,7 @@ def flag_check_in(check_in_id: int, *, now=None) -> list[int]:
                 explanation=finding.explanation[:300],
                 created_at=now,
             )
+            episode.took(flag)  # the queue's row: its newest flag, one more check-in
         if check_in.urgency != evaluation.urgency:
             check_in.urgency = evaluation.urgency
             check_in.save(update_fields=["urgency"])
