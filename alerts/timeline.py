@@ -2,7 +2,7 @@
 routed, notified (and each attempt), escalated, acknowledged, actions, resolved."""
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.utils.timezone import localtime
 
@@ -24,10 +24,21 @@ def _name(user) -> str:
     return (user.get_full_name() or user.get_username()) if user else ""
 
 
-def episode_trail(episode: Episode) -> list[Event]:
-    """Every event of an episode, oldest first, in a constant number of queries."""
+def episode_trail(episode: Episode, *, joined_shown: int | None = None) -> list[Event]:
+    """Every event of an episode, oldest first, in a constant number of queries.
+
+    With `joined_shown`, only that many of the check-ins that joined without alerting
+    are events (the newest), and one event counts the earlier ones: an episode one
+    patient fed thousands of check-ins reads what the page shows. Every flag that
+    alerted is an event (an episode alerts again only when its urgency rises, so a
+    few at most), with its alert, notifications and attempts.
+    """
     label = BY_KEY[episode.symptom].label if episode.symptom in BY_KEY else episode.symptom
-    flags = list(episode.flags.select_related("check_in"))
+    flags = list(episode.flags.filter(alerted=True).select_related("check_in"))
+    joined = episode.flags.filter(alerted=False).order_by("-created_at", "-pk")
+    if joined_shown is not None:
+        joined = joined[:joined_shown]
+    joined = list(joined)
     events = [
         Event(
             f.created_at,
@@ -35,9 +46,19 @@ def episode_trail(episode: Episode) -> list[Event]:
             f"{f.get_urgency_display()} {label.lower()}: {f.explanation} (rule {f.rule})"
             + ("" if f.alerted else "; joined the open episode, nobody alerted again"),
         )
-        for f in flags
+        for f in flags + joined
     ]
-    alerts = Alert.objects.filter(check_in__in={f.check_in_id for f in flags})
+    earlier = episode.flag_count - len(flags) - len(joined)
+    if joined_shown is not None and earlier > 0:
+        events.append(
+            Event(
+                joined[-1].created_at - timedelta(microseconds=1),  # just before them
+                "joined",
+                f"{earlier} earlier check-in{'s' if earlier > 1 else ''} joined the open "
+                "episode, nobody alerted again (listed under the episode's check-ins)",
+            )
+        )
+    alerts = Alert.objects.filter(check_in__in={f.check_in_id for f in flags + joined})
     alerts = list(alerts.prefetch_related("notifications__contact"))
     attempts = DeliveryAttempt.objects.filter(notification__alert__in=alerts).select_related(
         "notification__contact"

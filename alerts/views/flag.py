@@ -18,6 +18,10 @@ from ..forms import ActionForm, ResolveForm
 from ..selectors import current_treatment, triage_flags
 from ..services import triage
 from ..timeline import episode_trail
+from .paging import CountedPaginator
+
+# An episode's check-ins, and the trail's check-ins that joined it, shown a page at a time.
+EPISODE_PAGE_SIZE = 20
 
 
 @clinician_required
@@ -44,10 +48,16 @@ def _flag_page(request, flag, *, resolve_form=None, action_form=None, problem=No
         if getattr(check_in, item.key) is not None
     ]
     alert = getattr(check_in, "alert", None)
-    prefetch_related_objects([flag], "episode__resolved_by")
+    prefetch_related_objects([flag], "episode__resolved_by", "episode__latest_flag__check_in")
     episode = flag.episode
-    episode_flags = list(episode.flags.select_related("check_in").order_by("-created_at"))
-    newest = max(episode_flags, key=lambda f: f.pk, default=flag)
+    # The episode's check-ins a page at a time, newest first: one patient can feed an
+    # episode thousands of them.
+    episode_flags = CountedPaginator(
+        episode.flags.select_related("check_in").order_by("-created_at", "-pk"),
+        EPISODE_PAGE_SIZE,
+        count=episode.flag_count,
+    ).get_page(request.GET.get("check_ins"))
+    newest = episode.latest_flag or flag
     return render(
         request,
         "alerts/flag_detail.html",
@@ -62,7 +72,7 @@ def _flag_page(request, flag, *, resolve_form=None, action_form=None, problem=No
             "alert": alert,
             "episode": episode,
             "episode_flags": episode_flags,
-            "trail": episode_trail(episode),
+            "trail": episode_trail(episode, joined_shown=EPISODE_PAGE_SIZE),
             "resolve_form": resolve_form or ResolveForm(),
             "action_form": action_form or ActionForm(),
             # Posted back by each action's form: the newest flag the page showed.

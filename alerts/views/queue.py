@@ -1,8 +1,6 @@
 """The triage queue, most urgent first, and the list of missed check-ins."""
 
-from django.core.paginator import Paginator
 from django.shortcuts import render
-from django.utils.functional import cached_property
 
 from clinical.reminders import FOLLOW_UP_DAYS, MISSED_AFTER_DAYS
 from patients.access import clinician_required, teams_of
@@ -10,22 +8,10 @@ from patients.models import RESOLVED
 
 from .. import selectors
 from ..forms import QueueFilterForm
+from .paging import CountedPaginator
 
 # Most urgent first: a page of 50 episodes is a nurse's next hour; more waits below.
 QUEUE_PAGE_SIZE = 50
-
-
-class CountedPaginator(Paginator):
-    """A paginator told its count (the urgency counts the page reads anyway), so
-    that paging runs no COUNT(*) of its own."""
-
-    def __init__(self, object_list, per_page, *, count: int):
-        super().__init__(object_list, per_page)
-        self.known_count = count
-
-    @cached_property
-    def count(self) -> int:
-        return self.known_count
 
 
 @clinician_required
