@@ -246,7 +246,11 @@ class CheckIn(CheckInAnswers):
 
     class Meta:
         ordering = ["-submitted_at", "-pk"]
-        indexes = [models.Index(fields=["patient", "-submitted_at"])]
+        indexes = [
+            models.Index(fields=["patient", "-submitted_at"]),
+            # A patient's days: the engine's 2 days before, the charts' 30-day window.
+            models.Index(fields=["patient", "-local_date"], name="check_in_patient_day"),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["patient", "form_token"], name="one_check_in_per_form"),
             *_range_constraints("checkin", ITEMS),
