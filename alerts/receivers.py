@@ -6,11 +6,14 @@ from base.tasks import queue_after_commit
 from patients.models import CheckIn
 from patients.signals import check_in_recorded
 
+from .services.delivery import queue_for
 from .services.flagging import flag_check_in
 
 
 @receiver(check_in_recorded, sender=CheckIn)
 def evaluate_recorded_check_in(sender, check_in, **kwargs):
     """A worker evaluates each check-in once it is committed: its flags, its alert (the
-    request already showed the patient their advice, from the same engine)."""
-    queue_after_commit(flag_check_in, check_in.pk)
+    request already showed the patient their advice, from the same engine). The
+    request's judgement picks the queue: a red or emergency check-in is evaluated on
+    the urgent queue, never behind a backlog of green ones."""
+    queue_after_commit(flag_check_in, check_in.pk, queue=queue_for(check_in.urgency))

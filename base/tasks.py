@@ -11,6 +11,10 @@ never looks for a row that is not there yet, and a rolled-back request queues
 nothing. A broker that is down delays the work, never the request: what fails to
 queue is logged, and the periodic sweeps find the rows it left behind (unsent
 notifications and reminders, unevaluated check-ins) and queue them again.
+
+A service that knows how urgent its work is names the queue
+(`queue_after_commit(flag_check_in, pk, queue=URGENT)`, base/queues.py), so that red
+work never waits behind green; without one, settings.CELERY_TASK_ROUTES decides.
 """
 
 import logging
@@ -41,21 +45,24 @@ def task_for(service: Callable):
         raise LookupError(f"no Celery task runs {name}: declare one with @runs") from None
 
 
-def enqueue(task, *args) -> None:
-    """Hand a task to the broker now; log, never raise, when the broker is down."""
+def enqueue(task, *args, queue: str | None = None) -> None:
+    """Hand a task to the broker now, on `queue` (None: the task's route); log, never
+    raise, when the broker is down."""
+    options = {"queue": queue} if queue else {}
     try:
-        task.delay(*args)
+        task.apply_async(args, **options)
     except Exception:
         log.exception("could not queue %s%s; a sweep will retry", task.name, args)
 
 
-def queue_after_commit(service: Callable, *args) -> None:
+def queue_after_commit(service: Callable, *args, queue: str | None = None) -> None:
     """Queue the task that runs `service(*args)` when the current transaction commits
-    (at once outside one). Never raises: a request (a patient's check-in) must not
-    fail for want of a worker; the sweeps queue again what was not queued."""
+    (at once outside one), on `queue` (a name from base/queues.py; None: the task's
+    route in settings). Never raises: a request (a patient's check-in) must not fail
+    for want of a worker; the sweeps queue again what was not queued."""
     try:
         task = task_for(service)
     except LookupError:
         log.exception("nothing was queued")
         return
-    transaction.on_commit(lambda: enqueue(task, *args))
+    transaction.on_commit(lambda: enqueue(task, *args, queue=queue))

@@ -12,6 +12,8 @@ import dj_database_url
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
+from base.queues import ALERTS, REMINDERS, URGENT
+
 from .env import envbool, envint, envlist, envstr, read_env_file
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -229,11 +231,16 @@ else:
     for _folder in ("queue", "control"):
         (_broker_dir / _folder).mkdir(parents=True, exist_ok=True)
 CELERY_TASK_ALWAYS_EAGER = envbool("CELERY_TASK_ALWAYS_EAGER", False)
-CELERY_TASK_DEFAULT_QUEUE = "alerts"
-# Alerts never wait behind reminders: a queue each (workers may take both).
+# The queues (base/queues.py), each with workers of its own (Procfile, docs/DEPLOY.md).
+# Red never waits: a red or emergency check-in's evaluation and its alert's deliveries
+# are queued on URGENT by the services that know the urgency (alerts/receivers.py,
+# alerts/services/delivery.py), and escalation is routed there; the rest of alerts'
+# work is on ALERTS; reminders and password-reset emails on REMINDERS.
+CELERY_TASK_DEFAULT_QUEUE = ALERTS
 CELERY_TASK_ROUTES = {
+    "alerts.tasks.escalate_overdue_alerts": {"queue": URGENT},
     # accounts' password-reset email keeps its first name, patients.tasks.send_password_reset_email
-    "patients.tasks.*": {"queue": "reminders"},
+    "patients.tasks.*": {"queue": REMINDERS},
 }
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True

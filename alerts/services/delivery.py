@@ -6,6 +6,8 @@ is called and its outcome after, outside any transaction. A transient failure is
 retried on DELIVERY_BACKOFF; a permanent one marks the contact's channel broken
 and passes the alert on, to the contact's other channels and then down the chain.
 Work is claimed with a conditional UPDATE, so that a task run twice delivers once.
+A red or emergency alert's notifications go to the urgent queue (queue_for), which
+its own workers serve, so that they never wait behind green work.
 """
 
 import logging
@@ -16,9 +18,10 @@ from django.db import InterfaceError, OperationalError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from base.queues import ALERTS, URGENT
 from base.tasks import queue_after_commit
 from clinical.routing import ESCALATE_AFTER, next_in_chain
-from clinical.urgency import routed_as
+from clinical.urgency import RED, routed_as
 from patients.models import BrokenChannel, Contact
 
 from ..channels import ChannelError, channel_for
@@ -34,6 +37,12 @@ STALE_SENDING = timedelta(minutes=10)
 # Pauses between tries at recording a delivery's outcome after the database
 # connection dropped: the provider has the message, so the outcome must not be lost.
 RECORD_RETRY_PAUSES = (0.5, 2.0, 5.0)
+
+
+def queue_for(urgency: str) -> str:
+    """The queue of a check-in's evaluation and of its alert's deliveries: urgent for
+    red and emergency (routed as red), alerts for the rest."""
+    return URGENT if routed_as(urgency) == RED else ALERTS
 
 
 def notify(alert: Alert, contact: Contact, not_before, now) -> list[int]:
@@ -65,7 +74,8 @@ def notify(alert: Alert, contact: Contact, not_before, now) -> list[int]:
         if kind not in told  # a contact met again (an order changed) is not told twice
     ]
     ids = [n.pk for n in notifications]
-    queue_notifications([n.pk for n in notifications if n.not_before <= now], now=now)
+    due = [n.pk for n in notifications if n.not_before <= now]
+    queue_notifications(due, urgency=alert.urgency, now=now)
     return ids
 
 
@@ -100,7 +110,7 @@ def _fall_through(notification: Notification, now) -> None:
                     level=notification.level,
                     created_at=now,
                 )
-                queue_notifications([pending.pk], now=now)
+                queue_notifications([pending.pk], urgency=alert.urgency, now=now)
         return
     following = next_contact(alert, after=contact, now=now)
     if following is None:
@@ -115,13 +125,15 @@ def _fall_through(notification: Notification, now) -> None:
     notify(alert, following, now, now)
 
 
-def queue_notifications(ids: list[int], *, now=None) -> None:
-    """Mark the notifications handed to the broker and queue them once the transaction commits."""
+def queue_notifications(ids: list[int], *, urgency: str, now=None) -> None:
+    """Mark the notifications (of alerts at `urgency`) handed to the broker and queue
+    them, on the queue for that urgency, once the transaction commits."""
     if not ids:
         return
     Notification.objects.filter(pk__in=ids).update(queued_at=now or timezone.now())
+    queue = queue_for(urgency)
     for pk in ids:
-        queue_after_commit(deliver_notification, pk)
+        queue_after_commit(deliver_notification, pk, queue=queue)
 
 
 def deliver_notification(notification_id: int, *, now=None) -> int | None:

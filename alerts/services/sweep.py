@@ -1,6 +1,7 @@
 """The outbox sweep, every minute from beat: what a broker or a worker lost is queued
 again, and what waited for a contact's hours is queued when they come on duty."""
 
+from collections import defaultdict
 from datetime import timedelta
 
 from django.conf import settings
@@ -12,7 +13,7 @@ from base.tasks import queue_after_commit
 from patients.models import CheckIn, Flag
 
 from ..models import DeliveryAttempt, Notification
-from .delivery import STALE_SENDING, queue_notifications
+from .delivery import STALE_SENDING, queue_for, queue_notifications
 from .flagging import flag_check_in, raise_alert
 
 # A check-in not evaluated after this long lost its task (broker down): queue it again.
@@ -37,17 +38,21 @@ def send_due_notifications(*, now=None) -> int:
             finished_at=now, ok=False, error="no outcome: the worker was lost"
         )
         stale.update(status="queued", queued_at=None)
-        due = list(
+        due = (
             Notification.objects.filter(status="queued", not_before__lte=now)
             .filter(Q(queued_at__isnull=True) | Q(queued_at__lt=requeue_before))
-            .values_list("pk", flat=True)
+            .values_list("pk", "alert__urgency")
         )
-        queue_notifications(due, now=now)
+        by_urgency = defaultdict(list)
+        for pk, urgency in due:
+            by_urgency[urgency].append(pk)
+        for urgency, ids in by_urgency.items():  # each on its urgency's queue
+            queue_notifications(ids, urgency=urgency, now=now)
         lost = CheckIn.objects.filter(
             evaluated_at__isnull=True, submitted_at__lt=now - STALE_EVALUATION
-        ).values_list("pk", flat=True)
-        for pk in lost:
-            queue_after_commit(flag_check_in, pk)
+        ).values_list("pk", "urgency")
+        for pk, urgency in lost:
+            queue_after_commit(flag_check_in, pk, queue=queue_for(urgency))
     unseen = Flag.objects.filter(check_in=OuterRef("pk"), alerted=True).unseen()
     owed = CheckIn.objects.filter(
         Exists(unseen),
@@ -61,4 +66,4 @@ def send_due_notifications(*, now=None) -> int:
                 raise_alert(check_in, now=now)
         except IntegrityError:
             pass  # another sweep raised it a moment ago
-    return len(due)
+    return sum(len(ids) for ids in by_urgency.values())

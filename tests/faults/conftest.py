@@ -249,7 +249,7 @@ class WorkerProcess(Process):
                 "symptom_tracker",
                 "worker",
                 "--pool=solo",
-                "--queues=alerts,reminders",
+                "--queues=urgent,alerts,reminders",
                 "--loglevel=INFO",
                 "--without-mingle",
                 "--without-gossip",
@@ -624,7 +624,10 @@ def queue_drained(redis_server: RedisServer) -> bool:
     """Nothing waiting in our Redis and nothing taken but unacknowledged (kombu's layout)."""
     client = redis_server.client()
     return (
-        client.llen("alerts") == 0 and client.llen("reminders") == 0 and client.hlen("unacked") == 0
+        client.llen("urgent") == 0
+        and client.llen("alerts") == 0
+        and client.llen("reminders") == 0
+        and client.hlen("unacked") == 0
     )
 
 

@@ -69,7 +69,8 @@ def run_everything_again(redis_server, worker, notifications):
 
     def only_the_lost_message_left():
         client = redis_server.client()
-        return client.llen("alerts") == 0 and client.hlen("unacked") == 1
+        waiting = client.llen("urgent") + client.llen("alerts")
+        return waiting == 0 and client.hlen("unacked") == 1
 
     wait_for(only_the_lost_message_left, what="the live worker to finish", logs=[worker])
     assert restore_unacknowledged(redis_server) == 1  # the killed worker's message

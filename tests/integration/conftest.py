@@ -66,7 +66,7 @@ def broker(services_ready):
 
 
 class Worker:
-    def __init__(self, env: dict, log: Path):
+    def __init__(self, env: dict, log: Path, queues: str = "urgent,alerts"):
         self.log = log
         self.process = subprocess.Popen(
             [
@@ -77,7 +77,7 @@ class Worker:
                 "symptom_tracker",
                 "worker",
                 "--pool=solo",
-                "--queues=alerts",
+                f"--queues={queues}",
                 "--loglevel=INFO",
                 "--without-mingle",
                 "--without-gossip",

@@ -71,7 +71,8 @@ def _queue_empty() -> bool:
     with app.connection_for_write() as conn:
         client = conn.default_channel.client
         # kombu's Redis transport: waiting messages in a list, taken-but-unacked in a hash.
-        return client.llen("alerts") == 0 and client.hlen("unacked") == 0
+        waiting = client.llen("urgent") + client.llen("alerts")
+        return waiting == 0 and client.hlen("unacked") == 0
 
 
 def test_an_unacknowledged_red_alert_escalates_and_acknowledging_stops_it(patient, worker):
