@@ -23,6 +23,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 
 from .models import Carer, CareTeam, CheckIn, Episode, Flag, Patient
 
@@ -106,10 +107,22 @@ def episodes_for_clinician(user):
 
 def patient_of(user) -> Patient:
     """The patient record of the logged-in user, or 404 for anyone else."""
-    try:
-        return Patient.objects.select_related("care_team", "user").get(user=user)
-    except Patient.DoesNotExist:
-        raise Http404("This page is for patients.") from None
+    patient = _own_patient(None, user, None)
+    if patient is None:
+        raise Http404("This page is for patients.")
+    return patient
+
+
+def _own_patient(request, user, load) -> Patient | None:
+    """The user's patient record in one query, or None: with its team and user, or
+    as `load(request, patients)` reads it (a view that needs more of the record in
+    the same query, such as the check-in's)."""
+    if not user.is_authenticated:
+        return None
+    patients = Patient.objects.filter(user=user)
+    if load is not None:
+        return load(request, patients)
+    return patients.select_related("care_team", "user").first()
 
 
 def is_own_record(user, patient: Patient | int) -> bool:
@@ -196,33 +209,65 @@ def _view(wrapper, view):
     return login_required(wrapper)
 
 
-def patient_required(view):
-    """A view for patients: passes the patient record as the second argument."""
+def _as_patient(request, patient: Patient) -> Patient:
+    """The patient acting as themselves: their pages show times in their own zone,
+    read with their record (symptom_tracker.middleware reads nothing for them)."""
+    request.user.patient = patient  # the menu asks user.patient: no second read
+    timezone.activate(patient.tz)
+    return patient
+
+
+def _patient_page(wrapper, view):
+    page = _view(wrapper, view)
+    page.sets_patient_time_zone = True  # read by symptom_tracker.middleware
+    return page
+
+
+def patient_required(view=None, *, load=None):
+    """A view for patients: passes the patient record as the second argument.
+
+    `load(request, patients)`, if given, reads the record from the user's one-row
+    queryset (None: not a patient), so that a view gets what it needs in one query.
+    """
+    if view is None:
+        return lambda view: patient_required(view, load=load)
 
     def wrapper(request, *args, **kwargs):
-        return view(request, patient_of(request.user), *args, **kwargs)
+        patient = _own_patient(request, request.user, load)
+        if patient is None:
+            raise Http404("This page is for patients.")
+        return view(request, _as_patient(request, patient), *args, **kwargs)
 
-    return _view(wrapper, view)
+    return _patient_page(wrapper, view)
 
 
-def patient_or_carer(view):
+def patient_or_carer(view=None, *, load=None):
     """A view for the patient or one of their carers: passes the patient record.
 
     `request.carer` is the Carer link when a carer is acting, otherwise None.
-    A user with a patient record always acts as themselves.
+    A user with a patient record always acts as themselves. `load` as for
+    `patient_required`; for a carer it reads the patient of their link.
     """
+    if view is None:
+        return lambda view: patient_or_carer(view, load=load)
 
     def wrapper(request, *args, **kwargs):
-        if hasattr(request.user, "patient"):
+        patient = _own_patient(request, request.user, load)
+        if patient is not None:
             request.carer = None
-            return view(request, patient_of(request.user), *args, **kwargs)
+            return view(request, _as_patient(request, patient), *args, **kwargs)
         link = carer_link(request)
         if link is None:
             raise Http404("This page is for patients and their carers.")
         request.carer = link
+        if load is not None:
+            patient = load(request, Patient.objects.filter(pk=link.patient_id))
+            if patient is None:
+                raise Http404("This page is for patients and their carers.")
+            link.patient = patient
         return view(request, link.patient, *args, **kwargs)
 
-    return _view(wrapper, view)
+    return _patient_page(wrapper, view)
 
 
 def clinician_required(view):
