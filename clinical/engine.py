@@ -3,11 +3,17 @@
 A pure function: answers, baseline and recent days in, findings out. No
 database, no network, no clock. The check-in view runs it to show advice at
 once; the worker runs the same function to create flags and alerts.
+
+It runs for every check-in, and for the two days before each: the catalogue is
+read once, at import, into runs of items judged alike, so that an item at the
+patient's usual (most items, most days) costs a look-up and a comparison, and a
+finding and its explanation are made only for an item that deviates.
 """
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
+from itertools import groupby
 
 from .catalogue import (
     ABSOLUTE,
@@ -91,112 +97,186 @@ class PastCheckIn:
     baseline: Mapping[str, object] | None = None  # the baseline it was judged against
 
 
-@dataclass
-class _Rules:
-    baseline: Mapping[str, object]
-    treatment: Treatment = field(default_factory=Treatment)
+# Where no treatment is given: a frozen value, so one serves every check-in.
+_NO_TREATMENT = Treatment()
 
-    def base(self, item: Item, b):
-        if b is not None:
-            return b
-        if item.kind == COUNT:
-            return DEFAULT_BASELINE[item.key]
-        return DEFAULT_SCORE_BASELINE
 
-    def finding(self, item: Item, x) -> Finding | None:
-        """Rules R1-R13 for one answered item, before persistence and combination."""
-        b = self.baseline.get(item.key)
-        if item.cls == RED_FLAG:
-            return self._red_flag(item, x)
-        if item.cls == AMBER_FLAG:
-            return (
-                Finding(item.key, AMBER, "R5", f"{item.label}: yes (warning sign)", x)
-                if x
-                else None
+# Rules R1-R13, one function per kind of item. Each is called only for an item
+# that deviates, and builds the finding and its explanation; an item at the
+# patient's usual never reaches them (see _BY_KIND below).
+
+
+def _against_baseline(item: Item, x, b, d) -> Finding:
+    """Scores and stools above their baseline b, by d (> 0): R1, R2, R4, R6-R10."""
+    versus = f"{item.label.lower()} {item.display(x)} vs baseline {item.display(b)}: +{d}"
+    if item.cls == COUNTED:  # stools
+        if d >= 4:
+            return Finding(item.key, RED, "R2", f"{versus} over baseline (grade 2-3)", x, b)
+        return Finding(item.key, AMBER, "R1", f"{versus} over baseline (grade 1)", x, b)
+    if item.cls == CRITICAL:
+        if item.key == "shortness_of_breath" and x == 4:
+            return Finding(item.key, EMERGENCY, "R4", f"{versus}; very severe", x, b)
+        if x >= 3 or d >= 2:
+            return Finding(item.key, RED, "R9", f"{versus} (critical symptom)", x, b)
+        return Finding(item.key, AMBER, "R10", f"{versus} (critical symptom, small rise)", x, b)
+    # STANDARD (_kind_of makes sure no other class comes here)
+    if x == 4:
+        return Finding(item.key, RED, "R6", f"{versus}; very severe and worse", x, b)
+    if x >= 3 or d >= 2:
+        return Finding(item.key, AMBER, "R7", f"{versus}", x, b)
+    return Finding(item.key, GREEN, "R8", f"{versus} (small rise, recorded)", x, b)
+
+
+def _warning_sign(item: Item, x) -> Finding:
+    """A yes/no warning sign answered yes: R3 (R4 for chest pain), R5."""
+    if item.cls == AMBER_FLAG:
+        return Finding(item.key, AMBER, "R5", f"{item.label}: yes (warning sign)", x)
+    if item.key == "chest_pain":
+        return Finding(item.key, EMERGENCY, "R4", "Chest pain: yes (emergency sign)", x)
+    return Finding(item.key, RED, "R3", f"{item.label}: yes (red-flag sign)", x)
+
+
+def _temperature(item: Item, t: Decimal, treatment: Treatment) -> Finding | None:
+    """R11 (fever), R12 (raised or low; red with chemotherapy); no baseline."""
+    if t >= FEVER:
+        return Finding(
+            item.key, RED, "R11", f"temperature {item.display(t)}: fever (38.0 °C or above)", t
+        )
+    if RAISED <= t < FEVER or t < LOW:
+        what = "raised (37.5-37.9 °C)" if t >= RAISED else "low (below 36.0 °C)"
+        shown = item.display(t)
+        if treatment.with_chemotherapy:
+            return Finding(
+                item.key, RED, "R12", f"temperature {shown}: {what}, with chemotherapy", t
             )
-        if item.cls == ABSOLUTE:
-            return self._temperature(item, Decimal(str(x)))
-        if item.kind == WELLBEING:
-            return self._wellbeing(item, x, b)
-        b = self.base(item, b)
+        return Finding(item.key, AMBER, "R12", f"temperature {shown}: {what}", t)
+    return None
+
+
+def _wellbeing(item: Item, x, b) -> Finding:
+    """R13: wellbeing x at least 3 below its recorded baseline b."""
+    return Finding(
+        item.key,
+        AMBER,
+        "R13",
+        f"wellbeing {item.display(x)} vs baseline {item.display(b)}: {x - b}",
+        x,
+        b,
+    )
+
+
+# Each kind of item over its run of the catalogue: which answered items deviate.
+# `answer` and `usual` are the check-in's and the baseline's `get`; findings are
+# appended to `found`. These loops run for every item of every check-in (and of
+# the two days before), so an item at its usual costs a look-up and a comparison.
+
+
+def _judge_against_baseline(items, answer, usual, treatment, found) -> None:
+    for key, item, default in items:
+        x = answer(key)
+        if x is None:
+            continue
+        b = usual(key)
+        if b is None:  # none recorded: REFERENCE.md's default
+            b = default
         d = x - b
         if d <= 0:  # at or below baseline: the patient's normal
-            return None
-        versus = f"{item.label.lower()} {item.display(x)} vs baseline {item.display(b)}: +{d}"
-        if item.cls == COUNTED:  # stools
-            if d >= 4:
-                return Finding(item.key, RED, "R2", f"{versus} over baseline (grade 2-3)", x, b)
-            return Finding(item.key, AMBER, "R1", f"{versus} over baseline (grade 1)", x, b)
-        if item.cls == CRITICAL:
-            if item.key == "shortness_of_breath" and x == 4:
-                return Finding(item.key, EMERGENCY, "R4", f"{versus}; very severe", x, b)
-            if x >= 3 or d >= 2:
-                return Finding(item.key, RED, "R9", f"{versus} (critical symptom)", x, b)
-            return Finding(item.key, AMBER, "R10", f"{versus} (critical symptom, small rise)", x, b)
-        if item.cls == STANDARD:
-            if x == 4:
-                return Finding(item.key, RED, "R6", f"{versus}; very severe and worse", x, b)
-            if x >= 3 or d >= 2:
-                return Finding(item.key, AMBER, "R7", f"{versus}", x, b)
-            return Finding(item.key, GREEN, "R8", f"{versus} (small rise, recorded)", x, b)
-        raise ValueError(f"no rule for item {item.key!r} of class {item.cls!r}")
+            continue
+        found.append(_against_baseline(item, x, b, d))
 
-    def _red_flag(self, item: Item, x) -> Finding | None:
-        if not x:
-            return None
-        if item.key == "chest_pain":
-            return Finding(item.key, EMERGENCY, "R4", "Chest pain: yes (emergency sign)", x)
-        return Finding(item.key, RED, "R3", f"{item.label}: yes (red-flag sign)", x)
 
-    def _temperature(self, item: Item, t: Decimal) -> Finding | None:
-        shown = item.display(t)
-        if t >= FEVER:
-            return Finding(
-                item.key, RED, "R11", f"temperature {shown}: fever (38.0 °C or above)", t
-            )
-        if RAISED <= t < FEVER or t < LOW:
-            what = "raised (37.5-37.9 °C)" if t >= RAISED else "low (below 36.0 °C)"
-            if self.treatment.with_chemotherapy:
-                return Finding(
-                    item.key, RED, "R12", f"temperature {shown}: {what}, with chemotherapy", t
-                )
-            return Finding(item.key, AMBER, "R12", f"temperature {shown}: {what}", t)
-        return None
+def _judge_warning_signs(items, answer, usual, treatment, found) -> None:
+    for key, item, _default in items:
+        x = answer(key)
+        if x:  # answered yes (None is unanswered, False is no)
+            found.append(_warning_sign(item, x))
 
-    def _wellbeing(self, item: Item, x, b) -> Finding | None:
+
+def _judge_temperature(items, answer, usual, treatment, found) -> None:
+    for key, item, _default in items:
+        x = answer(key)
+        if x is None:
+            continue
+        t = x if type(x) is Decimal else Decimal(str(x))  # 38.2 as a float reads 38.2
+        if (finding := _temperature(item, t, treatment)) is not None:
+            found.append(finding)
+
+
+def _judge_wellbeing(items, answer, usual, treatment, found) -> None:
+    for key, item, _default in items:
+        x = answer(key)
+        if x is None:
+            continue
+        b = usual(key)
         if b is None:  # R13 needs a recorded baseline
-            return None
+            continue
         if x <= b - 3:
-            return Finding(
-                item.key,
-                AMBER,
-                "R13",
-                f"wellbeing {item.display(x)} vs baseline {item.display(b)}: {x - b}",
-                x,
-                b,
-            )
-        return None
+            found.append(_wellbeing(item, x, b))
 
 
-def _answered(answers: Mapping[str, object]):
-    for item in ITEMS:
-        value = answers.get(item.key)
-        if value is not None:
-            yield item, value
+def _kind_of(item: Item):
+    """Which of the loops above judges `item`, from its class (and kind) in the catalogue."""
+    if item.cls in (RED_FLAG, AMBER_FLAG):
+        return _judge_warning_signs
+    if item.cls == ABSOLUTE:
+        return _judge_temperature
+    if item.kind == WELLBEING:
+        return _judge_wellbeing
+    if item.cls in (COUNTED, CRITICAL, STANDARD):
+        return _judge_against_baseline
+    raise ValueError(f"no rule for item {item.key!r} of class {item.cls!r}")
+
+
+def _default_baseline(item: Item):
+    """The baseline of an item where none is recorded (REFERENCE.md, rule set v1)."""
+    return DEFAULT_BASELINE[item.key] if item.kind == COUNT else DEFAULT_SCORE_BASELINE
+
+
+# The catalogue read once, at import: its items in order, in runs judged alike,
+# each item with its key and default baseline. Judging run by run keeps the
+# catalogue's order (so the first invalid answer is the one that raises).
+_BY_KIND = tuple(
+    (judge, tuple((item.key, item, _default_baseline(item)) for item in items))
+    for judge, items in groupby(ITEMS, key=_kind_of)
+)
+_KEYS = tuple(item.key for item in ITEMS)
+
+
+def _base_findings(
+    answers: Mapping[str, object], baseline: Mapping[str, object], treatment: Treatment
+) -> list[Finding]:
+    """Rules R1-R13 for each answered item, in catalogue order: at most one finding each.
+
+    R4 replaces R3 and R9 for chest pain and very severe breathlessness. Unknown
+    keys and unanswered items (None) give no finding.
+    """
+    answer = answers.get
+    try:
+        usual = baseline.get
+    except AttributeError:  # not a mapping: an error only once an item is answered
+        if any(answer(key) is not None for key in _KEYS):
+            raise
+        return []
+    found: list[Finding] = []
+    for judge, items in _BY_KIND:
+        judge(items, answer, usual, treatment, found)
+    return found
 
 
 def _day_urgencies(
     history: Iterable[PastCheckIn], baseline: Mapping, treatment: Treatment
 ) -> dict[int, dict[str, str]]:
-    """For each earlier day, each symptom's worst base urgency (R1-R13) that day."""
+    """For each earlier day, each symptom's worst base urgency (R1-R13) that day.
+
+    Every earlier check-in is judged, even when no finding today needs it, so
+    that an invalid one raises as it always has.
+    """
     days: dict[int, dict[str, str]] = {}
     for past in history:
-        rules = _Rules(past.baseline if past.baseline is not None else baseline, treatment)
+        judged_against = past.baseline if past.baseline is not None else baseline
         worst = days.setdefault(past.days_ago, {})
-        for item, value in _answered(past.answers):
-            found = rules.finding(item, value)
-            if found is not None:
-                worst[item.key] = highest((worst.get(item.key, GREEN), found.urgency))
+        for found in _base_findings(past.answers, judged_against, treatment):
+            worst[found.symptom] = highest((worst.get(found.symptom, GREEN), found.urgency))
     return days
 
 
@@ -219,12 +299,14 @@ def evaluate_check_in(
 
     Unknown keys and unanswered items (None) give no finding.
     """
-    baseline = {k: v for k, v in (baseline or {}).items() if v is not None}
-    treatment = treatment or Treatment()
-    rules = _Rules(baseline, treatment)
-    findings = [f for item, value in _answered(answers) if (f := rules.finding(item, value))]
-
+    if type(baseline) is not dict:  # a dict reads a None value as unrecorded already
+        baseline = {k: v for k, v in (baseline or {}).items() if v is not None}
+    treatment = treatment or _NO_TREATMENT
+    findings = _base_findings(answers, baseline, treatment)
     past = _day_urgencies(history, baseline, treatment)
+    if not findings:
+        return Evaluation(GREEN)
+
     for i, f in enumerate(findings):
         if f.urgency == AMBER and all(
             RANK[past.get(day, {}).get(f.symptom, GREEN)] >= RANK[AMBER] for day in (1, 2)
@@ -237,7 +319,7 @@ def evaluate_check_in(
             findings[i] = _raise(findings[i], RED, "R15", f"{len(ambers)} amber findings today")
 
     findings.sort(key=lambda f: (-RANK[f.urgency], f.symptom))
-    return Evaluation(highest(f.urgency for f in findings), tuple(findings))
+    return Evaluation(findings[0].urgency, tuple(findings))  # sorted: most urgent first
 
 
 def _raise(finding: Finding, urgency: str, rule: str, why: str) -> Finding:
