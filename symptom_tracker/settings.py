@@ -209,6 +209,9 @@ INVITATION_MAX_AGE_DAYS = envint("INVITATION_MAX_AGE_DAYS", 14)
 PASSWORD_RESETS_PER_EMAIL_PER_HOUR = envint("PASSWORD_RESETS_PER_EMAIL_PER_HOUR", 3)
 PASSWORD_RESETS_PER_CLIENT_PER_HOUR = envint("PASSWORD_RESETS_PER_CLIENT_PER_HOUR", 20)
 CARER_INVITATIONS_PER_DAY = envint("CARER_INVITATIONS_PER_DAY", 10)
+# Check-ins one patient (with their carers) may send an hour; one that reports a
+# warning sign or is judged red or emergency is never refused (patients.services.check_ins).
+CHECK_INS_PER_HOUR = envint("CHECK_INS_PER_HOUR", 12)
 # Keys the audit trail's pseudonymous patient references (patients.audit); falls back
 # to SECRET_KEY. Set it, and keep it, so that references survive a SECRET_KEY rotation.
 AUDIT_PSEUDONYM_KEY = envstr("AUDIT_PSEUDONYM_KEY", "")

@@ -1,16 +1,24 @@
 """The usual (baseline), the daily check-in, and what the patient is told after it."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from clinical.catalogue import BASELINE_ITEMS
+from clinical.urgency import AMBER
 
 from .. import audit
 from ..access import get_check_in, patient_or_carer, patient_required
 from ..forms.check_in import BaselineForm, CheckInForm, usual_filled_form
 from ..services.advice import advice_for
-from ..services.check_ins import evaluate, record_baseline, record_check_in
+from ..services.check_ins import (
+    TooManyCheckIns,
+    evaluate,
+    load_for_check_in,
+    record_baseline,
+    record_check_in,
+)
 from ..templatetags.symptoms import acting_for
 
 
@@ -38,9 +46,22 @@ def baseline(request, patient):
     )
 
 
-@patient_or_carer
+def _with_check_in_context(request, patients):
+    """The patient with what their check-in needs, in one query (load_for_check_in):
+    the usual for the form; on POST also the days before, the treatment, the hour's
+    limit and whether this form was sent already."""
+    posted = request.method == "POST"
+    return load_for_check_in(
+        patients,
+        history=posted,
+        form_token=request.POST.get("form_token") if posted else None,
+        per_hour=settings.CHECK_INS_PER_HOUR if posted else None,
+    )
+
+
+@patient_or_carer(load=_with_check_in_context)
 def check_in(request, patient):
-    baseline = patient.active_baseline
+    baseline = patient.check_in_context.baseline
     who = acting_for(request.carer)
     # An "as usual" button pressed without JavaScript: show the form filled in, save nothing.
     refilled = usual_filled_form(request.POST, baseline=baseline, who=who)
@@ -48,21 +69,42 @@ def check_in(request, patient):
         return render(request, "patients/check_in.html", {"form": refilled, "baseline": baseline})
     form = CheckInForm(request.POST or None, baseline=baseline, who=who)
     if request.method == "POST" and form.is_valid():
-        saved, _evaluation, created = record_check_in(
-            patient=patient,
-            answers=form.answers(),
-            entered_by="carer" if request.carer else "patient",
-            user=request.user,
-            free_text=form.cleaned_data["free_text"],
-            new_medicines=form.cleaned_data["new_medicines"],
-            form_token=form.cleaned_data["form_token"],
-        )
-        if created:
-            audit.record(request, "created", patient, obj=saved)
+        try:
+            saved, _evaluation, created = record_check_in(
+                patient=patient,
+                answers=form.answers(),
+                entered_by="carer" if request.carer else "patient",
+                user=request.user,
+                free_text=form.cleaned_data["free_text"],
+                new_medicines=form.cleaned_data["new_medicines"],
+                form_token=form.cleaned_data["form_token"],
+                actor=request,
+                limit=True,
+            )
+        except TooManyCheckIns as refused:
+            return _refused(request, patient, form, refused.until)
         if not created:
             messages.info(request, "This check-in was already sent; it has been saved once.")
         return redirect("patients:check_in_result", pk=saved.pk)
     return render(request, "patients/check_in.html", {"form": form, "baseline": baseline})
+
+
+def _refused(request, patient, form, until):
+    """Over the hour's limit: nothing saved; the form comes back as it was typed, with
+    when the next check-in is taken (in the patient's zone) and whom to phone now."""
+    return render(
+        request,
+        "patients/check_in.html",
+        {
+            "form": form,
+            "baseline": patient.check_in_context.baseline,
+            "limited_until": until,
+            "patient_zone": patient.tz,
+            "per_hour": settings.CHECK_INS_PER_HOUR,
+            "advice": advice_for(patient, AMBER),
+        },
+        status=429,
+    )
 
 
 @patient_or_carer
