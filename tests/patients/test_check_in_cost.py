@@ -1,0 +1,156 @@
+"""What a check-in costs: the POST reads the patient and what judging it needs in one
+query, runs the engine once, and writes the check-in with its audit row in one
+transaction, however long the patient's history."""
+
+import uuid
+from datetime import UTC, datetime, timedelta
+from unittest import mock
+
+import pytest
+import time_machine
+from django.db import connection
+from django.db.models.signals import post_save
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from patients.models import AuditEvent, CheckIn
+from patients.services import check_ins
+
+from ..conftest import login
+from ..factories import make_check_in
+
+CHECK_IN = reverse("patients:check_in")
+TUESDAY_10 = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
+MAX_QUERIES = 8  # session, user, the second factor's question, the patient with all
+# judging needs, and the check-in with its audit row in one transaction (4 in a test)
+
+
+def form(**answers) -> dict:
+    return {"form_token": str(uuid.uuid4()), **{k: str(v) for k, v in answers.items()}}
+
+
+def post_counted(client, data) -> tuple[int, object]:
+    with time_machine.travel(TUESDAY_10, tick=False), CaptureQueriesContext(connection) as ctx:
+        response = client.post(CHECK_IN, data)
+    return len(ctx.captured_queries), response
+
+
+def sixty_days_of_check_ins(patient):
+    for days in range(1, 61):
+        for hour in (8, 20):
+            at = TUESDAY_10 - timedelta(days=days) + timedelta(hours=hour - 10)
+            make_check_in(patient, at=at, stools_per_day=4, abdominal_pain=2)
+
+
+def test_a_check_in_post_runs_at_most_8_queries(patient_client, patient):
+    queries, response = post_counted(patient_client, form(stools_per_day=2, fatigue=1))
+
+    assert response.status_code == 302
+    assert CheckIn.objects.filter(patient=patient).count() == 1
+    assert queries <= MAX_QUERIES
+
+
+def test_the_post_costs_the_same_with_60_days_of_history_as_with_none(
+    patient_client, patient, other_patient, client
+):
+    with_none, _ = post_counted(patient_client, form(stools_per_day=2))
+    sixty_days_of_check_ins(other_patient)
+    with_history, response = post_counted(login(client, other_patient.user), form(stools_per_day=2))
+
+    assert response.status_code == 302
+    assert with_history == with_none <= MAX_QUERIES
+
+
+def test_the_days_before_are_read_and_judged_in_that_one_query(
+    patient_client, patient, client, other_patient
+):
+    """Amber on each of the 2 days before makes today's amber red (R14): the history
+    the single query read is the one the engine judged."""
+    for days in (1, 2, 3):
+        make_check_in(patient, at=TUESDAY_10 - timedelta(days=days), nausea=2)
+
+    queries, _ = post_counted(patient_client, form(nausea=2))
+    make_check_in(other_patient, at=TUESDAY_10 - timedelta(days=3), nausea=2)
+    post_counted(login(client, other_patient.user), form(nausea=2))
+
+    assert CheckIn.objects.get(submitted_at=TUESDAY_10, patient=patient).urgency == "red"
+    assert CheckIn.objects.get(submitted_at=TUESDAY_10, patient=other_patient).urgency == "amber"
+    assert queries <= MAX_QUERIES
+
+
+@pytest.mark.parametrize("answers", [{"stools_per_day": 1}, {"stools_per_day": 9}])
+def test_the_engine_runs_once_per_post(patient_client, patient, answers):
+    sixty_days_of_check_ins(patient)
+    spy = mock.patch.object(check_ins, "evaluate_check_in", wraps=check_ins.evaluate_check_in)
+    with spy as engine:
+        _, response = post_counted(patient_client, form(**answers))
+
+    assert response.status_code == 302
+    assert engine.call_count == 1
+    saved = CheckIn.objects.get(submitted_at=TUESDAY_10)
+    assert saved.urgency == ("red" if answers["stools_per_day"] == 9 else "green")
+    assert saved.urgency == check_ins.evaluate(saved).urgency  # as the worker judges it
+
+
+def test_the_check_in_and_its_audit_row_are_written_in_one_transaction(patient_client, patient):
+    with time_machine.travel(TUESDAY_10, tick=False), CaptureQueriesContext(connection) as ctx:
+        patient_client.post(CHECK_IN, form(stools_per_day=2))
+    sql = [q["sql"] for q in ctx.captured_queries]
+    opened = next(i for i, s in enumerate(sql) if s.startswith("SAVEPOINT"))
+    check_in = next(i for i, s in enumerate(sql) if s.startswith('INSERT INTO "patients_checkin"'))
+    audit = next(i for i, s in enumerate(sql) if s.startswith('INSERT INTO "patients_auditevent"'))
+    released = next(i for i, s in enumerate(sql) if s.startswith("RELEASE SAVEPOINT"))
+
+    assert opened < check_in < audit < released
+    event = AuditEvent.objects.get(action="created")
+    assert event.object_id == str(CheckIn.objects.get().pk) and event.actor_role == "patient"
+
+
+def test_when_the_audit_row_cannot_be_written_the_check_in_is_not_kept(patient_client, patient):
+    def refuse(sender, instance, created, **kwargs):
+        raise RuntimeError("the audit trail is unavailable")
+
+    post_save.connect(refuse, sender=AuditEvent)
+    try:
+        with pytest.raises(RuntimeError):
+            patient_client.post(CHECK_IN, form(stools_per_day=9))
+    finally:
+        post_save.disconnect(refuse, sender=AuditEvent)
+
+    assert not CheckIn.objects.exists()
+    assert not AuditEvent.objects.filter(action="created").exists()
+
+
+def test_a_form_sent_twice_is_saved_once_with_one_audit_row(patient_client, patient):
+    data = form(stools_per_day=9)
+    _, first = post_counted(patient_client, data)
+    _, second = post_counted(patient_client, data)
+
+    assert first.url == second.url
+    assert CheckIn.objects.count() == 1
+    assert AuditEvent.objects.filter(action="created").count() == 1
+
+
+def test_the_worker_judges_the_saved_check_in_as_the_request_did(patient, carer):
+    """evaluate(check_in), which alerts' worker calls, reads the days before itself."""
+    for days in (1, 2):
+        make_check_in(patient, at=TUESDAY_10 - timedelta(days=days), nausea=2)
+    saved = make_check_in(patient, at=TUESDAY_10, nausea=2)
+
+    with CaptureQueriesContext(connection) as ctx:
+        evaluation = check_ins.evaluate(CheckIn.objects.select_related("baseline").get(pk=saved.pk))
+
+    assert evaluation.urgency == "red"
+    assert [f.raised_by for f in evaluation.findings] == [("R14",)]
+    assert len(ctx.captured_queries) == 2  # the check-in above, then one for what judging needs
+
+
+def test_the_check_in_page_reads_the_patient_once(patient_client, patient):
+    sixty_days_of_check_ins(patient)
+    with time_machine.travel(TUESDAY_10, tick=False), CaptureQueriesContext(connection) as ctx:
+        response = patient_client.get(CHECK_IN)
+
+    assert response.status_code == 200
+    patient_reads = [q for q in ctx.captured_queries if 'FROM "patients_patient"' in q["sql"]]
+    assert len(patient_reads) == 1
+    assert len(ctx.captured_queries) <= 4
