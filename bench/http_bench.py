@@ -33,6 +33,7 @@ on sys.path, and a bench/http.py there would hide the standard library's `http`.
 """
 
 import argparse
+import contextlib
 import http.client
 import itertools
 import json
@@ -66,6 +67,7 @@ TEAM = "HTTP bench team"
 QUEUES = ("urgent", "alerts", "reminders")
 RED_ANSWERS = {"stools_per_day": "9"}  # R2: 4 or more over a usual of 1
 RED_SHARE = 0.1  # of the check-ins of the throughput run
+WARM_UP = 2.0  # seconds of each kind, not counted, before the throughput run
 TURNS = 4  # of check-ins and of inserts, alternating, in the throughput run
 PROBES = 30  # red check-ins timed, idle and again under load
 PROBE_INTERVAL = 0.5  # seconds between the red check-ins under load
@@ -376,19 +378,22 @@ class Process:
     def running(self) -> bool:
         return self.popen.poll() is None
 
-    def stop(self, timeout: float = 20) -> None:
-        if not self.running():
-            return
+    def terminate(self) -> None:
+        """Ask it to stop: the leader alone, since gunicorn's master and Celery's main
+        process stop their children themselves (a pool child killed directly is a
+        lost task)."""
+        if self.running():
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.popen.pid, signal.SIGTERM)
+
+    def wait(self, timeout: float = 20) -> None:
+        """Wait for it to stop; past the timeout, kill it and its children."""
         try:
-            # The leader alone: gunicorn's master and Celery's main process stop their
-            # children themselves (a pool child killed directly is a lost task).
-            os.kill(self.popen.pid, signal.SIGTERM)
             self.popen.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
-            os.killpg(self.popen.pid, signal.SIGKILL)
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.popen.pid, signal.SIGKILL)
             self.popen.wait()
-        except ProcessLookupError:
-            pass
 
     def tail(self, lines: int = 30) -> str:
         return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
@@ -680,7 +685,10 @@ def measure_throughput(load: list, watcher: Watcher, seconds: float, threads: in
     """Check-ins and inserts in alternating turns of the same length (TURNS each), each
     insert turn after the workers have caught up with the check-ins before it: short
     turns, so that a burst of other work on a shared machine weighs on both alike."""
-    check_ins, inserts, errors = [], [], []
+    # A turn of each first, not counted: each gunicorn worker's first requests of a
+    # kind pay for what it loads and caches once.
+    warm = [hammer(load, send, WARM_UP, threads) for send in (send_insert, send_mixed_check_in)]
+    check_ins, inserts, errors = [], [], [e for tally in warm for e in tally.errors]
     for turn in range(TURNS):
         watcher.drain()
         inserts.append(hammer(load, send_insert, seconds / TURNS, threads))
@@ -827,8 +835,10 @@ def run(
         failed = bool(errors)
         return values
     finally:
-        for process in reversed(processes):
-            process.stop()
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            process.wait()
         if watcher is not None:
             watcher.close()
         if failed or keep:
