@@ -1,14 +1,25 @@
 """A care team's figures for the last 30 days: how much came in, what alerted, how fast
 the team answered, and what escalated.
 
-Read-only, and a fixed number of queries whatever the team's size: three aggregate
-queries for the counts and one for the acknowledged alerts' two instants, whose
-median and 90th percentile are computed here (one team's month of alerts is a list
-that fits in memory, and the arithmetic is the same on SQLite and PostgreSQL).
+Two ways to the same figures:
+
+- `count_between` counts the records themselves (check-ins, flags, alerts) made in a
+  span: four aggregate queries over that span's rows. `team_figures_from_records`
+  counts the whole window that way: what the page did before the worker kept a
+  per-day aggregate, kept as the reference the aggregate is tested against.
+- The page reads the per-day rows the worker keeps (alerts/services/figures.py,
+  `TeamDay`): each is one `Tally` of one day, and a `Tally` adds up. Nothing here
+  is lost by adding days up: distinct patients are kept as the set of their ids and
+  acknowledgement waits as the list of them, so the 30 days' distinct count, median
+  and 90th percentile are those of the records themselves.
+
+The median and 90th percentile are computed here (one team's month of alerts is a
+list that fits in memory, and the arithmetic is the same on SQLite and PostgreSQL).
 """
 
 import math
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from django.db.models import Count, Q, Sum
@@ -84,7 +95,7 @@ class TeamFigures:
     first_day: date  # in the team's time zone
     last_day: date  # today, in the team's time zone
     since: datetime  # the first day's midnight in the team's zone
-    until: datetime  # now
+    until: datetime  # how recent: now, or when today's figures were counted
     check_ins: int
     patients: int  # distinct patients who checked in
     alerting_check_ins: int  # check-ins that raised an alert (not those joining an episode)
@@ -127,41 +138,87 @@ def window(team: CareTeam, now: datetime) -> tuple[date, date, datetime]:
     (first day, today, the first day's start as an instant)."""
     today = now.astimezone(team.tz).date()
     first_day = today - timedelta(days=WINDOW_DAYS - 1)
-    return first_day, today, datetime.combine(first_day, time(), tzinfo=team.tz)
+    return first_day, today, day_start(team, first_day)
 
 
-def team_figures(*, team: CareTeam, now: datetime | None = None) -> TeamFigures:
-    """The team's figures over its last 30 calendar days (team's zone), today so far.
+def day_start(team: CareTeam, day: date) -> datetime:
+    """The instant `day` starts in the team's zone (its midnight)."""
+    return datetime.combine(day, time(), tzinfo=team.tz)
+
+
+def no_urgency(value=0) -> dict:
+    return dict.fromkeys(ALERTING, value)
+
+
+@dataclass(frozen=True)
+class Tally:
+    """What a team's records of a span add up to, in a form that adds up again: the
+    sum of two spans' tallies is the tally of both. One day's is a `TeamDay` row."""
+
+    check_ins: int = 0
+    patient_ids: frozenset[int] = frozenset()  # who checked in
+    alerting_check_ins: int = 0
+    flags: dict[str, int] = field(default_factory=no_urgency)
+    alerts: dict[str, int] = field(default_factory=no_urgency)
+    escalated_alerts: int = 0
+    escalation_steps: int = 0
+    # urgency -> how long each acknowledged alert waited (unsorted)
+    waits: dict[str, list[timedelta]] = field(default_factory=lambda: {u: [] for u in ALERTING})
+    waiting: dict[str, int] = field(default_factory=no_urgency)  # not acknowledged yet
+
+    def __add__(self, other: "Tally") -> "Tally":
+        return Tally(
+            check_ins=self.check_ins + other.check_ins,
+            patient_ids=self.patient_ids | other.patient_ids,
+            alerting_check_ins=self.alerting_check_ins + other.alerting_check_ins,
+            flags={u: self.flags[u] + other.flags[u] for u in ALERTING},
+            alerts={u: self.alerts[u] + other.alerts[u] for u in ALERTING},
+            escalated_alerts=self.escalated_alerts + other.escalated_alerts,
+            escalation_steps=self.escalation_steps + other.escalation_steps,
+            waits={u: self.waits[u] + other.waits[u] for u in ALERTING},
+            waiting={u: self.waiting[u] + other.waiting[u] for u in ALERTING},
+        )
+
+    @classmethod
+    def of(cls, tallies: Iterable["Tally"]) -> "Tally":
+        return sum(tallies, cls())
+
+
+def count_between(team: CareTeam, since: datetime, now: datetime, before=None) -> Tally:
+    """The team's records made from `since` up to `now` (included) and, if given,
+    before `before` (excluded): four queries over that span's rows.
 
     Each record counts by when it was made: a check-in by its submission, a flag
     and an alert by their creation. A check-in belongs to the team of its patient.
 
-    1. One query: check-ins, distinct patients, check-ins at amber or above.
-    2. One query: flags per urgency.
-    3. One query: alerts per urgency, alerts escalated at least once (level > 0)
-       and the sum of their levels (escalation steps).
-    4. One query: each alert's urgency, creation and answer (when the last of its
-       flags was acknowledged, Alert.objects.with_answered_at); per urgency, the
-       alerts still waiting, and the median and 90th percentile of the waits.
+    1. Check-ins per patient who checked in: how many, and how many raised an alert.
+    2. Flags per urgency.
+    3. Alerts per urgency, alerts escalated at least once (level > 0) and the sum of
+       their levels (escalation steps).
+    4. Each alert's urgency, creation and answer (when the last of its flags was
+       acknowledged, Alert.objects.with_answered_at): the waits, and those still
+       waiting.
     """
-    now = now or timezone.now()
-    first_day, last_day, since = window(team, now)
 
-    check_ins = CheckIn.objects.filter(
-        patient__care_team=team, submitted_at__gte=since, submitted_at__lte=now
-    ).aggregate(
-        total=Count("pk"),
-        patients=Count("patient", distinct=True),
-        alerting=Count("pk", filter=Q(alert__isnull=False)),
+    def made(field_name: str) -> dict:
+        span = {f"{field_name}__gte": since, f"{field_name}__lte": now}
+        if before is not None:
+            span[f"{field_name}__lt"] = before
+        return span
+
+    per_patient = (
+        CheckIn.objects.filter(patient__care_team=team, **made("submitted_at"))
+        .values("patient")
+        .annotate(total=Count("pk"), alerting=Count("pk", filter=Q(alert__isnull=False)))
+        .order_by()
+    )
+    per_patient = list(per_patient)
+
+    flags = Flag.objects.filter(check_in__patient__care_team=team, **made("created_at")).aggregate(
+        **{u: Count("pk", filter=Q(urgency=u)) for u in ALERTING}
     )
 
-    flags = Flag.objects.filter(
-        check_in__patient__care_team=team, created_at__gte=since, created_at__lte=now
-    ).aggregate(**{u: Count("pk", filter=Q(urgency=u)) for u in ALERTING})
-
-    alerts_made = Alert.objects.filter(
-        check_in__patient__care_team=team, created_at__gte=since, created_at__lte=now
-    )
+    alerts_made = Alert.objects.filter(check_in__patient__care_team=team, **made("created_at"))
     alerts = alerts_made.aggregate(
         **{u: Count("pk", filter=Q(urgency=u)) for u in ALERTING},
         escalated=Count("pk", filter=Q(level__gt=0)),
@@ -169,38 +226,67 @@ def team_figures(*, team: CareTeam, now: datetime | None = None) -> TeamFigures:
     )
 
     waits: dict[str, list[timedelta]] = {u: [] for u in ALERTING}
-    waiting: dict[str, int] = dict.fromkeys(ALERTING, 0)
+    waiting = no_urgency()
     answers = alerts_made.with_answered_at().values_list("urgency", "created_at", "answered_at")
     for urgency, created_at, answered_at in answers.order_by():
         if answered_at is None:
-            waiting[urgency] = waiting.get(urgency, 0) + 1
+            waiting[urgency] += 1
         else:
-            waits.setdefault(urgency, []).append(answered_at - created_at)
+            waits[urgency].append(answered_at - created_at)
+
+    return Tally(
+        check_ins=sum(p["total"] for p in per_patient),
+        patient_ids=frozenset(p["patient"] for p in per_patient),
+        alerting_check_ins=sum(p["alerting"] for p in per_patient),
+        flags={u: flags[u] for u in ALERTING},
+        alerts={u: alerts[u] for u in ALERTING},
+        escalated_alerts=alerts["escalated"],
+        escalation_steps=alerts["steps"] or 0,
+        waits=waits,
+        waiting=waiting,
+    )
+
+
+def figures_of(team: CareTeam, tally: Tally, now: datetime, until: datetime) -> TeamFigures:
+    """The page's figures from the window's tally: `now` places the window, `until` is
+    how recent the tally is (now, or when today's row was counted)."""
+    first_day, last_day, since = window(team, now)
     times = []
     for u in ALERTING:
-        spans = sorted(waits[u])
+        spans = sorted(tally.waits[u])
         times.append(
             AcknowledgeTimes(
                 urgency=u,
                 acknowledged=len(spans),
-                unacknowledged=waiting[u],
+                unacknowledged=tally.waiting[u],
                 median=percentile(spans, 0.5),
                 p90=percentile(spans, 0.9),
             )
         )
-
     return TeamFigures(
         team=team,
         first_day=first_day,
         last_day=last_day,
         since=since,
-        until=now,
-        check_ins=check_ins["total"],
-        patients=check_ins["patients"],
-        alerting_check_ins=check_ins["alerting"],
-        flags={u: flags[u] for u in ALERTING},
-        alerts={u: alerts[u] for u in ALERTING},
+        until=until,
+        check_ins=tally.check_ins,
+        patients=len(tally.patient_ids),
+        alerting_check_ins=tally.alerting_check_ins,
+        flags=dict(tally.flags),
+        alerts=dict(tally.alerts),
         acknowledge_times=times,
-        escalated_alerts=alerts["escalated"],
-        escalation_steps=alerts["steps"] or 0,
+        escalated_alerts=tally.escalated_alerts,
+        escalation_steps=tally.escalation_steps,
     )
+
+
+def team_figures_from_records(*, team: CareTeam, now: datetime | None = None) -> TeamFigures:
+    """The team's figures over its last 30 calendar days (team's zone), today so far,
+    counted from the records themselves in four queries over the whole window.
+
+    What the page computed on every render before the per-day aggregate; kept as the
+    reference the aggregate must equal (tests/alerts/test_figures_aggregate.py).
+    """
+    now = now or timezone.now()
+    _first_day, _last_day, since = window(team, now)
+    return figures_of(team, count_between(team, since, now), now, now)

@@ -7,7 +7,7 @@ from django.db import models
 from django.utils import timezone
 
 from clinical.urgency import CHOICES as URGENCY_CHOICES
-from patients.models import CHANNEL_KINDS, OPEN, Contact, Flag
+from patients.models import CHANNEL_KINDS, OPEN, CareTeam, Contact, Flag
 
 
 class AlertQuerySet(models.QuerySet):
@@ -149,3 +149,51 @@ class Heartbeat(models.Model):
             unique_fields=["name"],
             update_fields=["last_run_at"],
         )
+
+
+class TeamDay(models.Model):
+    """A care team's figures for one calendar day in its time zone, kept by the worker
+    (alerts/services/figures.py) so that the figures page reads one row a day rather
+    than a month of check-ins, flags and alerts (alerts/figures.py, `Tally`).
+
+    Its records count by when they were made, as the page counts them. Everything
+    adds up over days: distinct patients are kept as their ids and acknowledgement
+    waits as a list, both bounded by the day's own check-ins and alerts. Erasing a
+    patient takes their id out (alerts/privacy.py); the counts stay, as counts.
+    """
+
+    team = models.ForeignKey(CareTeam, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField(help_text="A calendar day in the team's time zone")
+    check_ins = models.PositiveIntegerField(default=0)
+    patient_ids = models.JSONField(
+        default=list, help_text="The ids of the patients who checked in that day, sorted"
+    )
+    alerting_check_ins = models.PositiveIntegerField(
+        default=0, help_text="Check-ins that raised an alert"
+    )
+    flags = models.JSONField(default=dict, help_text="Urgency -> flags raised that day")
+    alerts = models.JSONField(default=dict, help_text="Urgency -> alerts raised that day")
+    escalated_alerts = models.PositiveIntegerField(
+        default=0, help_text="Alerts raised that day escalated at least once"
+    )
+    escalation_steps = models.PositiveIntegerField(
+        default=0, help_text="Every escalation of those alerts"
+    )
+    waits = models.JSONField(
+        default=dict,
+        help_text="Urgency -> how long each acknowledged alert raised that day waited, "
+        "in microseconds",
+    )
+    waiting = models.JSONField(
+        default=dict, help_text="Urgency -> alerts raised that day not acknowledged yet"
+    )
+    computed_at = models.DateTimeField(help_text="When it was counted from the records")
+
+    class Meta:
+        ordering = ["team", "day"]
+        constraints = [
+            models.UniqueConstraint(fields=["team", "day"], name="one_figures_row_per_team_day")
+        ]
+
+    def __str__(self):
+        return f"{self.team} on {self.day:%Y-%m-%d}"

@@ -1,11 +1,21 @@
 """What alerts holds about a patient, for their export and their erasure
 (patients/privacy.py): the alerts raised about their check-ins and each message of
-them. Contacts are the care team's, shown by name."""
+them. Contacts are the care team's, shown by name.
+
+The care team's figures (`TeamDay`, one row a team a day) hold the ids of the
+patients who checked in each day, to count them once over 30 days: when a patient
+is deleted (erased, or deleted by an admin), their id is taken out of those rows in
+the same transaction. The rows' counts stay: numbers that name nobody.
+"""
+
+from django.db.models.signals import post_delete
+from django.dispatch import receiver
 
 from patients.models import Patient
 from patients.privacy import PersonalData, Table
 
 from .models import Alert, DeliveryAttempt, Notification
+from .services.figures import forget_patient
 
 
 def tables(patient: Patient, when) -> list[Table]:
@@ -67,3 +77,9 @@ def records(patient: Patient) -> list[tuple[type, object]]:
 
 
 PERSONAL_DATA = PersonalData(tables=tables, records=records)
+
+
+@receiver(post_delete, sender=Patient, dispatch_uid="alerts.privacy.forget_in_figures")
+def forget_in_figures(sender, instance, **kwargs):
+    """A deleted patient's id leaves the care teams' per-day figures."""
+    forget_patient(instance.pk)

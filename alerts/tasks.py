@@ -3,11 +3,13 @@ them on commit by naming the service they run (base.tasks.queue_after_commit).""
 
 from celery import shared_task
 from django.db import IntegrityError, OperationalError
+from django.utils import timezone
 
 from base.tasks import runs
 
 from .models import Heartbeat
 from .services import delivery, escalation, flagging, sweep
+from .services import figures as team_days
 
 # The database went away, or a concurrent task opened the same episode a moment
 # ago (its transaction rolled back whole): try again later.
@@ -41,3 +43,14 @@ def escalate_overdue_alerts() -> None:
 def send_due_notifications() -> None:
     sweep.send_due_notifications()
     Heartbeat.beat(send_due_notifications.name)  # read by GET /health/
+
+
+@shared_task(acks_late=True)
+def refresh_team_figures() -> None:
+    """Count again the days of each team's figures that may have changed since this
+    task last started (alerts/services/figures.py); the first run counts the window."""
+    started = timezone.now()
+    last = Heartbeat.objects.filter(name=refresh_team_figures.name).first()
+    since = last.last_run_at - team_days.OVERLAP if last else None
+    team_days.refresh_recent_days(now=started, since=since)
+    Heartbeat.beat(refresh_team_figures.name, now=started)  # its start: the next run's since

@@ -264,6 +264,13 @@ CELERY_BEAT_SCHEDULE = {
     "escalate-overdue-alerts": {"task": "alerts.tasks.escalate_overdue_alerts", "schedule": 60.0},
     "send-due-notifications": {"task": "alerts.tasks.send_due_notifications", "schedule": 60.0},
     "send-check-in-reminders": {"task": "patients.tasks.send_due_reminders", "schedule": 300.0},
+    # The care teams' figures, one row a team a day (alerts/services/figures.py): not
+    # urgent, so on the queue of reminders, behind no alert.
+    "refresh-team-figures": {
+        "task": "alerts.tasks.refresh_team_figures",
+        "schedule": 300.0,
+        "options": {"queue": REMINDERS},
+    },
 }
 
 # How long a queued notification may wait for a worker before the sweep re-queues it.

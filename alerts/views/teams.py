@@ -29,7 +29,8 @@ from patients.forms.contacts import (
 )
 from patients.models import CHANNEL_KINDS
 
-from ..figures import WINDOW_DAYS, team_figures
+from ..figures import WINDOW_DAYS
+from ..services.figures import team_figures
 
 
 @login_required
@@ -102,7 +103,8 @@ def _editor(request, team, formset, preview_specs=None, status=200):
 
 @login_required
 def team_figures_page(request, pk):
-    """A team's last 30 days in figures, for its clinicians (404 for anyone else)."""
+    """A team's last 30 days in figures, for its clinicians (404 for anyone else):
+    read from the rows the worker keeps, one a day (alerts/services/figures.py)."""
     team = get_object_or_404(teams_for_viewing(request.user), pk=pk)
     return render(
         request,

@@ -1,5 +1,10 @@
 """A team's figures for the last 30 days: what came in, what alerted, how fast the
-team acknowledged, what escalated; and who may see them."""
+team acknowledged, what escalated; and who may see them.
+
+Each figure is checked both ways it is computed: counted from the records over the
+window (`team_figures_from_records`) and read from the per-day rows the worker keeps,
+once it has counted them (`team_figures`; tests/alerts/test_figures_aggregate.py has
+the rows' own tests)."""
 
 from datetime import UTC, datetime, timedelta
 
@@ -9,9 +14,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from alerts.figures import human_duration, percentile, team_figures
+from alerts.figures import human_duration, percentile, team_figures_from_records
 from alerts.models import Alert
 from alerts.services import escalation, flagging, triage
+from alerts.services.figures import refresh_all_days, team_figures
 
 from ..conftest import login
 from ..factories import BaselineFactory, CareTeamFactory, PatientFactory, make_check_in
@@ -94,8 +100,22 @@ def month(team, nurse, other_patient, other_nurse):
 # The figures
 
 
-def test_it_counts_the_check_ins_and_the_share_that_alerted(team, month):
-    figures = team_figures(team=team, now=NOW)
+@pytest.fixture(params=["records", "rows"])
+def figures_at(request):
+    """The team's figures at `now`: counted from the records, or read from the rows
+    the worker counted at that moment."""
+
+    def figures(team, now):
+        if request.param == "records":
+            return team_figures_from_records(team=team, now=now)
+        refresh_all_days(now=now)
+        return team_figures(team=team, now=now)
+
+    return figures
+
+
+def test_it_counts_the_check_ins_and_the_share_that_alerted(team, month, figures_at):
+    figures = figures_at(team, NOW)
 
     assert (figures.first_day.isoformat(), figures.last_day.isoformat()) == (
         "2026-10-26",
@@ -109,16 +129,18 @@ def test_it_counts_the_check_ins_and_the_share_that_alerted(team, month):
     assert figures.share_alerting_percent == "66.7%"
 
 
-def test_it_counts_flags_and_alerts_per_urgency(team, month):
-    figures = team_figures(team=team, now=NOW)
+def test_it_counts_flags_and_alerts_per_urgency(team, month, figures_at):
+    figures = figures_at(team, NOW)
 
     assert figures.flags == {"emergency": 1, "red": 4, "amber": 2}
     assert figures.alerts == {"emergency": 1, "red": 3, "amber": 2}
     assert (figures.total_flags, figures.total_alerts) == (7, 6)
 
 
-def test_it_gives_the_median_and_90th_percentile_time_to_acknowledge_per_urgency(team, month):
-    times = {t.urgency: t for t in team_figures(team=team, now=NOW).acknowledge_times}
+def test_it_gives_the_median_and_90th_percentile_time_to_acknowledge_per_urgency(
+    team, month, figures_at
+):
+    times = {t.urgency: t for t in figures_at(team, NOW).acknowledge_times}
 
     # Red waits, sorted: 4, 10, 80 min. Median 10; 90th: 10 + (80 - 10) x 0.8 = 66.
     red = times["red"]
@@ -131,22 +153,22 @@ def test_it_gives_the_median_and_90th_percentile_time_to_acknowledge_per_urgency
     emergency = times["emergency"]
     assert (emergency.acknowledged, emergency.unacknowledged) == (0, 1)
     assert (emergency.median, emergency.p90) == (None, None)
-    assert [t.urgency for t in team_figures(team=team, now=NOW).acknowledge_times] == [
+    assert [t.urgency for t in figures_at(team, NOW).acknowledge_times] == [
         "emergency",
         "red",
         "amber",
     ]
 
 
-def test_it_counts_escalated_alerts_and_escalation_steps(team, month):
-    figures = team_figures(team=team, now=NOW)
+def test_it_counts_escalated_alerts_and_escalation_steps(team, month, figures_at):
+    figures = figures_at(team, NOW)
 
     assert sorted(Alert.objects.filter(level__gt=0).values_list("level", flat=True)) == [1, 2]
     assert figures.escalated_alerts == 2
     assert figures.escalation_steps == 3
 
 
-def test_the_window_is_30_calendar_days_in_the_teams_time_zone(other_team):
+def test_the_window_is_30_calendar_days_in_the_teams_time_zone(other_team, figures_at):
     """New York is on EDT (UTC-4) on 26 Oct 2026: its window starts at 04:00 UTC."""
     patient = a_patient(other_team)
     start = datetime(2026, 10, 26, 4, 0, tzinfo=UTC)
@@ -154,14 +176,14 @@ def test_the_window_is_30_calendar_days_in_the_teams_time_zone(other_team):
     checked_in(patient, start, stools_per_day=1)
     checked_in(patient, NOW, stools_per_day=1)
 
-    figures = team_figures(team=other_team, now=NOW)
+    figures = figures_at(other_team, NOW)
 
     assert figures.since == start
     assert figures.check_ins == 2
 
 
-def test_an_empty_team_has_zero_counts_and_no_times(db):
-    figures = team_figures(team=CareTeamFactory(), now=NOW)
+def test_an_empty_team_has_zero_counts_and_no_times(db, figures_at):
+    figures = figures_at(CareTeamFactory(), NOW)
 
     assert figures.is_empty
     assert (figures.check_ins, figures.patients, figures.alerting_check_ins) == (0, 0, 0)
@@ -171,7 +193,7 @@ def test_an_empty_team_has_zero_counts_and_no_times(db):
     assert (figures.escalated_alerts, figures.escalation_steps) == (0, 0)
 
 
-def test_the_figures_take_four_queries_however_much_there_is(
+def test_counting_from_the_records_takes_four_queries_however_much_there_is(
     team, nurse, django_assert_num_queries
 ):
     def grow(n):
@@ -183,9 +205,28 @@ def test_the_figures_take_four_queries_however_much_there_is(
 
     grow(1)
     with django_assert_num_queries(4):
-        team_figures(team=team, now=NOW)
+        team_figures_from_records(team=team, now=NOW)
     grow(6)
     with django_assert_num_queries(4):
+        assert team_figures_from_records(team=team, now=NOW).check_ins == 14
+
+
+def test_reading_the_counted_rows_takes_one_query_however_much_there_is(
+    team, nurse, django_assert_num_queries
+):
+    def grow(n):
+        for i in range(n):
+            patient = a_patient(team)
+            at = NOW - timedelta(days=i + 1)
+            acknowledged(checked_in(patient, at, stools_per_day=9), nurse, minutes(i + 1))
+            checked_in(patient, at + timedelta(hours=3), stools_per_day=1)
+        refresh_all_days(now=NOW)
+
+    grow(1)
+    with django_assert_num_queries(1):
+        team_figures(team=team, now=NOW)
+    grow(6)
+    with django_assert_num_queries(1):
         assert team_figures(team=team, now=NOW).check_ins == 14
 
 
@@ -222,13 +263,15 @@ def figures_url(team):
 
 
 def test_a_nurse_of_the_team_sees_its_figures(nurse_client, team, month):
+    """The worker counted the days two minutes ago: the page reads its rows."""
+    refresh_all_days(now=NOW - minutes(2))
     with time_machine.travel(NOW, tick=False):
         response = nurse_client.get(figures_url(team))
 
     assert response.status_code == 200
     page = response.text
     assert "Figures: Immunotherapy Unit" in page
-    assert "26 Oct 2026 to 24 Nov 2026 up to 12:00" in page
+    assert "26 Oct 2026 to 24 Nov 2026 up to 11:58" in page
     assert "(Europe/London)" in page
     assert "9 check-ins from 7 patients" in page
     assert "66.7% (6 of 9 check-ins at amber or above)" in page
@@ -279,6 +322,7 @@ def test_the_page_runs_as_many_queries_for_a_big_team_as_for_a_small_one(nurse_c
             check_in = checked_in(patient, at, stools_per_day=9)
             escalation.escalate_overdue_alerts(now=at + minutes(16))
             acknowledged(check_in, nurse, minutes(20))
+        refresh_all_days(now=NOW)  # the worker's run
 
     def queries():
         with (
@@ -289,6 +333,7 @@ def test_the_page_runs_as_many_queries_for_a_big_team_as_for_a_small_one(nurse_c
         return len(captured)
 
     grow(1)
+    queries()  # the session's first request keeps the viewer's time zone in it
     small = queries()
     grow(8)
     assert queries() == small
