@@ -46,8 +46,9 @@ $(LOAD_STAMP): $(STAMP) bench/requirements.txt
 	$(BIN)/python -m pip install --quiet -r bench/requirements.txt
 	touch $(LOAD_STAMP)
 
-# 100 patients and 10 nurses for 2 minutes on gunicorn, PostgreSQL, Redis and a worker
-# (bench/load/run.py; LOAD_ARGS="-t 20s" for a short run, LOAD_ARGS=--help for the rest).
+# 100 patients and 10 nurses for 2 minutes on gunicorn, PostgreSQL, Redis, the workers and
+# beat (bench/load/run.py; LOAD_ARGS="-t 20s" for a short run, "--instances 2" for two of
+# everything as on two machines, LOAD_ARGS=--help for the rest).
 load: setup $(LOAD_STAMP)
 	$(BIN)/python bench/load/run.py $(LOAD_ARGS)
 

@@ -1,5 +1,7 @@
-"""Celery tasks of the alerts queue: thin, take ids, call a service. Services queue
-them on commit by naming the service they run (base.tasks.queue_after_commit)."""
+"""Celery tasks of alerts: thin, take ids, call a service. Services queue them on
+commit by naming the service they run (base.tasks.queue_after_commit) and the queue:
+urgent for a red or emergency check-in's evaluation and its alert's deliveries,
+alerts for the rest (delivery.queue_for); escalation is routed to urgent by settings."""
 
 from celery import shared_task
 from django.db import IntegrityError, OperationalError

@@ -32,6 +32,8 @@ NURSES = int(os.environ.get("LOAD_NURSES", "10"))
 RESULTS = os.environ.get("LOAD_RESULTS", "load-results.json")
 SEED = int(os.environ.get("LOAD_SEED", "20261122"))
 RED_SHARE = float(os.environ.get("LOAD_RED_SHARE", "0.2"))
+# The web instances (run.py --instances): each user keeps to one, dealt in turn.
+HOSTS = [h for h in os.environ.get("LOAD_HOSTS", "").split(",") if h]
 AMBER_SHARE = float(os.environ.get("LOAD_AMBER_SHARE", "0.2"))
 
 
@@ -73,6 +75,12 @@ def _user_error(user_instance, exception, tb, **_kwargs):
 def _write_results(environment, **_kwargs):
     with open(RESULTS, "w", encoding="utf-8") as out:
         json.dump({"timings": timings, "submitted": submitted, "user_errors": user_errors}, out)
+
+
+def _spread(user, number: int) -> None:
+    """Send this user's requests to its share of the web instances (all to --host by default)."""
+    if HOSTS:
+        user.client.base_url = HOSTS[number % len(HOSTS)]
 
 
 def _get(client, path: str, name: str):
@@ -141,6 +149,7 @@ class PatientUser(FastHttpUser):
 
     def on_start(self):
         number = next(_patient_numbers)
+        _spread(self, number)
         self.username = scenario.patient_username(number)
         self.patient = scenario.Patient(SEED + number, RED_SHARE, AMBER_SHARE)
         self.rng = Random(SEED * 7 + number)
@@ -202,7 +211,9 @@ class NurseUser(FastHttpUser):
     network_timeout = connection_timeout = TIMEOUT
 
     def on_start(self):
-        self.username = scenario.nurse_username(next(_nurse_numbers))
+        number = next(_nurse_numbers)
+        _spread(self, number)
+        self.username = scenario.nurse_username(number)
         self.logged_in = log_in_nurse(self.client, self.username)
         if self.logged_in:
             self.open_queue()

@@ -24,6 +24,12 @@
    on any error or failed check. Stops everything it started; keeps the
    database and the logs only when asked (--keep) or when something failed.
 
+With --instances 2 everything runs twice, as on two machines: two gunicorn
+instances on ports of their own (Locust deals the users between them), two
+alerts-and-reminders workers, two urgent workers and two beats, on the one
+PostgreSQL and the one Redis. Only one beat may schedule (the other stands by on
+its lock, base/beat.py), and every red check-in must still have exactly one alert.
+
 Run `bench/load/run.py --help` for the knobs (duration, users, pace, processes);
 bench/load/README.md says more.
 """
@@ -76,10 +82,23 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--patients", type=int, default=100)
     parser.add_argument("--nurses", type=int, default=10)
     parser.add_argument("-r", "--spawn-rate", type=float, default=20, help="users started a second")
-    parser.add_argument("--web-workers", type=int, default=2 * cores + 1, help="gunicorn workers")
+    parser.add_argument(
+        "--instances",
+        type=int,
+        default=1,
+        help="web instances, workers and beats of each kind (2: as on two machines)",
+    )
+    parser.add_argument(
+        "--web-workers", type=int, help=f"gunicorn workers an instance ({2 * cores + 1} in all)"
+    )
     parser.add_argument("--web-threads", type=int, default=1, help="threads per gunicorn worker")
-    parser.add_argument("--worker-concurrency", type=int, default=2, help="Celery processes")
-    parser.add_argument("--port", type=int, default=0, help="gunicorn's port (0: a free one)")
+    parser.add_argument(
+        "--worker-concurrency", type=int, default=2, help="processes of an alerts worker"
+    )
+    parser.add_argument(
+        "--urgent-concurrency", type=int, default=1, help="processes of an urgent worker"
+    )
+    parser.add_argument("--port", type=int, default=0, help="first gunicorn's port (0: free)")
     pace = parser.add_argument_group("pace (seconds, LOW,HIGH: drawn evenly between)")
     pace.add_argument("--fill-time", default="10,30", help="a patient filling in the form")
     pace.add_argument("--patient-wait", default="5,15", help="between a patient's check-ins")
@@ -93,7 +112,12 @@ def parse_args() -> argparse.Namespace:
         "--database-url", default=os.environ.get("LOAD_DATABASE_URL", DEFAULT_DATABASE_URL)
     )
     parser.add_argument("--redis-url", default=os.environ.get("LOAD_REDIS_URL", DEFAULT_REDIS_URL))
-    return parser.parse_args()
+    args = parser.parse_args()
+    if args.instances < 1:
+        parser.error("--instances must be 1 or more")
+    if args.web_workers is None:  # the machine's share: 2 x cores + 1 in all
+        args.web_workers = max(2, math.ceil((2 * cores + 1) / args.instances))
+    return args
 
 
 def free_port() -> int:
@@ -364,6 +388,7 @@ def drain(redis, timeout: float) -> tuple[float | None, str]:
     from django.utils import timezone
 
     from alerts.models import Notification
+    from base.queues import QUEUES
     from patients.models import CheckIn
 
     started = time.monotonic()
@@ -372,7 +397,7 @@ def drain(redis, timeout: float) -> tuple[float | None, str]:
         undelivered = Notification.objects.filter(
             status__in=["queued", "sending"], not_before__lte=timezone.now()
         ).count()
-        waiting = redis.llen("alerts") + redis.hlen("unacked")
+        waiting = sum(redis.llen(q) for q in QUEUES) + redis.hlen("unacked")
         state = (
             f"{unjudged} check-ins not judged, {undelivered} notifications not delivered, "
             f"{waiting} tasks in the broker"
@@ -420,8 +445,8 @@ def after_logins(timings: list) -> tuple[list, float]:
     return steady, settled - first
 
 
-def verify(submitted: list[dict], workdir: Path) -> tuple[list[str], list[str]]:
-    """The database against what the patients sent: (figures, problems)."""
+def verify(submitted: list[dict], workdir: Path) -> tuple[list[str], list[str], dict]:
+    """The database against what the patients sent: (figures, problems, counts)."""
     from django.db.models import Count
 
     from alerts.models import Alert, DeliveryAttempt, Notification
@@ -493,6 +518,11 @@ def verify(submitted: list[dict], workdir: Path) -> tuple[list[str], list[str]]:
         f"{sum(1 for a in alerts.values() if a['level'] > 0)})"
     )
     red_ok = not (no_alert or doubled or other_urgency or missing or wrong or unjudged)
+    counts = {
+        "check_ins": len(rows),
+        "red_check_ins": len(red),
+        "red_check_ins_without_exactly_one_alert": len(no_alert) + len(doubled),
+    }
 
     # Notifications: one per (alert, contact, channel), each delivered once.
     notifications = list(Notification.objects.values("pk", "alert_id", "channel", "status"))
@@ -546,38 +576,77 @@ def verify(submitted: list[dict], workdir: Path) -> tuple[list[str], list[str]]:
         figures.append("NOT every red check-in produced exactly one alert")
     if notes_ok:
         figures.append("no duplicate notifications per contact and channel; each delivered once")
-    return figures, problems
+    counts["duplicate_notifications"] = len(doubled_rows) + len(twice)
+    return figures, problems, counts
 
 
-def server_errors(workdir: Path) -> tuple[int, int]:
-    """5xx answers in gunicorn's access log (but /health/'s 503), and tracebacks in its log."""
-    access = (workdir / "access.log").read_text(errors="replace").split("\n")
-    fives = sum(1 for line in access if line[:1] == "5" and " /health/" not in line)
-    tracebacks = (workdir / "web.log").read_text(errors="replace").count("Traceback")
+def server_errors(workdir: Path, instances: int) -> tuple[int, int]:
+    """5xx answers in the gunicorns' access logs (but /health/'s 503), and tracebacks in
+    their logs."""
+    fives = tracebacks = 0
+    for n in range(1, instances + 1):
+        access = (workdir / f"access{_nth(n)}.log").read_text(errors="replace").split("\n")
+        fives += sum(1 for line in access if line[:1] == "5" and " /health/" not in line)
+        tracebacks += (workdir / f"web{_nth(n)}.log").read_text(errors="replace").count("Traceback")
     return fives, tracebacks
 
 
-def start_stack(args, env: dict, workdir: Path, base: str, processes: list) -> None:
-    """gunicorn, a Celery worker and beat, as in production; returns when they are up."""
-    python, port = sys.executable, urlsplit(base).port
-    web = [python, "-m", "gunicorn", "symptom_tracker.wsgi:application"]
-    web += ["--bind", f"127.0.0.1:{port}", "--workers", str(args.web_workers)]
-    if args.web_threads > 1:
-        web += ["--worker-class", "gthread", "--threads", str(args.web_threads)]
-    web += ["--timeout", "60", "--graceful-timeout", "10"]
-    web += ["--access-logfile", str(workdir / "access.log")]
-    web += ["--access-logformat", "%(s)s %(m)s %(U)s%(q)s %(M)sms"]
+def served_by_instance(workdir: Path, instances: int) -> list[int]:
+    """Requests in each gunicorn's access log: Locust dealt the users between them."""
+    return [
+        len((workdir / f"access{_nth(n)}.log").read_text(errors="replace").splitlines())
+        for n in range(1, instances + 1)
+    ]
+
+
+def _nth(n: int) -> str:
+    """The suffix of the n-th instance's process names and logs: none for the first."""
+    return "" if n == 1 else f"-{n}"
+
+
+def schedulers(processes: list) -> tuple[list[str], list[str]]:
+    """(beats that scheduled, beats that stood by the whole run), from their logs."""
+    scheduled, stood_by = [], []
+    for process in processes:
+        if process.name.startswith("beat"):
+            text = process.log.read_text(errors="replace")
+            sent = "beat: holds " in text or "Sending due task" in text
+            (scheduled if sent else stood_by).append(process.name)
+    return scheduled, stood_by
+
+
+def start_stack(args, env: dict, workdir: Path, bases: list[str], processes: list) -> None:
+    """Per instance: gunicorn, an alerts-and-reminders worker, an urgent worker and beat,
+    as in production (the Procfile's split); returns when they are up."""
+    python = sys.executable
     celery = [python, "-m", "celery", "-A", "symptom_tracker"]
-    worker = [*celery, "worker", "--loglevel=INFO", f"--concurrency={args.worker_concurrency}"]
-    worker += ["--queues=alerts,reminders", "--hostname=load-worker@%h"]
-    beat = [*celery, "beat", "--loglevel=INFO", f"--schedule={workdir / 'celerybeat-schedule'}"]
-    for name, argv in (("web", web), ("worker", worker), ("beat", beat)):
-        processes.append(Process(name, argv, env, workdir))
-    wait_for_web(base, processes[0])
-    wait_for_log(processes[1], "ready.")
+    for n, base in enumerate(bases, start=1):
+        nth = _nth(n)
+        web = [python, "-m", "gunicorn", "symptom_tracker.wsgi:application"]
+        web += ["--bind", f"127.0.0.1:{urlsplit(base).port}", "--workers", str(args.web_workers)]
+        if args.web_threads > 1:
+            web += ["--worker-class", "gthread", "--threads", str(args.web_threads)]
+        web += ["--timeout", "60", "--graceful-timeout", "10"]
+        web += ["--access-logfile", str(workdir / f"access{nth}.log")]
+        web += ["--access-logformat", "%(s)s %(m)s %(U)s%(q)s %(M)sms"]
+        worker = [*celery, "worker", "--loglevel=INFO", f"--concurrency={args.worker_concurrency}"]
+        worker += ["--queues=alerts,reminders", f"--hostname=load-worker{nth}@%h"]
+        urgent = [*celery, "worker", "--loglevel=INFO", f"--concurrency={args.urgent_concurrency}"]
+        urgent += ["--queues=urgent", f"--hostname=load-urgent{nth}@%h"]
+        beat = [*celery, "beat", "--loglevel=INFO"]
+        beat += [f"--schedule={workdir / f'celerybeat-schedule{nth}'}"]
+        for name, argv in (("web", web), ("worker", worker), ("urgent", urgent), ("beat", beat)):
+            processes.append(Process(f"{name}{nth}", argv, env, workdir))
+    for process, base in zip(
+        [p for p in processes if p.name.startswith("web")], bases, strict=True
+    ):
+        wait_for_web(base, process)
+    for process in processes:
+        if process.name.startswith(("worker", "urgent")):
+            wait_for_log(process, "ready.")
 
 
-def run_locust(args, env: dict, workdir: Path, base: str, password: str) -> dict:
+def run_locust(args, env: dict, workdir: Path, bases: list[str], password: str) -> dict:
     """Locust headless, to the end of its run time: its results."""
     results = workdir / "results.json"
     locust_env = {
@@ -592,13 +661,14 @@ def run_locust(args, env: dict, workdir: Path, base: str, password: str) -> dict
         "LOAD_TIMEOUT": str(args.timeout),
         "LOAD_RED_SHARE": str(args.red_share),
         "LOAD_AMBER_SHARE": str(args.amber_share),
+        "LOAD_HOSTS": ",".join(bases),
     }
     users = args.patients + args.nurses
     argv = [sys.executable, "-m", "locust", "-f", str(HERE / "locustfile.py"), "--headless"]
     argv += ["-u", str(users), "-r", str(args.spawn_rate), "-t", args.duration]
     # At the end each user finishes the check-in it is on, so that every one sent is counted.
     stop_timeout = float(args.fill_time.split(",")[1]) + 2 * args.timeout
-    argv += ["--host", base, "--stop-timeout", f"{stop_timeout:.0f}", "--only-summary"]
+    argv += ["--host", bases[0], "--stop-timeout", f"{stop_timeout:.0f}", "--only-summary"]
     argv += ["--csv", str(workdir / "locust")]
     with (workdir / "locust.log").open("w") as out:
         done = subprocess.run(argv, cwd=HERE, env=locust_env, stdout=out, stderr=subprocess.STDOUT)
@@ -612,8 +682,10 @@ def main() -> int:
     args = parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="symptom-load-"))
     (workdir / "mail").mkdir()
-    base = f"http://127.0.0.1:{args.port or free_port()}"
-    env = environment(args, workdir, urlsplit(base).port)
+    ports = [args.port or free_port()] + [free_port() for _ in range(args.instances - 1)]
+    bases = [f"http://127.0.0.1:{port}" for port in ports]
+    base = bases[0]
+    env = environment(args, workdir, ports[0])
     os.environ.update(env)  # this process seeds and checks the same database
     import scenario  # after the environment: the catalogue may read settings (translations)
 
@@ -641,10 +713,13 @@ def main() -> int:
         seed(password, args.patients, args.nurses)
         connections.close_all()
 
-        log(f"starting gunicorn ({args.web_workers} workers) on {base}, a worker and beat")
-        start_stack(args, env, workdir, base, processes)
+        log(
+            f"starting {args.instances} x (gunicorn with {args.web_workers} workers, an alerts "
+            f"worker, an urgent worker, beat) on {', '.join(bases)}"
+        )
+        start_stack(args, env, workdir, bases, processes)
         log(f"locust: {args.patients} patients and {args.nurses} nurses for {args.duration}")
-        data = run_locust(args, env, workdir, base, password)
+        data = run_locust(args, env, workdir, bases, password)
         log("load done; waiting for the worker to finish")
         drained, state = drain(redis, args.drain_timeout)
         dead = [p.name for p in processes if not p.running()]
@@ -655,8 +730,9 @@ def main() -> int:
             raise SystemExit(f"locust sent no request: see {workdir / 'locust.log'}")
         total, errors = len(timings), sum(1 for t in timings if not t[2])
         steady, settled = after_logins(timings)
-        fives, tracebacks = server_errors(workdir)
-        figures, problems = verify(data["submitted"], workdir)
+        fives, tracebacks = server_errors(workdir, args.instances)
+        scheduled, stood_by = schedulers(processes)
+        figures, problems, counts = verify(data["submitted"], workdir)
         if drained is None:
             problems.insert(0, f"the worker did not finish in {args.drain_timeout:.0f} s: {state}")
         if data["user_errors"]:
@@ -667,13 +743,17 @@ def main() -> int:
             problems.append(f"server: {fives} responses 5xx, {tracebacks} tracebacks in web.log")
         if dead:
             problems.append(f"stopped during the run: {', '.join(dead)}")
+        if len(scheduled) != 1:
+            problems.append(f"{len(scheduled)} beats scheduled ({', '.join(scheduled)}), not 1")
 
         threads = f" x {args.web_threads} threads" if args.web_threads > 1 else ""
+        times = f"{args.instances} x " if args.instances > 1 else ""
         print(
             f"load: {args.patients} patients and {args.nurses} nurses for {args.duration} "
-            f"(spawn {args.spawn_rate:g}/s) against gunicorn "
-            f"({args.web_workers} workers{threads}), "
-            f"PostgreSQL, Redis, a Celery worker (concurrency {args.worker_concurrency}) and beat; "
+            f"(spawn {args.spawn_rate:g}/s) against {times}(gunicorn "
+            f"({args.web_workers} workers{threads}), an alerts and reminders worker "
+            f"(concurrency {args.worker_concurrency}), an urgent worker (concurrency "
+            f"{args.urgent_concurrency}) and beat), PostgreSQL and Redis; "
             f"form filled in {args.fill_time} s, check-ins {args.patient_wait} s apart, "
             f"queue refreshed every {args.nurse_wait} s"
         )
@@ -687,6 +767,20 @@ def main() -> int:
             print(f"worker drained {drained:.1f} s after the load ended")
         print("\n".join(figures))
         print(f"health: HTTP {status} {json.dumps(health)}")
+        served = served_by_instance(workdir, args.instances)
+        print(f"requests served by each web instance: {', '.join(map(str, served))}")
+        print(f"beats: {', '.join(scheduled) or 'none'} scheduled; stood by: {', '.join(stood_by)}")
+        summary = {
+            "instances": args.instances,
+            "requests": total,
+            "errors": errors,
+            "server_errors": fives + tracebacks,
+            **counts,
+            "beats_scheduling": len(scheduled),
+            "beats_standing_by": len(stood_by),
+            "failed_checks": len(problems),
+        }
+        print("\n".join(f"{name}={value}" for name, value in summary.items()))
         for problem in problems:
             print(f"FAILED: {problem}")
         failed = bool(errors or problems)
