@@ -40,6 +40,7 @@ from datetime import date, datetime, timedelta
 from django.db import connection
 from django.utils import timezone
 
+from clinical.urgency import ALERTING
 from patients.models import CareTeam
 
 from ..figures import (
@@ -119,17 +120,18 @@ def _microseconds(span: timedelta) -> int:
 
 
 def tally_of(row: TeamDay) -> Tally:
-    """A row read back as the Tally it was written from."""
+    """A row read back as the Tally it was written from (an urgency it does not know
+    counts nothing)."""
     return Tally(
         check_ins=row.check_ins,
         patient_ids=frozenset(row.patient_ids),
         alerting_check_ins=row.alerting_check_ins,
-        flags=dict(row.flags),
-        alerts=dict(row.alerts),
+        flags={u: row.flags.get(u, 0) for u in ALERTING},
+        alerts={u: row.alerts.get(u, 0) for u in ALERTING},
         escalated_alerts=row.escalated_alerts,
         escalation_steps=row.escalation_steps,
-        waits={u: [timedelta(microseconds=w) for w in spans] for u, spans in row.waits.items()},
-        waiting=dict(row.waiting),
+        waits={u: [timedelta(microseconds=w) for w in row.waits.get(u, [])] for u in ALERTING},
+        waiting={u: row.waiting.get(u, 0) for u in ALERTING},
     )
 
 
