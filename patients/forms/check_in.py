@@ -10,6 +10,7 @@ from django import forms
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import translation
+from django.utils.functional import cached_property
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
@@ -95,6 +96,11 @@ BASELINE_QUESTIONS = {
 }
 
 
+# Built once: every form shares them (Django copies a field's choices into its widget).
+_SCORE_CHOICES = {item.key: tuple(enumerate(item.choices)) for item in ITEMS if item.kind == SCORE}
+_YESNO_CHOICES = (("no", "No"), ("yes", "Yes"))
+
+
 def answer_field(item: Item, *, usual=None, whose="your", label=None) -> forms.Field:
     """The form field for one catalogue item; `usual` is the patient's baseline value.
 
@@ -108,7 +114,7 @@ def answer_field(item: Item, *, usual=None, whose="your", label=None) -> forms.F
     if item.kind == SCORE:
         field = forms.TypedChoiceField(
             label=label,
-            choices=list(enumerate(item.choices)),
+            choices=_SCORE_CHOICES[item.key],
             coerce=int,
             empty_value=None,
             required=False,
@@ -118,7 +124,7 @@ def answer_field(item: Item, *, usual=None, whose="your", label=None) -> forms.F
     elif item.kind == YESNO:
         field = forms.TypedChoiceField(
             label=label,
-            choices=[("no", "No"), ("yes", "Yes")],
+            choices=_YESNO_CHOICES,
             coerce=_yes,
             empty_value=None,
             required=False,
@@ -222,9 +228,15 @@ class Area(LayoutObject):
         self.warning = title == WARNING
 
     def render(self, form, context, template_pack=None, **kwargs):
+        """The area's HTML. A form not sent yet draws the same HTML for the same usual
+        answers, names and language, so that HTML is kept (_RENDERED) and reused:
+        most of the check-in page's cost was drawing its 27 questions."""
+        key = self._key(form) if not form.is_bound else None
+        if key is not None and (html := _RENDERED.get(key)) is not None:
+            return html
         fields = self.get_rendered_fields(form, context, template_pack, **kwargs)
         # Rendered without the request's context: what the template needs is passed in.
-        return render_to_string(
+        html = render_to_string(
             self.template,
             {
                 "area": self,
@@ -233,6 +245,49 @@ class Area(LayoutObject):
                 "EMERGENCY_NUMBER": settings.EMERGENCY_NUMBER,
             },
         )
+        if key is not None:
+            if len(_RENDERED) >= _RENDERED_MAX:
+                _RENDERED.clear()
+            _RENDERED[key] = html
+        return html
+
+    def _key(self, form) -> tuple:
+        """Everything the area's HTML depends on, for a form not sent yet: the area,
+        the names, the language, and each question's wording, usual, unit and value."""
+        questions = []
+        for layout_field in self.fields:
+            for name in getattr(layout_field, "fields", [layout_field]):
+                field = form.fields[name]
+                questions.append(
+                    (
+                        name,
+                        getattr(layout_field, "template", None),
+                        str(field.label),
+                        str(field.help_text),
+                        repr(getattr(field, "usual", None)),
+                        getattr(field, "unit", None),
+                        repr(form[name].value()),
+                    )
+                )
+        return (
+            type(form).__name__,
+            form.prefix,
+            form.auto_id,
+            self.slug,
+            str(self.title),
+            self.can_fill,
+            self.filled,
+            getattr(form, "who", None),
+            settings.EMERGENCY_NUMBER,
+            translation.get_language(),
+            tuple(questions),
+        )
+
+
+# Areas drawn for forms not sent yet (Area.render), by what they depend on; cleared
+# when full. A handful of usual answers and languages cover most patients.
+_RENDERED: dict[tuple, str] = {}
+_RENDERED_MAX = 2000
 
 
 class BaselineForm(forms.Form):
@@ -249,6 +304,10 @@ class BaselineForm(forms.Form):
             if current is not None:
                 field.initial = getattr(current, item.key)
             self.fields[item.key] = field
+
+    @cached_property
+    def helper(self) -> FormHelper:
+        """The layout, built only when the form is drawn (not to validate a POST)."""
         areas = []
         for area in AREAS:
             keys = [item.key for item in BASELINE_ITEMS if item.area == area]
@@ -257,11 +316,10 @@ class BaselineForm(forms.Form):
                     Field(key, template=_WIDGETS[self.fields[key].item.kind]) for key in keys
                 ]
                 areas.append(Area(area, *widgets))
-        self.helper = FormHelper()
-        self.helper.form_tag = False
-        self.helper.layout = Layout(
-            *areas, Submit("save", "Save my usual", css_class="btn-lg w-100")
-        )
+        helper = FormHelper()
+        helper.form_tag = False
+        helper.layout = Layout(*areas, Submit("save", "Save my usual", css_class="btn-lg w-100"))
+        return helper
 
     def clean(self):
         cleaned = super().clean()
@@ -357,16 +415,22 @@ class CheckInForm(forms.Form):
         unit = "F" if unit == "F" else "C"
         self.fields["temperature_c"].in_fahrenheit = unit == "F"
         self.fields["temperature_c"].unit = unit
-        self.helper = FormHelper()
-        self.helper.form_tag = False
-        # The note and the Send button follow in templates/patients/check_in.html: the
-        # button names the patient for a carer, and crispy would render a name in a
-        # layout object's text as template code.
-        self.helper.layout = Layout(
-            *self._areas(filled),
+
+    @cached_property
+    def helper(self) -> FormHelper:
+        """The layout, built only when the form is drawn (not to validate a POST).
+
+        The note and the Send button follow in templates/patients/check_in.html: the
+        button names the patient for a carer, and crispy would render a name in a
+        layout object's text as template code."""
+        helper = FormHelper()
+        helper.form_tag = False
+        helper.layout = Layout(
+            *self._areas(self.filled),
             Area("Anything else", "free_text", "new_medicines"),
             "form_token",
         )
+        return helper
 
     def _areas(self, filled) -> list[Area]:
         areas = []

@@ -8,6 +8,7 @@ sent inside the transaction, and alerts queues the worker's evaluation on commit
 
 import json
 import uuid
+import zoneinfo
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
@@ -69,6 +70,7 @@ def load_for_check_in(
     form_token=None,
     per_hour: int | None = None,
     day: date | None = None,
+    zone: str | None = None,
 ) -> Patient | None:
     """The patient of `patients` (one row, or none) with `check_in_context`, in one query.
 
@@ -80,8 +82,11 @@ def load_for_check_in(
     check-ins are joined, so the patient's row comes once for each of them.
 
     `day`: the calendar day judged, when known (an earlier check-in's); by default
-    the patient's today, known once their row (and zone) is read, so the days are
-    read for the dates it may be in any zone and kept for the right ones here.
+    the patient's today, which depends on their zone, read in the same row. `zone`,
+    the zone they were last seen in (the check-in page keeps it in the session),
+    gives the days to read; without it, the dates today may be anywhere are read
+    and the right ones kept. Should the zone have changed since, the days before
+    are read again for the right dates (one more query, once).
     """
     now = now or timezone.now()
     relations = {
@@ -93,12 +98,8 @@ def load_for_check_in(
         ),
     }
     related = ["care_team", "user", "loaded_baseline", "loaded_treatment"]
+    first, last = _days_to_read(now, day, zone)
     if history:
-        if day is None:
-            utc_day = now.astimezone(UTC).date()
-            first, last = utc_day - timedelta(days=DAYS_BEFORE + 1), utc_day + timedelta(days=1)
-        else:
-            first, last = day - timedelta(days=DAYS_BEFORE), day
         relations["recent"] = FilteredRelation(
             "check_ins",
             condition=Q(
@@ -128,6 +129,14 @@ def load_for_check_in(
         return None
     patient = rows[0]
     day = day or patient.local_date(now)
+    recent = [
+        recent
+        for row in rows
+        if (recent := getattr(row, "recent", None)) is not None
+        and day - timedelta(days=DAYS_BEFORE) <= recent.local_date < day
+    ]
+    if history and not first <= day - timedelta(days=DAYS_BEFORE) < day <= last:
+        recent = list(_recent_days(patient, day, now))  # their zone changed since
     # A relation the LEFT JOIN found nothing for is left unset on the row.
     treatment = getattr(patient, "loaded_treatment", None)
     reached_by = getattr(patient, "limit_reached_by", None)
@@ -136,16 +145,35 @@ def load_for_check_in(
         day=day,
         baseline=getattr(patient, "loaded_baseline", None),
         treatment=_treatment(treatment),
-        recent=[
-            recent
-            for row in rows
-            if (recent := getattr(row, "recent", None)) is not None
-            and day - timedelta(days=DAYS_BEFORE) <= recent.local_date < day
-        ],
+        recent=recent,
         limited_until=reached_by + timedelta(hours=1) if reached_by else None,
         token_used=bool(getattr(patient, "token_used", False)),
     )
     return patient
+
+
+def _days_to_read(now, day: date | None, zone: str | None) -> tuple[date, date]:
+    """The dates (first, last excluded) of the days before `day`, or before today in
+    `zone`, or, with neither, of every day that may be among them in some zone."""
+    if day is None and zone:
+        try:
+            day = now.astimezone(zoneinfo.ZoneInfo(zone)).date()
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            day = None
+    if day is not None:
+        return day - timedelta(days=DAYS_BEFORE), day
+    utc_day = now.astimezone(UTC).date()
+    return utc_day - timedelta(days=DAYS_BEFORE + 1), utc_day + timedelta(days=1)
+
+
+def _recent_days(patient: Patient, day: date, now) -> QuerySet:
+    return CheckIn.objects.filter(
+        patient=patient,
+        submitted_at__gte=now - _RECENT_SPAN,
+        submitted_at__lte=now + _RECENT_SPAN,
+        local_date__gte=day - timedelta(days=DAYS_BEFORE),
+        local_date__lt=day,
+    ).select_related("baseline")
 
 
 def _newest_baseline():

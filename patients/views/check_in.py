@@ -46,6 +46,11 @@ def baseline(request, patient):
     )
 
 
+# Session key: the zone of the patient whose check-in page was last shown, so that the
+# POST reads exactly the days before their today (load_for_check_in's `zone`).
+CHECK_IN_ZONE = "check_in_zone"
+
+
 def _with_check_in_context(request, patients):
     """The patient with what their check-in needs, in one query (load_for_check_in):
     the usual for the form; on POST also the days before, the treatment, the hour's
@@ -56,6 +61,7 @@ def _with_check_in_context(request, patients):
         history=posted,
         form_token=request.POST.get("form_token") if posted else None,
         per_hour=settings.CHECK_INS_PER_HOUR if posted else None,
+        zone=request.session.get(CHECK_IN_ZONE) if posted else None,
     )
 
 
@@ -67,6 +73,8 @@ def check_in(request, patient):
     refilled = usual_filled_form(request.POST, baseline=baseline, who=who)
     if refilled is not None:
         return render(request, "patients/check_in.html", {"form": refilled, "baseline": baseline})
+    if request.method != "POST" and request.session.get(CHECK_IN_ZONE) != patient.time_zone:
+        request.session[CHECK_IN_ZONE] = patient.time_zone
     form = CheckInForm(request.POST or None, baseline=baseline, who=who)
     if request.method == "POST" and form.is_valid():
         try:

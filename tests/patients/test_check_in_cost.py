@@ -2,6 +2,7 @@
 query, runs the engine once, and writes the check-in with its audit row in one
 transaction, however long the patient's history."""
 
+import re
 import uuid
 from datetime import UTC, datetime, timedelta
 from unittest import mock
@@ -10,9 +11,13 @@ import pytest
 import time_machine
 from django.db import connection
 from django.db.models.signals import post_save
+from django.template import Context, Template
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import translation
 
+from patients.forms import check_in as check_in_forms
+from patients.forms.check_in import CheckInForm, usual_filled_form
 from patients.models import AuditEvent, CheckIn
 from patients.services import check_ins
 
@@ -147,6 +152,8 @@ def test_the_worker_judges_the_saved_check_in_as_the_request_did(patient, carer)
 
 def test_the_check_in_page_reads_the_patient_once(patient_client, patient):
     sixty_days_of_check_ins(patient)
+    with time_machine.travel(TUESDAY_10, tick=False):
+        patient_client.get(CHECK_IN)  # the first keeps the patient's zone in the session
     with time_machine.travel(TUESDAY_10, tick=False), CaptureQueriesContext(connection) as ctx:
         response = patient_client.get(CHECK_IN)
 
@@ -154,3 +161,68 @@ def test_the_check_in_page_reads_the_patient_once(patient_client, patient):
     patient_reads = [q for q in ctx.captured_queries if 'FROM "patients_patient"' in q["sql"]]
     assert len(patient_reads) == 1
     assert len(ctx.captured_queries) <= 4
+
+
+@pytest.mark.parametrize("page_seen_in", [None, "Pacific/Auckland", "Pacific/Kiritimati"])
+def test_the_days_before_are_the_patients_own_whatever_zone_the_session_last_saw(
+    patient_client, patient, page_seen_in
+):
+    """10:00 UTC is 23:00 on the 24th in Auckland (midnight, the 25th, at Kiritimati):
+    the days before are Auckland's, read in the one query when the check-in page was
+    seen in that zone or not at all, and read again (one more query) when the page
+    was seen in a zone whose day was another."""
+    if page_seen_in is not None:
+        patient.time_zone = page_seen_in
+        patient.save()
+        with time_machine.travel(TUESDAY_10, tick=False):
+            patient_client.get(CHECK_IN)
+    patient.time_zone = "Pacific/Auckland"
+    patient.save()
+    for hours in (24, 48):
+        make_check_in(patient, at=TUESDAY_10 - timedelta(hours=hours), nausea=2)
+    make_check_in(patient, at=TUESDAY_10 - timedelta(hours=72), fatigue=3)
+    make_check_in(patient, at=TUESDAY_10 - timedelta(hours=1), fatigue=1)  # today
+
+    queries, _ = post_counted(patient_client, form(nausea=2))
+
+    saved = CheckIn.objects.get(submitted_at=TUESDAY_10)
+    assert saved.urgency == "red"  # R14: nausea amber on each of the 2 days before
+    assert queries <= MAX_QUERIES + (page_seen_in == "Pacific/Kiritimati")
+
+
+def draw(form) -> str:
+    """The form's questions as the page draws them, without its one-off token."""
+    html = Template("{% load crispy_forms_tags %}{% crispy form %}").render(Context({"form": form}))
+    return re.sub(r'name="form_token" value="[^"]*"', "", html)
+
+
+def test_areas_kept_from_an_earlier_page_are_drawn_as_afresh(patient):
+    baseline = patient.active_baseline
+    check_in_forms._RENDERED.clear()
+    afresh = draw(CheckInForm(baseline=baseline))
+    kept = draw(CheckInForm(baseline=baseline))
+    assert kept == afresh and check_in_forms._RENDERED
+
+    # What the areas depend on makes another page: another usual, a carer, a language.
+    baseline.stools_per_day = 3
+    assert "Your usual: 3 a day" in draw(CheckInForm(baseline=baseline))
+    for_alice = draw(CheckInForm(baseline=baseline, who="Alice"))
+    assert "Alice&#x27;s usual" in for_alice and "Your usual" not in for_alice
+    british = draw(CheckInForm(baseline=baseline))
+    with translation.override("en-us"):
+        assert draw(CheckInForm(baseline=baseline)) != british  # °F first
+    typed = 'name="stools_per_day" value="3"'
+    assert typed in draw(usual_filled_form({"as_usual_all": "1"}, baseline=baseline))
+    assert typed not in british
+
+
+def test_a_form_sent_with_mistakes_is_drawn_afresh_with_them(patient):
+    check_in_forms._RENDERED.clear()
+    draw(CheckInForm(baseline=patient.active_baseline))
+    sent = CheckInForm(
+        {"form_token": str(uuid.uuid4()), "stools_per_day": "99"}, baseline=patient.active_baseline
+    )
+
+    assert not sent.is_valid()
+    html = draw(sent)
+    assert 'value="99"' in html and "Enter a number from 0 to 50." in html
