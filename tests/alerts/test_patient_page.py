@@ -376,6 +376,7 @@ def test_the_number_of_queries_does_not_grow_with_check_ins_or_flags(
             resolution_note="Phoned",
         )
 
+    page(nurse_client, patient)  # the session's first request may do more
     with CaptureQueriesContext(connection) as small:
         assert page(nurse_client, patient).status_code == 200
     with CaptureQueriesContext(connection) as large:
