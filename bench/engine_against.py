@@ -5,13 +5,16 @@
 Every check-in of the cohort goes through both engines, with the same answers,
 baseline, two days before and treatment, and the two verdicts (urgency and every
 finding) are compared. The earlier engine and its catalogue are read from git at
-REV (by default where they lived before the clinical core: alerts/engine.py and
-patients/catalogue.py), into a temporary package; nothing of it is imported from
-the working tree. Prints `engine_compared_with_REV=N differ=M` after the bench's
-own lines (BENCH_RUNS=1 keeps the page timings short). Exits 1 on a difference.
+REV (by default clinical/engine.py and clinical/catalogue.py, or where they lived
+before the clinical core, alerts/engine.py and patients/catalogue.py, at a revision
+older than it), into a temporary package; nothing of it is imported from the working
+tree. The cohort is seeded only (BENCH_STAGES=seed), on a temporary SQLite file
+unless DATABASE_URL is given. Prints `engine_compared_with_REV=N differ=M`. Exits 1
+on a difference.
 """
 
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -49,12 +52,28 @@ def earlier_engine(rev: str, engine_path: str, catalogue_path: str):
     return earlier
 
 
+def default_paths(rev: str) -> list[str]:
+    """The engine and catalogue at `rev`: in clinical/, or where they were before it."""
+    there = subprocess.run(
+        ["git", "-C", str(ROOT), "cat-file", "-e", f"{rev}:clinical/engine.py"],
+        capture_output=True,
+        check=False,
+    )
+    if there.returncode == 0:
+        return ["clinical/engine.py", "clinical/catalogue.py"]
+    return ["alerts/engine.py", "patients/catalogue.py"]
+
+
 def main() -> None:
     if len(sys.argv) not in (2, 4):
         raise SystemExit(USAGE)
     rev = sys.argv[1]
-    paths = sys.argv[2:] or ["alerts/engine.py", "patients/catalogue.py"]
+    paths = sys.argv[2:] or default_paths(rev)
     sys.argv = [sys.argv[0]]
+    os.environ["BENCH_STAGES"] = "seed"
+    if not os.environ.get("DATABASE_URL"):
+        folder = tempfile.mkdtemp(prefix="engine-against-")
+        os.environ["DATABASE_URL"] = f"sqlite:///{folder}/cohort.sqlite3"
     sys.path.insert(0, str(ROOT / "bench"))
     import run  # configures Django before either engine is imported
 
