@@ -1,36 +1,55 @@
-"""`make bench`: the triage workspace against a cohort of 10,000 patients.
+"""`make bench`: the care team's workspace and the check-in path at hospital scale, on
+PostgreSQL (with its statistics, as production has them).
 
-1. Sets up Django on a throwaway database: a SQLite file in a temporary
-   directory, or the DATABASE_URL given (which must hold no patients), and
-   migrates it.
-2. Seeds a cohort (see `seed`): care teams with the vignettes' contact list, a
-   nurse each, patients with a treatment and a baseline, and a check-in a day for
-   30 days each, answers varied around each patient's baseline with episodes of
-   symptoms. Every check-in is judged by the real engine
-   (clinical.engine.evaluate_check_in, with the 2 days before and the treatment),
-   in memory; flags, episodes and alerts are written with bulk_create, and the
-   team's work is simulated: each episode acknowledged after a delay drawn per
-   urgency, resolved some hours later, an alert escalated once per window it
-   waited. No notifications are written (neither page shows them).
-3. Times the real path on a sample (patients.services.check_ins.evaluate, which reads the
-   check-in's history and treatment from the database) and checks that it
-   agrees with the seeded verdicts.
-4. Renders the triage queue, a patient page (the team's patient with the most
-   flags) and the team's figures with Django's test client as a logged-in nurse,
-   BENCH_RUNS times each after a warm-up, counting SQL queries and timing each.
+1. Sets up Django on a throwaway database: the DATABASE_URL given (which must hold
+   no patients); else, when PostgreSQL answers on 127.0.0.1:5432, a database of its
+   own (symptom_tracker_bench, dropped and made again, PostgreSQL started if it is
+   installed and down); else a SQLite file in a temporary directory (whose figures
+   are not the acceptance figures: the line `database=` says which).
+2. Seeds a cohort in two steps, BENCH_SMALL patients (1,000) and then the rest up
+   to BENCH_PATIENTS (10,000), measuring the pages after each (see `seed`): care
+   teams with the vignettes' contact list, a nurse each, patients with a treatment
+   and a baseline, and a check-in a day for 30 days each, answers varied around each
+   patient's baseline with episodes of symptoms. Every check-in is judged by the
+   real engine (clinical.engine.evaluate_check_in, with the 2 days before and the
+   treatment), in memory; flags, episodes and alerts are written with bulk_create,
+   and the team's work is simulated: each episode acknowledged after a delay drawn
+   per urgency, resolved some hours later, an alert escalated once per window it
+   waited. No notifications are written (no page measured shows them). The team
+   figures' per-day rows are computed as the worker keeps them. Then `ANALYZE`.
+3. Renders, as a logged-in nurse (second factor included) with Django's test client,
+   BENCH_RUNS times each after a warm-up, counting SQL queries: the triage queue
+   (full, and the 30-second `?partial=1` refresh), a patient page (the team's patient
+   with the most flags), a flag page (the newest flag of the team's largest
+   episode) and the team's figures.
+4. A hostile patient: one patient of the nurse's team sends HOSTILE_CHECK_INS (5,000)
+   red check-ins, every one joining one open episode; the queue, the flag page and
+   the patient page again (`*_hostile_*`).
+5. The engine's speed on a sample of the cohort's check-ins, in-process
+   (`engine_evals_per_cpu_second`, bench/engine_speed.py), and the real path on a
+   sample (patients.services.check_ins.evaluate, which reads the check-in's history
+   and treatment from the database), checked to agree with the seeded verdicts.
+6. The check-in path over HTTP (bench/http_bench.py, in a process of its own, on
+   PostgreSQL and Redis): throughput against a one-row insert under the same
+   gunicorn, and a red check-in's latency to its first alert, idle and loaded.
 
 Prints `name=value` lines on stdout and progress on stderr. Knobs (environment):
-BENCH_PATIENTS (10000), BENCH_DAYS (30), BENCH_TEAMS (4), BENCH_RUNS (30),
-BENCH_SEED (random seed), BENCH_KEEP=1 (keep the temporary directory).
+BENCH_PATIENTS (10000), BENCH_SMALL (1000), BENCH_DAYS (30), BENCH_TEAMS (4),
+BENCH_RUNS (30), BENCH_SEED (random seed), BENCH_HOSTILE (5000), BENCH_HTTP=0 (skip
+step 6), BENCH_STAGES=seed (seed only, for bench/engine_against.py), BENCH_KEEP=1
+(keep the temporary directory and the database).
 """
 
 import hashlib
+import itertools
 import json
 import math
 import os
 import re
 import secrets
 import shutil
+import socket
+import subprocess
 import sys
 import tempfile
 import time
@@ -44,6 +63,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 PATIENTS = int(os.environ.get("BENCH_PATIENTS", "10000"))
+SMALL = min(PATIENTS, int(os.environ.get("BENCH_SMALL", "1000")))
+HOSTILE_CHECK_INS = int(os.environ.get("BENCH_HOSTILE", "5000"))
+BENCH_DATABASE = "postgres://postgres@127.0.0.1:5432/symptom_tracker_bench"
+ENGINE_SAMPLE_EVERY = 15  # every 15th seeded check-in is kept to time the engine on
 DAYS = int(os.environ.get("BENCH_DAYS", "30"))
 TEAMS = int(os.environ.get("BENCH_TEAMS", "4"))
 RUNS = int(os.environ.get("BENCH_RUNS", "30"))
@@ -78,8 +101,46 @@ def configure() -> Path:
     os.environ["STATIC_MANIFEST"] = "0"
     os.environ["VAR_DIR"] = str(workdir)
     os.environ.setdefault("LOG_LEVEL", "WARNING")
-    os.environ.setdefault("DATABASE_URL", f"sqlite:///{workdir / 'bench.sqlite3'}")
+    if not os.environ.get("DATABASE_URL"):
+        os.environ["DATABASE_URL"] = own_postgres() or f"sqlite:///{workdir / 'bench.sqlite3'}"
     return workdir
+
+
+def own_postgres() -> str | None:
+    """The bench's own PostgreSQL database, made afresh; None without PostgreSQL."""
+    try:
+        import psycopg2
+        from psycopg2 import sql
+    except ImportError:
+        return None
+    if not _listening("127.0.0.1", 5432) and shutil.which("pg_ctlcluster"):
+        versions = sorted(os.listdir("/etc/postgresql")) if os.path.isdir("/etc/postgresql") else []
+        for version in versions[-1:]:
+            subprocess.run(
+                ["pg_ctlcluster", "--skip-systemctl-redirect", version, "main", "start"],
+                check=False,
+                capture_output=True,
+            )
+        time.sleep(2)
+    if not _listening("127.0.0.1", 5432):
+        log("no PostgreSQL on 127.0.0.1:5432: measuring on SQLite")
+        return None
+    admin = psycopg2.connect(dbname="postgres", user="postgres", host="127.0.0.1", port=5432)
+    admin.autocommit = True
+    with admin.cursor() as cursor:
+        name = sql.Identifier("symptom_tracker_bench")
+        cursor.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(name))
+        cursor.execute(sql.SQL("CREATE DATABASE {}").format(name))
+    admin.close()
+    return BENCH_DATABASE
+
+
+def _listening(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=1):
+            return True
+    except OSError:
+        return False
 
 
 WORKDIR = configure()
@@ -98,9 +159,11 @@ from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.urls import reverse  # noqa: E402
 from django.utils import timezone  # noqa: E402
+from engine_speed import engine_evals_per_cpu_second  # noqa: E402
 
 from alerts.figures import percentile  # noqa: E402
 from alerts.models import Alert  # noqa: E402
+from alerts.selectors import queue_episodes  # noqa: E402
 from clinical import catalogue  # noqa: E402
 from clinical.engine import (  # noqa: E402
     PastCheckIn,
@@ -184,8 +247,12 @@ def seed_teams(rng: Random) -> list[CareTeam]:
     return teams
 
 
-def seed_people(rng: Random, teams: list[CareTeam], now: datetime) -> list[Patient]:
-    """Users, patients, a treatment and a baseline each, in bulk."""
+def seed_people(
+    rng: Random, teams: list[CareTeam], now: datetime, count: int, first: int = 0
+) -> list[Patient]:
+    """`count` users and patients numbered from `first`, a treatment and a baseline
+    each, in bulk."""
+    numbers = range(first, first + count)
     users = User.objects.bulk_create(
         User(
             username=f"bench-patient-{n:05d}",
@@ -194,7 +261,7 @@ def seed_people(rng: Random, teams: list[CareTeam], now: datetime) -> list[Patie
             email=f"patient{n}@example.org",
             password="!",  # unusable: nobody logs in as them
         )
-        for n in range(PATIENTS)
+        for n in numbers
     )
     patients = Patient.objects.bulk_create(
         Patient(
@@ -204,7 +271,7 @@ def seed_people(rng: Random, teams: list[CareTeam], now: datetime) -> list[Patie
             time_zone=teams[n % len(teams)].time_zone,
             created_at=now - timedelta(days=DAYS + 30),
         )
-        for n, user in enumerate(users)
+        for n, user in zip(numbers, users, strict=True)
     )
     today = now.date()
     treatments = []
@@ -359,6 +426,15 @@ def seed_chunk(rng: Random, work: TeamWork, patients: list[Patient], now: dateti
                 history=[PastCheckIn(n - d, a, usual) for d, a in history if n - d <= 2],
                 treatment=patient.seed_treatment,
             )
+            if next(SEEDED) % ENGINE_SAMPLE_EVERY == 0:
+                ENGINE_CASES.append(
+                    (
+                        answers,
+                        usual,
+                        [PastCheckIn(n - d, a, usual) for d, a in history if n - d <= 2],
+                        patient.seed_treatment,
+                    )
+                )
             history.append((n, answers))
             ENGINE_DIGEST.update(_verdict(evaluation))
             evaluated = min(at + timedelta(seconds=3), now)
@@ -394,6 +470,7 @@ def seed_chunk(rng: Random, work: TeamWork, patients: list[Patient], now: dateti
         if any(alerted for _, _, alerted, _ in mine):
             alerts.append(_alert_row(check_in, mine, now))
     Flag.objects.bulk_create(flags, batch_size=1000)
+    _keep_queue_rows(rows, flags)
     Alert.objects.bulk_create(alerts, batch_size=1000)
     Acknowledgement.objects.bulk_create(_acknowledgements(episodes, flags, now), batch_size=1000)
     return {"check_ins": len(check_ins), "flags": len(flags), "alerts": len(alerts)}
@@ -402,6 +479,9 @@ def seed_chunk(rng: Random, work: TeamWork, patients: list[Patient], now: dateti
 # Every verdict of the engine on the cohort, in seeding order: the same seed gives
 # the same cohort, so an unchanged digest says the engine judged every check-in alike.
 ENGINE_DIGEST = hashlib.sha256()
+# A sample of the cohort's check-ins as the engine takes them, to time it on.
+ENGINE_CASES: list[tuple] = []
+SEEDED = itertools.count()
 
 
 def _verdict(evaluation) -> bytes:
@@ -463,6 +543,20 @@ def _episode_row(episode: dict, now: datetime):
         resolved_by=nurse if resolved else None,
         resolution_note=NOTES[len(episode["symptom"]) % len(NOTES)] if resolved else "",
     )
+
+
+def _keep_queue_rows(episodes: list, flags: list[Flag]) -> None:
+    """Each episode's newest flag and number of flags, as the worker keeps them
+    (Episode.took): flags are made in the order they were found."""
+    newest: dict[int, Flag] = {}
+    counts: dict[int, int] = {}
+    for flag in flags:
+        newest[flag.episode_id] = flag
+        counts[flag.episode_id] = counts.get(flag.episode_id, 0) + 1
+    for episode in episodes:
+        episode.latest_flag = newest.get(episode.pk)
+        episode.flag_count = counts.get(episode.pk, 0)
+    Episode.objects.bulk_update(episodes, ["latest_flag", "flag_count"], batch_size=1000)
 
 
 def _acknowledgements(episodes: list[dict], flags: list[Flag], now: datetime) -> list:
@@ -527,20 +621,118 @@ def _alert_row(check_in, mine, now) -> Alert:
     )
 
 
-def seed(rng: Random, now: datetime) -> tuple[list[CareTeam], dict]:
-    teams = seed_teams(rng)
-    log(f"seeding {PATIENTS} patients in {len(teams)} teams")
-    patients = seed_people(rng, teams, now)
+def seed(rng: Random, teams: list[CareTeam], now: datetime, count: int, first: int, totals):
+    """`count` more patients (numbered from `first`) with their month, chunk by chunk."""
+    log(f"seeding {count} patients in {len(teams)} teams")
+    patients = seed_people(rng, teams, now, count, first)
     work = TeamWork(rng)
-    totals = {"check_ins": 0, "flags": 0, "alerts": 0}
     for start in range(0, len(patients), CHUNK):
         done = seed_chunk(rng, work, patients[start : start + CHUNK], now)
-        totals = {k: totals[k] + done[k] for k in totals}
+        for k in totals:
+            totals[k] += done[k]
         log(
-            f"  {start + len(patients[start : start + CHUNK])} patients, "
+            f"  {first + start + len(patients[start : start + CHUNK])} patients, "
             f"{totals['check_ins']} check-ins, {totals['flags']} flags, {totals['alerts']} alerts"
         )
-    return teams, totals
+
+
+def seed_hostile(team: CareTeam, now: datetime) -> Flag:
+    """One patient of `team` who sent HOSTILE_CHECK_INS check-ins, a minute apart up to
+    now, each with 9 stools against a usual of 1: red, judged by the engine (on its
+    answers and usual; the 2 days before would add nothing to a red), every one joining
+    one open episode that nobody has acknowledged. Its first check-in raised the one
+    alert. Returns the episode's newest flag."""
+    user = User.objects.create(username="bench-hostile", first_name="Harry", last_name="Stile")
+    patient = Patient.objects.create(
+        user=user,
+        care_team=team,
+        hospital_number="H0000001",
+        time_zone=team.time_zone,
+        created_at=now - timedelta(days=60),
+    )
+    TreatmentRow.objects.create(
+        patient=patient,
+        kind="checkpoint_inhibitor",
+        medicines="pembrolizumab",
+        status="active",
+        start_date=now.date() - timedelta(days=90),
+        last_dose_date=now.date() - timedelta(days=7),
+    )
+    usual = {i.key: 0 for i in SCORES} | {"stools_per_day": 1, "wellbeing": 7}
+    baseline = Baseline.objects.create(
+        patient=patient, created_at=now - timedelta(days=50), **usual
+    )
+    answers = {**usual, "stools_per_day": 9, **dict.fromkeys(YES_NO, False)}
+    evaluation = evaluate_check_in(answers, usual, treatment=Treatment(False, "active"))
+    [finding] = evaluation.alerting_findings
+    check_ins = CheckIn.objects.bulk_create(
+        (
+            CheckIn(
+                patient=patient,
+                baseline=baseline,
+                submitted_at=(at := now - timedelta(minutes=HOSTILE_CHECK_INS - n)),
+                local_date=patient.local_date(at),
+                entered_by="patient",
+                urgency=evaluation.urgency,
+                evaluated_at=at + timedelta(seconds=1),
+                **answers,
+            )
+            for n in range(HOSTILE_CHECK_INS)
+        ),
+        batch_size=1000,
+    )
+    episode = Episode.objects.create(
+        patient=patient,
+        symptom=finding.symptom,
+        urgency=finding.urgency,
+        opened_at=check_ins[0].evaluated_at,
+    )
+    flags = Flag.objects.bulk_create(
+        (
+            Flag(
+                check_in=c,
+                episode=episode,
+                alerted=n == 0,
+                symptom=finding.symptom,
+                urgency=finding.urgency,
+                rule=finding.rule,
+                raised_by=",".join(finding.raised_by),
+                explanation=finding.explanation[:300],
+                created_at=c.evaluated_at,
+            )
+            for n, c in enumerate(check_ins)
+        ),
+        batch_size=1000,
+    )
+    episode.latest_flag, episode.flag_count = flags[-1], len(flags)
+    episode.save(update_fields=["latest_flag", "flag_count"])
+    first = check_ins[0]
+    chosen = route(team.contact_specs(), finding.urgency, first.evaluated_at, team.tz)
+    Alert.objects.create(
+        check_in=first,
+        urgency=finding.urgency,
+        contact_id=chosen.contact.ref,
+        routing_reason=chosen.reason[:200],
+        created_at=first.evaluated_at,
+        escalate_at=now + timedelta(minutes=5),
+    )
+    CheckIn.objects.filter(pk=first.pk).update(alerted_at=first.evaluated_at)
+    return flags[-1]
+
+
+def refresh_figures() -> None:
+    """The teams' per-day figures, as the worker keeps them."""
+    started = time.perf_counter()
+    call_command("refresh_figures", verbosity=0)
+    log(f"team figures refreshed in {time.perf_counter() - started:.0f} s")
+
+
+def analyze() -> None:
+    """The planner's statistics, as production has them (autovacuum, or SQLite's ANALYZE)."""
+    started = time.perf_counter()
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE" if connection.vendor == "postgresql" else "ANALYZE")
+    log(f"analyzed in {time.perf_counter() - started:.0f} s")
 
 
 # Measuring
@@ -558,9 +750,15 @@ def sample_real_engine(rng: Random) -> dict:
     return {"sample": len(chosen), "agree": agree, "ms_each": 1000 * seconds / len(chosen)}
 
 
+CLIENTS: dict[int, Client] = {}
+
+
 def log_in_nurse(nurse) -> Client:
     """A client logged in as the nurse, second factor included: her password is
-    skipped (force_login), her authenticator app's code is entered on the real page."""
+    skipped (force_login), her authenticator app's code is entered on the real page.
+    Once: a code is accepted once (a second login would wait for the next one)."""
+    if nurse.pk in CLIENTS:
+        return CLIENTS[nurse.pk]
     from django_otp.oath import totp
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -571,6 +769,7 @@ def log_in_nurse(nurse) -> Client:
     response = client.post(reverse("two_factor:verify"), {"code": code})
     if response.status_code != 302:
         raise SystemExit(f"the nurse's code was refused ({response.status_code})")
+    CLIENTS[nurse.pk] = client
     return client
 
 
@@ -598,6 +797,101 @@ def measure(client: Client, url: str, runs: int) -> dict:
     }
 
 
+def workspace(team: CareTeam) -> dict[str, str]:
+    """The nurse's pages of `team`: each one's query count and p50/p95."""
+    patient = (
+        Patient.objects.filter(care_team=team)
+        .annotate(n=Count("episodes__flags"))
+        .order_by("-n", "pk")
+        .first()
+    )
+    largest = (
+        Episode.objects.filter(patient__care_team=team, latest_flag__isnull=False)
+        .order_by("-flag_count", "-pk")
+        .first()
+    )
+    client = log_in_nurse(team.nurse)
+    pages = {
+        "triage_queue": reverse("alerts:queue"),
+        "triage_queue_partial": reverse("alerts:queue") + "?partial=1",
+        "patient_page": reverse("alerts:patient", args=[patient.pk]),
+        "flag_page": reverse("alerts:flag", args=[largest.latest_flag_id]),
+        "figures_page": reverse("alerts:figures", args=[team.pk]),
+    }
+    lines = {
+        "team_patients": Patient.objects.filter(care_team=team).count(),
+        "team_open_episodes": Episode.objects.filter(
+            patient__care_team=team, status__in=["open", "acknowledged"]
+        ).count(),
+        "patient_page_flags": patient.n,
+        "flag_page_episode_check_ins": largest.flag_count,
+    }
+    for name, url in pages.items():
+        log(f"rendering {name} ({url}) {RUNS} times")
+        result = measure(client, url, RUNS)
+        lines[f"{name}_queries"] = (
+            result["queries"] if not result["queries_varied"] else (f"{result['queries']} (varied)")
+        )
+        lines[f"{name}_p50_ms"] = f"{result['p50']:.1f}"
+        lines[f"{name}_p95_ms"] = f"{result['p95']:.1f}"
+        lines[f"{name}_html_kb"] = len(result["html"]) // 1024
+        if name == "triage_queue":
+            html = result["html"].decode()
+            lines["triage_queue_rows"] = len(re.findall(r"<tr[\s>]", html.split("<tbody", 1)[-1]))
+    return lines
+
+
+def hostile_pages(team: CareTeam, newest: Flag) -> dict[str, str]:
+    client = log_in_nurse(team.nurse)
+    pages = {
+        "queue_hostile": reverse("alerts:queue"),
+        "queue_partial_hostile": reverse("alerts:queue") + "?partial=1",
+        "flag_page_hostile": reverse("alerts:flag", args=[newest.pk]),
+        "patient_page_hostile": reverse("alerts:patient", args=[newest.episode.patient_id]),
+    }
+    lines = {}
+    for name, url in pages.items():
+        log(f"rendering {name} ({url}) {RUNS} times")
+        result = measure(client, url, RUNS)
+        lines[f"{name}_queries"] = result["queries"]
+        lines[f"{name}_p50_ms"] = f"{result['p50']:.1f}"
+        lines[f"{name}_p95_ms"] = f"{result['p95']:.1f}"
+        lines[f"{name}_html_kb"] = len(result["html"]) // 1024
+    return lines
+
+
+def explain_queue(team: CareTeam) -> str:
+    """EXPLAIN ANALYZE of the queue's main query, as the nurse's page runs it."""
+    shown, _counts = queue_episodes(team.nurse)
+    sql, params = shown[:50].query.sql_with_params()
+    prefix = (
+        "EXPLAIN (ANALYZE, BUFFERS)" if connection.vendor == "postgresql" else "EXPLAIN QUERY PLAN"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(f"{prefix} {sql}", params)
+        return "\n".join(" | ".join(str(c) for c in row) for row in cursor.fetchall())
+
+
+def http_figures() -> dict[str, str]:
+    """bench/http_bench.py in a process of its own: its name=value lines."""
+    if os.environ.get("BENCH_HTTP") == "0":
+        return {"http": "skipped (BENCH_HTTP=0)"}
+    script = Path(__file__).resolve().parent / "http_bench.py"
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "ENV_FILE")}
+    log("the check-in path over HTTP (bench/http_bench.py)")
+    done = subprocess.run(
+        [sys.executable, str(script)], env=env, stdout=subprocess.PIPE, text=True, check=False
+    )
+    lines = dict(
+        line.split("=", 1)
+        for line in done.stdout.splitlines()
+        if "=" in line and " " not in line.split("=", 1)[0]
+    )
+    if done.returncode:
+        lines["http_exit_status"] = str(done.returncode)
+    return lines
+
+
 def main() -> None:
     rng = Random(SEED)
     vendor = connection.vendor
@@ -610,76 +904,78 @@ def main() -> None:
     if Patient.objects.exists():
         raise SystemExit("The database already holds patients: give the bench an empty one.")
 
+    bench_started = time.perf_counter()
     now = timezone.now()
+    teams = seed_teams(rng)
+    team = teams[0]
+    totals = {"check_ins": 0, "flags": 0, "alerts": 0}
+    lines: dict[str, object] = {"database": vendor}
     started = time.perf_counter()
-    teams, totals = seed(rng, now)
+    seed(rng, teams, now, SMALL, 0, totals)
     seed_seconds = time.perf_counter() - started
-    log(f"seeded in {seed_seconds:.0f} s")
-    if vendor == "sqlite":
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
+    if os.environ.get("BENCH_STAGES") == "seed":
+        seed(rng, teams, now, PATIENTS - SMALL, SMALL, totals)
+        return
+    refresh_figures()
+    analyze()
+    small = workspace(team)
+    lines["small_patients"] = SMALL
+    lines.update({f"small_{k}": v for k, v in small.items()})
 
+    started = time.perf_counter()
+    seed(rng, teams, now, PATIENTS - SMALL, SMALL, totals)
+    seed_seconds += time.perf_counter() - started
+    log(f"seeded in {seed_seconds:.0f} s")
+    refresh_figures()
+    analyze()
     check_ins = CheckIn.objects.count()
-    alerting = CheckIn.objects.filter(alert__isnull=False).count()  # raised an alert
+    alerting = CheckIn.objects.filter(alerted_at__isnull=False).count()
+    lines.update(
+        {
+            "seeded_with": "clinical.engine.evaluate_check_in on every check-in in memory "
+            "(2 days of history, treatment); flags, episodes and alerts bulk-created; "
+            "acknowledgement, resolution and escalation simulated; no notifications",
+            "patients": Patient.objects.count(),
+            "teams": len(teams),
+            "check_ins": check_ins,
+            "flags": totals["flags"],
+            "alerts": totals["alerts"],
+            "share_alerting": f"{alerting / check_ins:.3f}",
+            "seed_seconds": f"{seed_seconds:.1f}",
+            "engine_digest": ENGINE_DIGEST.hexdigest()[:16],
+            "runs": RUNS,
+        }
+    )
+    full = workspace(team)
+    lines.update(full)
+    for name in ("triage_queue", "triage_queue_partial"):
+        growth = float(full[f"{name}_p95_ms"]) / float(small[f"{name}_p95_ms"])
+        short = name.replace("triage_", "")
+        lines[f"{short}_growth_10k_over_1k"] = f"{growth:.2f}"
     log(f"running the real engine path on {SAMPLE} check-ins")
     real = sample_real_engine(rng)
+    lines["real_engine_sample"] = real["sample"]
+    lines["real_engine_agreement"] = f"{real['agree']}/{real['sample']}"
+    lines["real_engine_ms_per_check_in"] = f"{real['ms_each']:.2f}"
 
-    team = teams[0]
-    nurse = team.nurse
-    patient = (
-        Patient.objects.filter(care_team=team)
-        .annotate(n=Count("check_ins__flags"))
-        .order_by("-n", "pk")
-        .first()
-    )
-    open_flags = Flag.objects.filter(
-        check_in__patient__care_team=team, episode__status__in=["open", "acknowledged"]
-    ).count()
-    client = log_in_nurse(nurse)
-    pages = {
-        "triage_queue": reverse("alerts:queue"),
-        "patient_page": reverse("alerts:patient", args=[patient.pk]),
-        "figures_page": reverse("alerts:figures", args=[team.pk]),
-    }
-    results = {}
-    for name, url in pages.items():
-        log(f"rendering {name} ({url}) {RUNS} times")
-        results[name] = measure(client, url, RUNS)
-    queue_html = results["triage_queue"]["html"].decode()
-    queue_rows = len(re.findall(r"<tr[\s>]", queue_html.split("<tbody", 1)[-1]))
+    plan = explain_queue(team)
 
-    lines = {
-        "database": vendor,
-        "seeded_with": "clinical.engine.evaluate_check_in on every check-in in memory "
-        "(2 days of history, treatment); flags, episodes and alerts bulk-created; "
-        "acknowledgement, resolution and escalation simulated; no notifications",
-        "patients": Patient.objects.count(),
-        "teams": len(teams),
-        "check_ins": check_ins,
-        "flags": totals["flags"],
-        "alerts": totals["alerts"],
-        "share_alerting": f"{alerting / check_ins:.3f}",
-        "seed_seconds": f"{seed_seconds:.1f}",
-        "engine_digest": ENGINE_DIGEST.hexdigest()[:16],
-        "real_engine_sample": real["sample"],
-        "real_engine_agreement": f"{real['agree']}/{real['sample']}",
-        "real_engine_ms_per_check_in": f"{real['ms_each']:.2f}",
-        "real_engine_estimate_seconds": f"{real['ms_each'] * check_ins / 1000:.0f}",
-        "runs": RUNS,
-        "nurse_team_patients": Patient.objects.filter(care_team=team).count(),
-        "triage_queue_open_flags": open_flags,
-        "triage_queue_rows": queue_rows,
-        "triage_queue_html_kb": len(results["triage_queue"]["html"]) // 1024,
-        "patient_page_flags": patient.n,
-    }
-    for name, result in results.items():
-        lines[f"{name}_queries"] = result["queries"]
-        if result["queries_varied"]:
-            lines[f"{name}_queries_varied"] = "yes"
-        lines[f"{name}_p50_ms"] = f"{result['p50']:.1f}"
-        lines[f"{name}_p95_ms"] = f"{result['p95']:.1f}"
+    log(f"a hostile patient: {HOSTILE_CHECK_INS} red check-ins in one episode")
+    newest = seed_hostile(team, now)
+    analyze()
+    lines["hostile_check_ins"] = HOSTILE_CHECK_INS
+    lines.update(hostile_pages(team, newest))
+
+    log("timing the engine")
+    lines["engine_cases"] = len(ENGINE_CASES)
+    lines["engine_evals_per_cpu_second"] = f"{engine_evals_per_cpu_second(ENGINE_CASES):.0f}"
+    lines.update(http_figures())
+    lines["bench_seconds"] = f"{time.perf_counter() - bench_started:.0f}"
     for name, value in lines.items():
-        print(f"{name}={value}")
+        print(f"{name}={value}", flush=True)
+    print("queue_explain=", flush=True)
+    for row in plan.splitlines():
+        print(f"  {row}", flush=True)
 
 
 if __name__ == "__main__":
