@@ -4,6 +4,12 @@ the core loop.
 A check-in is judged at once, in the request, for the patient's advice (the same
 pure engine the worker runs for flags); once it is saved, `check_in_recorded` is
 sent inside the transaction, and alerts queues the worker's evaluation on commit.
+
+The request reads what judging needs with the patient's row, in one query
+(`load_for_check_in`: the usual, the treatment, the 2 days before, the hour's
+limit), runs the engine once, and writes the check-in and its audit row in one
+transaction. A patient may send CHECK_INS_PER_HOUR check-ins an hour, carers
+included; `record_check_in` says which are never refused.
 """
 
 import json
