@@ -36,7 +36,8 @@ class Alert(models.Model):
     contact = models.ForeignKey(Contact, on_delete=models.PROTECT, related_name="alerts")
     routing_reason = models.CharField(max_length=200)
     level = models.PositiveSmallIntegerField(default=0, help_text="Escalations so far")
-    created_at = models.DateTimeField(default=timezone.now)
+    # Indexed: the team figures count a day's alerts (alerts/services/figures.py).
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
     escalate_at = models.DateTimeField(
         null=True, blank=True, db_index=True, help_text="When it escalates if still unanswered"
     )

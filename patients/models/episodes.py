@@ -127,7 +127,8 @@ class Acknowledgement(models.Model):
         "earlier flag of the episode are seen (none for an acknowledgement kept from "
         "before episodes that covered no flag in order)",
     )
-    at = models.DateTimeField(default=timezone.now)
+    # Indexed: the team figures recount the days of alerts acknowledged since their last run.
+    at = models.DateTimeField(default=timezone.now, db_index=True)
     by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
 
     class Meta:
@@ -242,7 +243,8 @@ class Flag(models.Model):
     raised_by = models.CharField(max_length=40, blank=True, help_text="R14, R15")
     rule_set = models.CharField(max_length=8, default="v1")
     explanation = models.CharField(max_length=300)
-    created_at = models.DateTimeField(default=timezone.now)
+    # Indexed: the team figures count a day's flags (alerts/services/figures.py).
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     objects = FlagQuerySet.as_manager()
 
