@@ -929,7 +929,7 @@ def main() -> None:
     refresh_figures()
     analyze()
     check_ins = CheckIn.objects.count()
-    alerting = CheckIn.objects.filter(alerted_at__isnull=False).count()
+    alerting = CheckIn.objects.filter(alert__isnull=False).count()  # raised an alert
     lines.update(
         {
             "seeded_with": "clinical.engine.evaluate_check_in on every check-in in memory "
