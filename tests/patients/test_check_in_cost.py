@@ -226,3 +226,36 @@ def test_a_form_sent_with_mistakes_is_drawn_afresh_with_them(patient):
     assert not sent.is_valid()
     html = draw(sent)
     assert 'value="99"' in html and "Enter a number from 0 to 50." in html
+
+
+def zone_reads(queries) -> int:
+    """The middleware's read of the viewer's team's zone (and nothing else)."""
+    read = 'SELECT "patients_careteam"."time_zone" AS "time_zone" FROM'
+    return sum(q["sql"].startswith(read) for q in queries)
+
+
+def test_a_clinicians_zone_is_kept_in_the_session_and_read_again_after_5_minutes(
+    nurse_client, team
+):
+    queue = reverse("alerts:queue")
+    counts = []
+    for minutes in (0, 1, 4, 6):
+        with (
+            time_machine.travel(TUESDAY_10 + timedelta(minutes=minutes), tick=False),
+            CaptureQueriesContext(connection) as ctx,
+        ):
+            assert nurse_client.get(queue).status_code == 200
+        counts.append(zone_reads(ctx.captured_queries))
+
+    assert counts == [1, 0, 0, 1]
+
+
+def test_a_patients_own_page_shows_their_new_zone_at_once(patient_client, patient):
+    with time_machine.travel(TUESDAY_10, tick=False):
+        make_check_in(patient, at=TUESDAY_10 - timedelta(hours=2), stools_per_day=1)
+        london = patient_client.get(reverse("patients:check_ins")).content.decode()
+        patient.time_zone = "Asia/Tokyo"
+        patient.save()
+        tokyo = patient_client.get(reverse("patients:check_ins")).content.decode()
+
+    assert "08:00" in london and "17:00" in tokyo
