@@ -22,7 +22,7 @@ from django.utils import timezone
 from clinical.catalogue import BY_KEY
 from clinical.reminders import AFTER_TREATMENT, FOLLOW_UP_DAYS, MISSED_AFTER_DAYS, ON_TREATMENT
 from clinical.systems import BODY_SYSTEMS
-from clinical.urgency import ALERTING
+from clinical.urgency import ALERTING, RANK
 from patients.access import episodes_for_clinician, flags_for_clinician, patients_for_clinician
 from patients.models import ACKNOWLEDGED, OPEN, RESOLVED, CheckIn, Patient, Treatment
 
@@ -58,13 +58,14 @@ def queue_episodes(user, *, team=None, urgency="", status=ACTIVE, system=""):
         statuses = [OPEN, ACKNOWLEDGED] if status == ACTIVE else [status]
         episodes = episodes_for_clinician(user).filter(status__in=statuses)
     if team is not None:
-        episodes = episodes.filter(patient__care_team_id=team)
+        episodes = episodes.filter(care_team_id=team)
     if system:
         episodes = episodes.filter(symptom__in=BODY_SYSTEMS.get(system, ()))
-    episodes = episodes.filter(latest_flag__isnull=False)  # a row shows its newest flag
     counts = urgency_counts(episodes)
+    # A row shows the episode's newest flag, which the worker writes with the episode.
+    episodes = episodes.filter(latest_flag__isnull=False)
     if urgency:
-        episodes = episodes.filter(urgency=urgency)
+        episodes = episodes.filter(urgency_rank=RANK[urgency])
     episodes = episodes.select_related(
         "latest_flag", "patient__user", "patient__care_team"
     ).prefetch_related(Prefetch("patient__treatments", queryset=Treatment.objects.current_first()))
@@ -75,9 +76,10 @@ def queue_episodes(user, *, team=None, urgency="", status=ACTIVE, system=""):
 
 
 def urgency_counts(episodes) -> dict[str, int]:
-    """{urgency: number of episodes}, most urgent first, from one query."""
+    """{urgency: number of episodes}, most urgent first, from one query (by the rank
+    the worklist's index holds, so that counting a worklist reads only its index)."""
     counts = episodes.order_by().aggregate(
-        **{u: Count("pk", filter=Q(urgency=u)) for u in ALERTING}
+        **{u: Count("pk", filter=Q(urgency_rank=RANK[u])) for u in ALERTING}
     )
     return {u: counts[u] or 0 for u in ALERTING}
 

@@ -535,6 +535,7 @@ def _episode_row(episode: dict, now: datetime):
     resolved = status == "resolved"
     return Episode(
         patient=episode["patient"],
+        care_team_id=episode["patient"].care_team_id,
         symptom=episode["symptom"],
         urgency=episode["urgency"],
         status=status,
@@ -683,6 +684,7 @@ def seed_hostile(team: CareTeam, now: datetime) -> Flag:
     )
     episode = Episode.objects.create(
         patient=patient,
+        care_team=team,
         symptom=finding.symptom,
         urgency=finding.urgency,
         opened_at=check_ins[0].evaluated_at,

@@ -236,3 +236,11 @@ def test_every_episode_knows_its_newest_flag_and_number_of_flags(history):
         episode = Flag.objects.get(pk=ids[name]).episode
         assert (episode.latest_flag_id, episode.flag_count) == (ids[name], 1), name
     assert not Episode.objects.filter(latest_flag__isnull=True).exists()
+
+
+def test_every_episode_keeps_its_patients_team(history):
+    """patients/migrations/0019: each episode's team, filled in from its patient's."""
+    migrate(AFTER)
+    assert Episode.objects.exists()
+    for episode in Episode.objects.select_related("patient"):
+        assert episode.care_team_id == episode.patient.care_team_id

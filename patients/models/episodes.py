@@ -41,6 +41,11 @@ class Episode(models.Model):
     patient = models.ForeignKey(
         "patients.Patient", on_delete=models.CASCADE, related_name="episodes"
     )
+    # The patient's team, kept on the episode (Patient.save moves it with the patient)
+    # so that a team's worklist is one index, in the queue's order.
+    care_team = models.ForeignKey(
+        "patients.CareTeam", on_delete=models.PROTECT, related_name="episodes"
+    )
     symptom = models.CharField(max_length=40)
     urgency = models.CharField(max_length=16, choices=URGENCY_CHOICES)
     status = models.CharField(max_length=16, choices=FLAG_STATUS_CHOICES, default="open")
@@ -83,14 +88,24 @@ class Episode(models.Model):
             )
         ]
         indexes = [
-            # The worklist: open and acknowledged episodes, most urgent and oldest first.
-            models.Index(fields=["status", "-urgency_rank", "opened_at"], name="episode_worklist"),
+            # A team's worklist: its open and acknowledged episodes, most urgent and
+            # oldest first; the queue reads its first page, and counts it, from here.
+            models.Index(
+                fields=["care_team", "-urgency_rank", "opened_at", "id"],
+                condition=models.Q(status__in=["open", "acknowledged"]),
+                name="episode_team_worklist",
+            ),
             # The resolved view: the most recently resolved first.
             models.Index(fields=["status", "-resolved_at"], name="episode_resolved"),
         ]
 
     def __str__(self):
         return f"{self.symptom} episode of {self.patient} ({self.status})"
+
+    def save(self, *args, **kwargs):
+        if self.care_team_id is None:  # a new episode: its patient's team
+            self.care_team_id = self.patient.care_team_id
+        super().save(*args, **kwargs)
 
     def took(self, flag: "Flag") -> None:
         """Record that `flag` joined the episode (the newest, one more), under the

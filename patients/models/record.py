@@ -4,7 +4,7 @@ from datetime import date, time
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -43,6 +43,18 @@ class Patient(models.Model):
 
     def __str__(self):
         return f"{self.name} ({self.hospital_number})"
+
+    def save(self, *args, **kwargs):
+        """Saved with their team: a patient who moves team takes their episodes along
+        (Episode.care_team, which the triage queue's index reads), in the same
+        transaction."""
+        update_fields = kwargs.get("update_fields")
+        with transaction.atomic():
+            super().save(*args, **kwargs)
+            if update_fields is None or "care_team" in update_fields:
+                self.episodes.exclude(care_team_id=self.care_team_id).update(
+                    care_team_id=self.care_team_id
+                )
 
     @property
     def name(self) -> str:

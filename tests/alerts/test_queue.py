@@ -12,6 +12,7 @@ from django.utils import timezone
 from clinical.systems import BODY_SYSTEMS
 from patients.models import Episode, Flag
 
+from ..conftest import login
 from ..factories import (
     CareTeamFactory,
     PatientFactory,
@@ -300,8 +301,6 @@ def test_the_queue_links_to_the_missed_check_ins(nurse_client, patient):
 def test_the_partial_shows_another_teams_nurse_nothing_of_this_team(
     client, other_nurse, patient, other_patient
 ):
-    from ..conftest import login
-
     flag(patient)
     theirs = flag(other_patient)
     login(client, other_nurse)
@@ -402,3 +401,21 @@ def test_a_long_queue_comes_in_pages_of_the_most_urgent_first(nurse_client, team
     assert "Page 1 of 2 (55 episodes)" in first.text
     assert 'href="?page=2">Less urgent' in first.text
     assert second.context["refresh_url"] == QUEUE + "?page=2"
+
+
+def test_a_patient_who_moves_team_takes_their_episodes_to_the_new_teams_queue(
+    client, nurse, other_nurse, patient, other_team
+):
+    waiting = flag(patient, hours_ago=2)
+    closed = flag(patient, "cough", status="resolved", hours_ago=1)
+
+    patient.care_team = other_team
+    patient.save()
+
+    assert set(Episode.objects.values_list("care_team", flat=True)) == {other_team.pk}
+    login(client, nurse)
+    assert shown(client.get(QUEUE)) == []
+    assert client.get(reverse("alerts:flag", args=[waiting.pk])).status_code == 404
+    login(client, other_nurse)
+    assert shown(client.get(QUEUE)) == [waiting]
+    assert shown(client.get(QUEUE, {"status": "resolved"})) == [closed]
