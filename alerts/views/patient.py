@@ -1,7 +1,8 @@
 """A patient for the care team: their context, charts of the last 30 days against
 their usual, what waits for the team, and their check-ins."""
 
-from django.db.models import Count, IntegerField, Max, Min, Prefetch
+from django.core.paginator import Paginator
+from django.db.models import Count, F, IntegerField, Max, Min, Prefetch
 from django.db.models.functions import Cast
 from django.shortcuts import render
 
@@ -9,12 +10,14 @@ from clinical.catalogue import ITEMS, WELLBEING, YESNO
 from patients import audit
 from patients.access import clinician_required, get_patient_for_clinician
 from patients.charts import legend, symptom_chart, window_start
-from patients.models import ACKNOWLEDGED, OPEN, Flag
+from patients.models import ACKNOWLEDGED, OPEN, RESOLVED, Flag
 
 from .paging import CountedPaginator
 
 # The check-ins listed under the charts, newest first, a page at a time.
 CHECK_INS_PAGE_SIZE = 30
+# The patient's resolved episodes, from any day: their history, most recent first.
+PAST_EPISODES_PAGE_SIZE = 10
 
 
 @clinician_required
@@ -29,6 +32,7 @@ def patient_timeline(request, pk):
     2. One query: each day's flags, as (day, symptom, urgency) once each (the marks).
     3. The page of check-ins listed, with their flags (two queries).
     4. The episodes waiting for the team, with their newest flag (one query).
+    5. A page of the patient's resolved episodes, from any day (two queries).
     """
     patient = get_patient_for_clinician(request.user, pk)
     audit.record(request, "viewed", patient, obj=patient, role="clinician")
@@ -78,6 +82,12 @@ def patient_timeline(request, pk):
             "mark_charts": [c for c in charts if c.marks_only],
             "check_ins": list(page),
             "check_ins_page": page,
+            "past_episodes": Paginator(
+                patient.episodes.filter(status=RESOLVED, latest_flag__isnull=False)
+                .select_related("latest_flag", "resolved_by")
+                .order_by(F("resolved_at").desc(nulls_last=True), "-pk"),
+                PAST_EPISODES_PAGE_SIZE,
+            ).get_page(request.GET.get("episodes")),
         },
     )
 

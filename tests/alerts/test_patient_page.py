@@ -359,6 +359,8 @@ def test_the_number_of_queries_does_not_grow_with_check_ins_or_flags(
     carer = UserFactory(username="erin", first_name="Erin", last_name="Price")
     for n in range(1, 4):
         make_check_in(patient, at=at(n * 9), stools_per_day=1, wellbeing=8)
+    # One episode in the small one's past (none would skip the page of past episodes).
+    flag(make_check_in(patient, at=at(1), nausea=3), "nausea", "amber", status="resolved")
     for n in range(1, DAYS + 1):
         check_in = make_check_in(
             busy, at=at(n), stools_per_day=n % 9, wellbeing=7, chest_pain=False, free_text="ok"
@@ -384,8 +386,10 @@ def test_the_number_of_queries_does_not_grow_with_check_ins_or_flags(
 
     assert len(response.context["check_ins"]) == DAYS
     assert response.text.count('class="mark mark-red"') == DAYS // 2 + 1  # and the legend's
-    assert response.text.count("<strong>Note</strong> by Nadia Hughes: Phoned") == DAYS
+    check_ins = response.text.split('id="check-ins-heading"', 1)[1]
+    assert check_ins.count("<strong>Note</strong> by Nadia Hughes: Phoned") == DAYS
     assert response.text.count("Entered by carer (Erin Price)") == DAYS // 3
+    assert len(response.context["past_episodes"]) == 10  # a page of the 30 resolved
     assert len(large.captured_queries) == len(small.captured_queries)
 
 
@@ -416,3 +420,30 @@ def test_a_patient_who_sends_a_hundred_check_ins_in_a_day_costs_what_one_does(
     assert "101 check-ins since" in response.text
     older = nurse_client.get(reverse("alerts:patient", args=[patient.pk]), {"check_ins": 4})
     assert len(older.context["check_ins"]) == 11
+
+
+def test_past_episodes_from_any_day_are_on_the_patient_page_a_page_at_a_time(
+    nurse_client, nurse, patient
+):
+    """The queue's resolved view is the last 30 days; a patient's history is here."""
+    for n in range(12):
+        resolved = flag(
+            make_check_in(patient, at=at(1) - timedelta(days=100 + n), nausea=3),
+            "nausea",
+            "amber",
+            status="resolved",
+            resolved_by=nurse,
+            resolved_at=at(1) - timedelta(days=99 + n),
+            resolution_note=f"Antiemetic advised ({n})",
+        )
+        if n == 0:
+            newest = resolved
+
+    response = page(nurse_client, patient)
+
+    shown = list(response.context["past_episodes"])
+    assert len(shown) == 10 and shown[0].latest_flag_id == newest.pk
+    assert "Past episodes, most recently resolved first (12)" in response.text
+    assert "<strong>Note</strong> by Nadia Hughes: Antiemetic advised (0)" in response.text
+    older = nurse_client.get(reverse("alerts:patient", args=[patient.pk]), {"episodes": 2})
+    assert len(older.context["past_episodes"]) == 2
