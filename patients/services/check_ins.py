@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.db.models import Exists, FilteredRelation, OuterRef, Q, QuerySet, Subquery
+from django.db import IntegrityError, connection, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from clinical.catalogue import AMBER_FLAG, ITEMS, RED_FLAG
@@ -94,68 +94,229 @@ def load_for_check_in(
     and the right ones kept. Should the zone have changed since, the days before
     are read again for the right dates (one more query, once).
     """
+    where, params = patients.values("pk").query.sql_with_params()
+    return _load(f"IN ({where})", list(params), now, history, form_token, per_hour, day, zone)
+
+
+def load_patient_for_check_in(patient_id: int, *, now, day: date) -> Patient | None:
+    """load_for_check_in for a patient known by id, with their history of the days
+    before `day` (the worker's evaluation of a saved check-in)."""
+    return _load("= %s", [patient_id], now, True, None, None, day, None)
+
+
+def _load(where, where_params, now, history, form_token, per_hour, day, zone) -> Patient | None:
+    """load_for_check_in, as one statement written once (_LoadStatement): building
+    the same query with the ORM cost more CPU, in the request and in the worker,
+    than the rest of a check-in's reads and writes together."""
     now = now or timezone.now()
-    relations = {
-        "loaded_baseline": FilteredRelation(
-            "baselines", condition=Q(baselines__pk=Subquery(_newest_baseline()))
-        ),
-        "loaded_treatment": FilteredRelation(
-            "treatments", condition=Q(treatments__pk=Subquery(_current_treatment()))
-        ),
-    }
-    related = ["care_team", "user", "loaded_baseline", "loaded_treatment"]
     first, last = _days_to_read(now, day, zone)
-    if history:
-        relations["recent"] = FilteredRelation(
-            "check_ins",
-            condition=Q(
-                check_ins__submitted_at__gte=now - _RECENT_SPAN,
-                check_ins__submitted_at__lte=now + _RECENT_SPAN,
-                check_ins__local_date__gte=first,
-                check_ins__local_date__lt=last,
-            ),
-        )
-        related.append("recent__baseline")
-    annotations = {}
-    if per_hour:
-        annotations["limit_reached_by"] = Subquery(
-            CheckIn.objects.filter(
-                patient=OuterRef("pk"), submitted_at__gt=now - timedelta(hours=1)
-            )
-            .order_by("-submitted_at")
-            .values("submitted_at")[per_hour - 1 : per_hour]
-        )
     token = _uuid(form_token)
-    if token is not None:
-        annotations["token_used"] = Exists(
-            CheckIn.objects.filter(patient=OuterRef("pk"), form_token=token)
-        )
-    rows = list(patients.annotate(**relations, **annotations).select_related(*related).order_by())
+    statement = _statement(history, per_hour, token is not None)
+    params = statement.params(
+        now=now, first=first, last=last, token=token, where_params=where_params
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(statement.sql + where, params)
+        rows = cursor.fetchall()
     if not rows:
         return None
-    patient = rows[0]
+    patient, baseline, treatment, limit_reached_by, token_used = statement.patient(rows[0])
     day = day or patient.local_date(now)
     recent = [
-        recent
+        check_in
         for row in rows
-        if (recent := getattr(row, "recent", None)) is not None
-        and day - timedelta(days=DAYS_BEFORE) <= recent.local_date < day
+        if (check_in := statement.recent(row)) is not None
+        and day - timedelta(days=DAYS_BEFORE) <= check_in.local_date < day
     ]
     if history and not first <= day - timedelta(days=DAYS_BEFORE) < day <= last:
         recent = list(_recent_days(patient, day, now))  # their zone changed since
-    # A relation the LEFT JOIN found nothing for is left unset on the row.
-    treatment = getattr(patient, "loaded_treatment", None)
-    reached_by = getattr(patient, "limit_reached_by", None)
     patient.check_in_context = CheckInContext(
         now=now,
         day=day,
-        baseline=getattr(patient, "loaded_baseline", None),
+        baseline=baseline,
         treatment=_treatment(treatment),
         recent=recent,
-        limited_until=reached_by + timedelta(hours=1) if reached_by else None,
-        token_used=bool(getattr(patient, "token_used", False)),
+        limited_until=limit_reached_by + timedelta(hours=1) if limit_reached_by else None,
+        token_used=bool(token_used),
     )
     return patient
+
+
+def _column(model, name: str, alias: str) -> str:
+    """A field's column under a table alias, quoted for this database."""
+    quote = connection.ops.quote_name
+    return f"{quote(alias)}.{quote(model._meta.get_field(name).column)}"
+
+
+def _table(model) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+def _converters(field, alias: str = "x") -> list:
+    """What the ORM does to a value of `field`'s column read from this database."""
+    col = field.get_col(alias)
+    return [
+        (convert, col)
+        for convert in connection.ops.get_db_converters(col) + field.get_db_converters(connection)
+    ]
+
+
+def _first_of(model, alias: str, of_patient: str, newest_first: tuple[str, str]) -> str:
+    """LEFT JOIN of the patient's first row of `model` in the order `newest_first`."""
+    pk, order = (
+        _column(model, "id", alias),
+        ", ".join(f"{_column(model, name, 'x')} DESC" for name in newest_first),
+    )
+    return (
+        f"LEFT OUTER JOIN {_table(model)} {alias} ON {pk} = (SELECT {_column(model, 'id', 'x')} "  # noqa: S608
+        f"FROM {_table(model)} x WHERE {of_patient} ORDER BY {order} LIMIT 1)"
+    )
+
+
+class _Columns:
+    """A model's concrete columns under a table alias in a statement: their SQL, and
+    the instance made from their values in a row (converted as the ORM converts
+    them), or None when a LEFT JOIN found no row."""
+
+    def __init__(self, model, alias: str, start: int):
+        self.model, self.start = model, start
+        fields = model._meta.concrete_fields
+        self.end = start + len(fields)
+        self.sql = ", ".join(_column(model, f.name, alias) for f in fields)
+        self.pk = fields.index(model._meta.pk)
+        self.converted = [(i, c) for i, f in enumerate(fields) if (c := _converters(f, alias))]
+
+    def instance(self, row):
+        values = list(row[self.start : self.end])
+        if values[self.pk] is None:
+            return None
+        for i, converters in self.converted:
+            for convert, col in converters:
+                values[i] = convert(values[i], col, connection)
+        return self.model.from_db(connection.alias, None, values)
+
+
+class _LoadStatement:
+    """The SELECT of load_for_check_in, written once a shape (history or not, the
+    hour's limit or not, a form token or not) for this database: the patient, team,
+    user, active baseline and current treatment, the recent check-ins and their
+    baselines (LEFT JOINs, so a row a recent check-in), the hour's limit and the
+    token's use as subqueries. Only a request's values are its parameters; the
+    WHERE on the patient's id comes last (`sql + where`)."""
+
+    def __init__(self, history: bool, per_hour: int | None, token: bool):
+        self.history, self.per_hour, self.token = history, per_hour, token
+        team = Patient._meta.get_field("care_team").related_model
+        user = Patient._meta.get_field("user").related_model
+        models = [(Patient, "p"), (team, "t"), (user, "u"), (Baseline, "b")]
+        models.append((TreatmentRecord, "tr"))
+        if history:
+            models += [(CheckIn, "c"), (Baseline, "cb")]
+        self.parts, start = [], 0
+        for model, alias in models:
+            self.parts.append(_Columns(model, alias, start))
+            start = self.parts[-1].end
+        self.extra = start
+        models_of_patient = (CheckIn, Baseline, TreatmentRecord)
+        # Only names from the models' _meta and an int are written into the SQL (hence
+        # the noqa: S608); every value of a request is a parameter.
+        columns = [part.sql for part in self.parts]
+        patient_id = _column(Patient, "id", "p")
+        of_patient = {m: f"{_column(m, 'patient', 'x')} = {patient_id}" for m in models_of_patient}
+        submitted = _column(CheckIn, "submitted_at", "x")
+        if per_hour:
+            # The per_hour-th newest check-in of the last hour: the limit is reached.
+            columns.append(
+                f"(SELECT {submitted} FROM {_table(CheckIn)} x WHERE {of_patient[CheckIn]} "  # noqa: S608
+                f"AND {submitted} > %s ORDER BY {submitted} DESC "
+                f"LIMIT 1 OFFSET {int(per_hour) - 1})"
+            )
+        else:
+            columns.append("NULL")
+        if token:
+            columns.append(
+                f"EXISTS (SELECT 1 FROM {_table(CheckIn)} x WHERE {of_patient[CheckIn]} "  # noqa: S608
+                f"AND {_column(CheckIn, 'form_token', 'x')} = %s)"
+            )
+        else:
+            columns.append("NULL")
+        joins = [
+            f"INNER JOIN {_table(team)} t ON {_column(team, 'id', 't')} = "
+            f"{_column(Patient, 'care_team', 'p')}",
+            f"INNER JOIN {_table(user)} u ON {_column(user, 'id', 'u')} = "
+            f"{_column(Patient, 'user', 'p')}",
+            # The active baseline (Patient.active_baseline) and the current treatment
+            # (TreatmentQuerySet.current_first): each the first of the patient's rows.
+            _first_of(Baseline, "b", of_patient[Baseline], ("created_at", "id")),
+            _first_of(TreatmentRecord, "tr", of_patient[TreatmentRecord], ("start_date", "id")),
+        ]
+        if history:
+            submitted, day = (
+                _column(CheckIn, "submitted_at", "c"),
+                _column(CheckIn, "local_date", "c"),
+            )
+            joins += [
+                f"LEFT OUTER JOIN {_table(CheckIn)} c ON {_column(CheckIn, 'patient', 'c')} = "
+                f"{patient_id} AND {submitted} >= %s AND {submitted} <= %s "
+                f"AND {day} >= %s AND {day} < %s",
+                f"LEFT OUTER JOIN {_table(Baseline)} cb ON {_column(Baseline, 'id', 'cb')} = "
+                f"{_column(CheckIn, 'baseline', 'c')}",
+            ]
+        self.sql = (
+            f"SELECT {', '.join(columns)} FROM {_table(Patient)} p "  # noqa: S608
+            f"{' '.join(joins)} WHERE {patient_id} "
+        )
+        self.submitted_at = CheckIn._meta.get_field("submitted_at")
+        self.local_date = CheckIn._meta.get_field("local_date")
+        self.form_token = CheckIn._meta.get_field("form_token")
+        self.reached_by = _converters(self.submitted_at)
+
+    def params(self, *, now, first, last, token, where_params) -> list:
+        """The parameters, in the statement's order, as the ORM would send them."""
+        moment, day = self.submitted_at.get_db_prep_value, self.local_date.get_db_prep_value
+        values = []
+        if self.per_hour:
+            values.append(moment(now - timedelta(hours=1), connection))
+        if self.token:
+            values.append(self.form_token.get_db_prep_value(token, connection))
+        if self.history:
+            values += [
+                moment(now - _RECENT_SPAN, connection),
+                moment(now + _RECENT_SPAN, connection),
+                day(first, connection),
+                day(last, connection),
+            ]
+        return values + where_params
+
+    def patient(self, row):
+        """From the first row: the patient (team and user attached), their active
+        baseline, current treatment, the hour's limit's end and the token's use."""
+        patient, team, user, baseline, treatment = (p.instance(row) for p in self.parts[:5])
+        patient.care_team, patient.user = team, user
+        reached_by = row[self.extra]
+        if reached_by is not None:
+            for convert, col in self.reached_by:
+                reached_by = convert(reached_by, col, connection)
+        return patient, baseline, treatment, reached_by, row[self.extra + 1]
+
+    def recent(self, row) -> CheckIn | None:
+        """The recent check-in of a row (its baseline attached), if it has one."""
+        if not self.history:
+            return None
+        check_in = self.parts[5].instance(row)
+        if check_in is not None:
+            check_in.baseline = self.parts[6].instance(row)
+        return check_in
+
+
+_STATEMENTS: dict[tuple, _LoadStatement] = {}
+
+
+def _statement(history: bool, per_hour: int | None, token: bool) -> _LoadStatement:
+    key = (connection.vendor, history, per_hour, token)
+    if key not in _STATEMENTS:
+        _STATEMENTS[key] = _LoadStatement(history, per_hour, token)
+    return _STATEMENTS[key]
 
 
 def _days_to_read(now, day: date | None, zone: str | None) -> tuple[date, date]:
@@ -180,18 +341,6 @@ def _recent_days(patient: Patient, day: date, now) -> QuerySet:
         local_date__gte=day - timedelta(days=DAYS_BEFORE),
         local_date__lt=day,
     ).select_related("baseline")
-
-
-def _newest_baseline():
-    return (
-        Baseline.objects.filter(patient=OuterRef("pk"))
-        .order_by("-created_at", "-pk")
-        .values("pk")[:1]
-    )
-
-
-def _current_treatment():
-    return TreatmentRecord.objects.filter(patient=OuterRef("pk")).current_first().values("pk")[:1]
 
 
 def _treatment(treatment) -> Treatment:
@@ -325,10 +474,8 @@ def evaluate(check_in: CheckIn) -> Evaluation:
 
     The worker calls it (alerts.services.flagging) on the saved check-in; the
     request judged it already with what it had read (record_check_in)."""
-    context = load_for_check_in(
-        Patient.objects.filter(pk=check_in.patient_id),
-        now=check_in.submitted_at or timezone.now(),
-        day=check_in.local_date,
+    context = load_patient_for_check_in(
+        check_in.patient_id, now=check_in.submitted_at or timezone.now(), day=check_in.local_date
     ).check_in_context
     return _evaluate(check_in, check_in.baseline, context.recent, context.treatment)
 
