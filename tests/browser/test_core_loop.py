@@ -25,6 +25,7 @@ from ..factories import (
     make_check_in,
 )
 from .conftest import DESKTOP, PHONE, log_in, shot
+from .helpers import axe_violations, describe
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -82,6 +83,20 @@ def test_a_patient_is_told_to_phone_now_and_the_nurse_sees_the_flag(chromium, se
     desk.get_by_role("button", name="Acknowledge").click()  # having read it
     desk.get_by_text("Acknowledged: escalation has stopped").wait_for()
     shot(desk, "nurse-flag-1280")
-    desk.close()
     flag.refresh_from_db()
     assert flag.status == "acknowledged" and flag.acknowledged_by == nurse
+
+    # The patient's page: the episode waiting, her charts, her check-ins, her past.
+    desk.get_by_role("link", name=re.compile("Alice")).first.click()
+    desk.get_by_role("heading", name="Waiting for the team").wait_for()
+    waiting = desk.locator(".waiting")
+    assert "2 check-ins since" in waiting.inner_text()
+    assert desk.locator("#chart-stools_per_day svg").is_visible()
+    assert desk.get_by_role("heading", name=re.compile("Past episodes")).is_visible()
+    assert desk.get_by_role(
+        "heading", name=re.compile(r"Check-ins of the last 30 days")
+    ).is_visible()
+    shot(desk, "nurse-patient-1280")
+    violations = axe_violations(desk)
+    assert not violations, describe("the nurse's patient page", violations)
+    desk.close()
