@@ -16,7 +16,7 @@ from clinical.routing import ESCALATE_AFTER
 from clinical.urgency import RANK, highest, routed_as
 from patients.models import OPEN, RESOLVED, CheckIn, Contact, Episode, Flag
 from patients.services.advice import route_for
-from patients.services.check_ins import evaluate
+from patients.services.check_ins import claim_for_evaluation
 
 from ..models import Alert
 from .delivery import notify
@@ -35,20 +35,16 @@ def flag_check_in(check_in_id: int, *, now=None) -> list[int]:
     """
     now = now or timezone.now()
     with transaction.atomic():
-        claimed = CheckIn.objects.filter(pk=check_in_id, evaluated_at__isnull=True).update(
-            evaluated_at=now
-        )
-        if not claimed:
+        claimed = claim_for_evaluation(check_in_id, now=now)
+        if claimed is None:
             return []
-        check_in = CheckIn.objects.select_related(
-            "patient__care_team", "patient__user", "baseline"
-        ).get(pk=check_in_id)
-        evaluation = evaluate(check_in)
+        check_in, evaluation = claimed
         # The episodes its flags may join, locked in one order (as escalation locks
         # them), before any is changed.
         symptoms = [f.symptom for f in evaluation.alerting_findings]
         episodes = Episode.objects.filter(patient=check_in.patient, symptom__in=symptoms)
         list(episodes.exclude(status=RESOLVED).select_for_update().order_by("pk"))
+        any_alerted = False
         for finding in evaluation.alerting_findings:
             episode, alerted = _episode_for(check_in.patient, finding, now)
             flag = Flag.objects.create(
@@ -64,9 +60,14 @@ def flag_check_in(check_in_id: int, *, now=None) -> list[int]:
                 created_at=now,
             )
             episode.took(flag)  # the queue's row: its newest flag, one more check-in
+            any_alerted = any_alerted or alerted
         if check_in.urgency != evaluation.urgency:
             check_in.urgency = evaluation.urgency
             check_in.save(update_fields=["urgency"])
+        if not any_alerted:
+            # Its flags are the only ones it has (they are written under the claim
+            # just taken) and none alerts: raise_alert would find nothing to raise.
+            return []
         return raise_alert(check_in, now=now)
 
 

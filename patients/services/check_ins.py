@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
 from django.conf import settings
+from django.core.exceptions import EmptyResultSet
 from django.db import IntegrityError, connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -94,7 +95,10 @@ def load_for_check_in(
     and the right ones kept. Should the zone have changed since, the days before
     are read again for the right dates (one more query, once).
     """
-    where, params = patients.values("pk").query.sql_with_params()
+    try:
+        where, params = patients.values("pk").query.sql_with_params()
+    except EmptyResultSet:
+        return None
     return _load(f"IN ({where})", list(params), now, history, form_token, per_hour, day, zone)
 
 
@@ -309,7 +313,7 @@ class _LoadStatement:
         return check_in
 
 
-_STATEMENTS: dict[tuple, _LoadStatement] = {}
+_STATEMENTS: dict[tuple, object] = {}
 
 
 def _statement(history: bool, per_hour: int | None, token: bool) -> _LoadStatement:
@@ -466,6 +470,64 @@ def _same(check_in: CheckIn, answers: dict, free_text: str, new_medicines: str) 
         and check_in.free_text == free_text
         and check_in.new_medicines == new_medicines
     )
+
+
+def claim_for_evaluation(check_in_id: int, *, now) -> tuple[CheckIn, Evaluation] | None:
+    """The worker's claim of a check-in (evaluated_at from NULL to `now`), with the
+    engine's verdict on it; None when it was claimed before. Call it in the
+    transaction that writes what the verdict makes, so that a failure leaves the
+    check-in unclaimed for the sweep.
+
+    Two queries, however long the history: the UPDATE returns the check-in's row,
+    then the patient with their team, user, usual, treatment and the days before
+    (load_patient_for_check_in). The engine judges what the database holds, as
+    `evaluate` does; the check-in's own baseline is read apart only when it is no
+    longer the patient's active one.
+    """
+    statement = _claim_statement()
+    with connection.cursor() as cursor:
+        cursor.execute(statement.sql, statement.params(check_in_id, now))
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    check_in = statement.part.instance(row)
+    patient = load_patient_for_check_in(
+        check_in.patient_id, now=check_in.submitted_at, day=check_in.local_date
+    )
+    check_in.patient = patient
+    active = patient.check_in_context.baseline
+    if check_in.baseline_id is None or (active is not None and active.pk == check_in.baseline_id):
+        check_in.baseline = active if check_in.baseline_id is not None else None
+    else:
+        check_in.baseline = Baseline.objects.get(pk=check_in.baseline_id)
+    context = patient.check_in_context
+    return check_in, _evaluate(check_in, check_in.baseline, context.recent, context.treatment)
+
+
+class _ClaimStatement:
+    """UPDATE ... RETURNING of claim_for_evaluation, written once for this database."""
+
+    def __init__(self):
+        self.part = _Columns(CheckIn, "x", 0)
+        quote = connection.ops.quote_name
+        evaluated, table = CheckIn._meta.get_field("evaluated_at"), _table(CheckIn)
+        self.evaluated_at = evaluated
+        returning = self.part.sql.replace(f"{quote('x')}.", "")
+        self.sql = (
+            f"UPDATE {table} SET {quote(evaluated.column)} = %s "  # noqa: S608 - names only
+            f"WHERE {quote(CheckIn._meta.pk.column)} = %s AND {quote(evaluated.column)} IS NULL "
+            f"RETURNING {returning}"
+        )
+
+    def params(self, check_in_id: int, now) -> list:
+        return [self.evaluated_at.get_db_prep_value(now, connection), check_in_id]
+
+
+def _claim_statement() -> _ClaimStatement:
+    key = (connection.vendor, "claim")
+    if key not in _STATEMENTS:
+        _STATEMENTS[key] = _ClaimStatement()
+    return _STATEMENTS[key]
 
 
 def evaluate(check_in: CheckIn) -> Evaluation:
