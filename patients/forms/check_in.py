@@ -1,6 +1,7 @@
 """The check-in and the usual (baseline): a field for each item of the catalogue,
 grouped by body area, with "as usual" buttons and temperatures in °C or °F."""
 
+import copy
 import uuid
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
@@ -10,6 +11,7 @@ from django import forms
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import translation
+from django.utils.choices import BaseChoiceIterator
 from django.utils.functional import cached_property
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
@@ -96,9 +98,32 @@ BASELINE_QUESTIONS = {
 }
 
 
-# Built once: every form shares them (Django copies a field's choices into its widget).
-_SCORE_CHOICES = {item.key: tuple(enumerate(item.choices)) for item in ITEMS if item.kind == SCORE}
-_YESNO_CHOICES = (("no", "No"), ("yes", "Yes"))
+class _FixedChoices(BaseChoiceIterator):
+    """Choices built once and never changed, shared by every copy of a field: Django
+    takes a BaseChoiceIterator as it is (no normalising), and copying a field or its
+    widget keeps these rather than copying each choice again for every form."""
+
+    def __init__(self, choices):
+        self.choices = tuple(choices)
+
+    def __iter__(self):
+        return iter(self.choices)
+
+    def __len__(self):
+        return len(self.choices)
+
+    def __copy__(self):
+        return self
+
+    def __deepcopy__(self, memo):
+        return self
+
+
+# Built once: every form shares them.
+_SCORE_CHOICES = {
+    item.key: _FixedChoices(enumerate(item.choices)) for item in ITEMS if item.kind == SCORE
+}
+_YESNO_CHOICES = _FixedChoices((("no", "No"), ("yes", "Yes")))
 
 
 def answer_field(item: Item, *, usual=None, whose="your", label=None) -> forms.Field:
@@ -106,7 +131,27 @@ def answer_field(item: Item, *, usual=None, whose="your", label=None) -> forms.F
 
     `whose` names the usual ("your", or "Alice's" when a carer checks in for Alice);
     `label` replaces the check-in's question (the baseline's wording).
+
+    A copy of a field built once for the same item, usual, words and language (as
+    Django copies a form's declared fields for each form): building 27 choice
+    fields for every check-in cost more than validating them.
     """
+    key = (item.key, repr(usual), whose, label, translation.get_language())
+    prototype = _PROTOTYPES.get(key)
+    if prototype is None:
+        if len(_PROTOTYPES) >= _PROTOTYPES_MAX:
+            _PROTOTYPES.clear()
+        prototype = _PROTOTYPES[key] = _new_answer_field(item, usual, whose, label)
+    return copy.deepcopy(prototype)
+
+
+# Fields built by answer_field, by what they depend on; cleared when full. A handful
+# of usual answers and languages cover most patients.
+_PROTOTYPES: dict[tuple, forms.Field] = {}
+_PROTOTYPES_MAX = 5000
+
+
+def _new_answer_field(item: Item, usual, whose: str, label) -> forms.Field:
     help_text = ""
     if usual is not None:
         help_text = f"{whose[:1].upper()}{whose[1:]} usual: {usual_text(item, usual)}"
