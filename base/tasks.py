@@ -20,7 +20,8 @@ work never waits behind green; without one, settings.CELERY_TASK_ROUTES decides.
 import logging
 from collections.abc import Callable
 
-from django.db import transaction
+from celery.signals import task_postrun, task_prerun
+from django.db import close_old_connections, transaction
 
 log = logging.getLogger(__name__)
 
@@ -66,3 +67,17 @@ def queue_after_commit(service: Callable, *args, queue: str | None = None) -> No
         log.exception("nothing was queued")
         return
     transaction.on_commit(lambda: enqueue(task, *args, queue=queue))
+
+
+@task_prerun.connect
+@task_postrun.connect
+def keep_database_connection(sender=None, **kwargs) -> None:
+    """Around each task a worker runs, its database connection is kept or closed as
+    Django keeps or closes it around a request: closed when broken, left in a
+    transaction, or older than CONN_MAX_AGE, and checked before its next use
+    (conn_health_checks). Celery's own Django fixup would close it around every task
+    (settings.CELERY_DB_REUSE_MAX says why it does not): each check-in's evaluation
+    then started a new PostgreSQL backend, which cost more than the evaluation. A
+    task run eagerly (tests) is left alone, inside its caller's transaction."""
+    if sender is not None and not getattr(sender.request, "is_eager", False):
+        close_old_connections()

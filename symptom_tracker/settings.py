@@ -246,6 +246,13 @@ CELERY_TASK_ROUTES = {
     "patients.tasks.*": {"queue": REMINDERS},
 }
 CELERY_TASK_ACKS_LATE = True
+# Celery's Django fixup closes a worker's database connection before and after every
+# task unless this is set, so each check-in's evaluation paid for a new PostgreSQL
+# connection (a backend started, authenticated, its caches filled: more CPU than the
+# evaluation). Set, the fixup closes it every this many tasks, and base/tasks.py
+# keeps or closes it around each task as Django does around a request (CONN_MAX_AGE,
+# the health check, a connection left broken or in a transaction).
+CELERY_DB_REUSE_MAX = 1000
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
