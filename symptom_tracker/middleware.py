@@ -46,7 +46,12 @@ class ViewerTimezoneMiddleware:
 
     def __call__(self, request):
         timezone.deactivate()  # until process_view, or the patient's page, says which
-        return self.get_response(request)
+        try:
+            return self.get_response(request)
+        finally:
+            # Nothing after the response (the next request on this thread, a task run
+            # in the same process) inherits this viewer's zone.
+            timezone.deactivate()
 
     def process_view(self, request, view_func, view_args, view_kwargs):
         if getattr(view_func, "sets_patient_time_zone", False):
