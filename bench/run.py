@@ -55,7 +55,6 @@ import tempfile
 import time
 import warnings
 from datetime import datetime, timedelta
-from decimal import Decimal
 from pathlib import Path
 from random import Random
 
@@ -151,6 +150,7 @@ import django  # noqa: E402
 
 django.setup()
 
+from cohort import SCORES, YES_NO, answers_for, runs_of, usual_values  # noqa: E402
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
@@ -164,7 +164,6 @@ from engine_speed import engine_evals_per_cpu_second  # noqa: E402
 from alerts.figures import percentile  # noqa: E402
 from alerts.models import Alert  # noqa: E402
 from alerts.selectors import queue_episodes  # noqa: E402
-from clinical import catalogue  # noqa: E402
 from clinical.engine import (  # noqa: E402
     PastCheckIn,
     Treatment,
@@ -189,25 +188,6 @@ from patients.services.check_ins import evaluate  # noqa: E402
 
 User = get_user_model()
 
-SCORES = [i for i in catalogue.ITEMS if i.kind == catalogue.SCORE]
-STANDARD = [i.key for i in SCORES if i.cls == catalogue.STANDARD]
-CRITICAL = [i.key for i in SCORES if i.cls == catalogue.CRITICAL]
-YES_NO = [i.key for i in catalogue.ITEMS if i.kind == catalogue.YESNO]
-RED_FLAGS = [i.key for i in catalogue.ITEMS if i.cls == catalogue.RED_FLAG]
-AMBER_FLAGS = [i.key for i in catalogue.ITEMS if i.cls == catalogue.AMBER_FLAG]
-# The symptoms immunotherapy most often brings, weighted: (kind of episode, weight).
-EPISODE_KINDS = (
-    ("stools", 22),
-    ("standard", 40),
-    ("critical", 14),
-    ("temperature", 10),
-    ("wellbeing", 6),
-    ("amber_flag", 6),
-    ("red_flag", 2),
-)
-# Runs of symptoms per patient in 30 days (Poisson mean): tuned so that about a
-# quarter of check-ins alert, near the third reported by trials of symptom monitoring.
-EPISODES_PER_MONTH = 3.0
 # Minutes from an alert to its acknowledgement: median and spread (log-normal).
 ACK_MEDIAN_MINUTES = {EMERGENCY: 5, RED: 12, AMBER: 90}
 
@@ -293,84 +273,17 @@ def seed_people(
     TreatmentRow.objects.bulk_create(treatments, batch_size=2000)
     baselines = []
     for patient in patients:
-        values = {i.key: rng.choices([0, 1, 2], [70, 25, 5])[0] for i in SCORES}
-        values["fatigue"] = rng.choice([0, 1, 1, 2])
-        values["stools_per_day"] = rng.choice([1, 1, 1, 2, 2, 3])
-        values["wellbeing"] = rng.randint(6, 9)
+        patient.seed_usual = usual_values(rng)
         baselines.append(
-            Baseline(patient=patient, created_at=now - timedelta(days=DAYS + 20), **values)
+            Baseline(
+                patient=patient, created_at=now - timedelta(days=DAYS + 20), **patient.seed_usual
+            )
         )
     Baseline.objects.bulk_create(baselines, batch_size=1000)
     for patient, treatment, baseline in zip(patients, treatments, baselines, strict=True):
         patient.seed_treatment = Treatment(treatment.with_chemotherapy, treatment.status)
         patient.seed_baseline = baseline
     return patients
-
-
-def episodes_of(rng: Random) -> list[dict]:
-    """A patient's runs of symptoms over the days: what deviates, from when, how long, how much."""
-    runs = []
-    for _ in range(_poisson(rng, EPISODES_PER_MONTH * DAYS / 30)):
-        kind = rng.choices([k for k, _ in EPISODE_KINDS], [w for _, w in EPISODE_KINDS])[0]
-        start = rng.randrange(DAYS)
-        length = rng.choices([1, 2, 3, 4, 5, 6, 7], [15, 20, 20, 15, 12, 10, 8])[0]
-        if kind == "stools":
-            key, rise = "stools_per_day", rng.choices([1, 2, 3, 5], [35, 30, 15, 20])[0]
-        elif kind == "standard":
-            key, rise = rng.choice(STANDARD), rng.choices([1, 2, 3], [35, 50, 15])[0]
-        elif kind == "critical":
-            key, rise = rng.choice(CRITICAL), rng.choices([1, 2], [70, 30])[0]
-        elif kind == "temperature":
-            key, rise = "temperature_c", rng.choices([37.6, 37.8, 38.2, 38.6], [30, 30, 25, 15])[0]
-        elif kind == "wellbeing":
-            key, rise = "wellbeing", -rng.choice([3, 4])
-        elif kind == "amber_flag":
-            key, rise, length = rng.choice(AMBER_FLAGS), True, rng.choice([1, 2])
-        else:
-            key, rise, length = rng.choice(RED_FLAGS), True, 1
-        runs.append({"key": key, "rise": rise, "days": range(start, start + length)})
-    return runs
-
-
-def answers_for(rng: Random, baseline: Baseline, runs: list[dict], day: int) -> dict:
-    """A day's answers: the patient's usual with small noise, plus any symptom running today."""
-    answers = {}
-    for item in SCORES:
-        usual = getattr(baseline, item.key) or 0
-        noise = rng.random()
-        if noise < 0.08 and usual > 0:
-            usual -= 1  # a better day
-        elif noise > 0.985 and item.cls == catalogue.STANDARD and usual < 4:
-            usual += 1  # a small rise, recorded but green (R8)
-        answers[item.key] = usual
-    answers["stools_per_day"] = max(0, baseline.stools_per_day - (rng.random() < 0.15))
-    answers["wellbeing"] = min(10, max(0, baseline.wellbeing + rng.choice([-1, 0, 0, 0, 1])))
-    answers.update(dict.fromkeys(YES_NO, False))
-    if rng.random() < 0.3:
-        answers["temperature_c"] = Decimal(str(round(rng.uniform(36.2, 37.2), 1)))
-    for run in runs:
-        if day not in run["days"] or (day != run["days"][0] and rng.random() < 0.15):
-            continue
-        key, rise = run["key"], run["rise"]
-        if key == "temperature_c":
-            answers[key] = Decimal(str(rise))
-        elif key in YES_NO:
-            answers[key] = True
-        elif key == "wellbeing":
-            answers[key] = max(0, baseline.wellbeing + rise)
-        elif key == "stools_per_day":
-            answers[key] = min(catalogue.STOOLS_MAX, baseline.stools_per_day + rise)
-        else:
-            answers[key] = min(4, (getattr(baseline, key) or 0) + rise)
-    return answers
-
-
-def _poisson(rng: Random, mean: float) -> int:
-    limit, k, p = math.exp(-mean), 0, rng.random()
-    while p > limit:
-        k += 1
-        p *= rng.random()
-    return k
 
 
 def submitted_at(rng: Random, patient: Patient, day, now: datetime) -> datetime:
@@ -412,13 +325,13 @@ def seed_chunk(rng: Random, work: TeamWork, patients: list[Patient], now: dateti
     for patient in patients:
         baseline = patient.seed_baseline
         usual = baseline.answers()
-        runs = episodes_of(rng)
+        runs = runs_of(rng, DAYS)
         today = patient.local_date(now)
         history: list[tuple[int, dict]] = []
         open_runs: dict[str, dict] = {}
         for n in range(DAYS):
             day = today - timedelta(days=DAYS - 1 - n)
-            answers = answers_for(rng, baseline, runs, n)
+            answers = answers_for(rng, patient.seed_usual, runs, n)
             at = submitted_at(rng, patient, day, now)
             evaluation = evaluate_check_in(
                 answers,
@@ -626,7 +539,10 @@ def seed(rng: Random, teams: list[CareTeam], now: datetime, count: int, first: i
     """`count` more patients (numbered from `first`) with their month, chunk by chunk."""
     log(f"seeding {count} patients in {len(teams)} teams")
     patients = seed_people(rng, teams, now, count, first)
-    work = TeamWork(rng)
+    # The team's delays draw from a Random of their own: how many they draw depends on
+    # when episodes close, relative to today's check-ins (which depend on the hour);
+    # the patients' answers, and so the engine's verdicts, must not.
+    work = TeamWork(Random(rng.getrandbits(64)))
     for start in range(0, len(patients), CHUNK):
         done = seed_chunk(rng, work, patients[start : start + CHUNK], now)
         for k in totals:
