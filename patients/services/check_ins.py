@@ -12,6 +12,7 @@ transaction. A patient may send CHECK_INS_PER_HOUR check-ins an hour, carers
 included; `record_check_in` says which are never refused.
 """
 
+import itertools
 import json
 import uuid
 import weakref
@@ -153,6 +154,7 @@ def _load(where, where_params, now, history, form_token, per_hour, day, zone) ->
 # connection closes, whatever its transactions do), it is planned once, or a few
 # times until PostgreSQL settles on a plan. The names prepared, by connection.
 _PREPARED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_NAMES = itertools.count()
 
 
 def _execute_prepared(cursor, sql: str, params: list) -> None:
@@ -166,7 +168,10 @@ def _execute_prepared(cursor, sql: str, params: list) -> None:
     prepare = ""
     if name is None:
         # Prepared and run in one round trip, so that the first use counts one query too.
-        name = f"check_in_load_{len(names)}"
+        # A name never used before on any connection: should the EXECUTE fail, the
+        # PREPARE stands all the same (prepared statements ignore rollbacks) and is
+        # not recorded, so the next try must not reuse its name.
+        name = f"check_in_load_{next(_NAMES)}"
         pieces = sql.split("%s")
         numbered = "".join(f"{piece}${n}" for n, piece in enumerate(pieces[:-1], 1))
         prepare = f"PREPARE {name} AS {numbered}{pieces[-1]}; "
