@@ -49,7 +49,7 @@ def episode_trail(episode: Episode, *, joined_shown: int | None = None) -> list[
         for f in flags + joined
     ]
     earlier = episode.flag_count - len(flags) - len(joined)
-    if joined_shown is not None and earlier > 0:
+    if joined_shown is not None and earlier > 0 and joined:
         events.append(
             Event(
                 joined[-1].created_at - timedelta(microseconds=1),  # just before them

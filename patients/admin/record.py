@@ -169,6 +169,11 @@ class CheckInAdmin(audit.AuditedAdmin, admin.ModelAdmin):
     def has_change_permission(self, request, obj=None):
         return False  # a check-in is a clinical record: what the patient said stays as said
 
+    def has_delete_permission(self, request, obj=None):
+        # Nor is it deleted one at a time: its flags make up episodes the team works
+        # from (Episode.latest_flag, flag_count). A patient's whole record goes by erasure.
+        return False
+
     def audit_patient(self, check_in):
         return check_in.patient_id
 
@@ -219,6 +224,9 @@ class FlagAdmin(audit.AuditedAdmin, admin.ModelAdmin):
     @admin.display(description="episode", ordering="episode__status")
     def episode_status(self, flag):
         return flag.episode.get_status_display()
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # its episode counts it and may show it (Episode.latest_flag)
 
     def audit_patient(self, flag):
         return flag.check_in.patient_id
