@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from clinical.routing import ESCALATE_AFTER
 from clinical.urgency import RANK, highest, routed_as
-from patients.models import OPEN, RESOLVED, CheckIn, Contact, Episode, Flag
+from patients.models import OPEN, RESOLVED, CheckIn, Contact, Episode, Flag, Patient
 from patients.services.advice import route_for
 from patients.services.check_ins import claim_for_evaluation
 
@@ -42,6 +42,15 @@ def flag_check_in(check_in_id: int, *, now=None) -> list[int]:
         # The episodes its flags may join, locked in one order (as escalation locks
         # them), before any is changed.
         symptoms = [f.symptom for f in evaluation.alerting_findings]
+        if symptoms:
+            # The patient's team, read under the lock a move to another team takes
+            # (Patient.save updates the row, then its episodes): a new episode gets
+            # the team the patient is in, and a move waits for it and takes it along.
+            check_in.patient.care_team_id = (
+                Patient.objects.select_for_update(no_key=True)
+                .values_list("care_team_id", flat=True)
+                .get(pk=check_in.patient_id)
+            )
         episodes = Episode.objects.filter(patient=check_in.patient, symptom__in=symptoms)
         list(episodes.exclude(status=RESOLVED).select_for_update().order_by("pk"))
         any_alerted = False
