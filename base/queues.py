@@ -5,7 +5,7 @@ docs/DEPLOY.md give each its own workers.
 - URGENT: a red or emergency check-in's evaluation, its alert's deliveries, and the
   escalation run. Small and time-critical; its workers take nothing else, so no
   backlog elsewhere delays them.
-- ALERTS: green and amber evaluations, amber deliveries, the outbox sweep.
+- ALERTS: green and amber evaluations, amber deliveries.
 - REMINDERS: check-in reminders and password-reset emails.
 
 This module imports nothing, so that settings may read it.

@@ -111,9 +111,10 @@ def test_escalation_runs_on_the_urgent_queue_and_sends_a_red_alert_there(
     assert moved == 1
     escalated = Notification.objects.filter(alert__check_in=red, level=1)
     assert sorted(queued) == sorted((DELIVER, (n.pk,), URGENT) for n in escalated)
-    # Beat's periodic run is routed there too; the outbox sweep stays on alerts.
+    # Beat's periodic runs are routed there too: escalation, and the outbox sweep that
+    # re-queues lost red work (it must not wait behind green evaluations itself).
     assert queue_of(tasks.escalate_overdue_alerts.name) == URGENT
-    assert queue_of(tasks.send_due_notifications.name) == ALERTS
+    assert queue_of(tasks.send_due_notifications.name) == URGENT
 
 
 def test_the_sweep_queues_lost_work_again_on_the_queue_of_its_urgency(
