@@ -237,8 +237,9 @@ CELERY_TASK_ALWAYS_EAGER = envbool("CELERY_TASK_ALWAYS_EAGER", False)
 # The queues (base/queues.py), each with workers of its own (Procfile, docs/DEPLOY.md).
 # Red never waits: a red or emergency check-in's evaluation and its alert's deliveries
 # are queued on URGENT by the services that know the urgency (alerts/receivers.py,
-# alerts/services/delivery.py), and escalation and the outbox sweep are routed there; the rest of alerts'
-# work is on ALERTS; reminders and password-reset emails on REMINDERS.
+# alerts/services/delivery.py), and escalation and the outbox sweep are routed there;
+# the rest of alerts' work is on ALERTS; reminders and password-reset emails on
+# REMINDERS.
 CELERY_TASK_DEFAULT_QUEUE = ALERTS
 CELERY_TASK_ROUTES = {
     "alerts.tasks.escalate_overdue_alerts": {"queue": URGENT},
