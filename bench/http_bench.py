@@ -275,19 +275,10 @@ def seed_patients(count: int, usual: dict) -> list[str]:
     from django.utils import timezone
     from django.utils.crypto import get_random_string
 
-    from alerts.management.commands.seed_demo import CONTACTS
-    from patients.models import Baseline, CareTeam, Contact, ContactHours, Patient, Treatment
+    from bench.load import seeding
 
     now = timezone.now()
-    team = CareTeam.objects.create(name=TEAM, time_zone="Europe/London")
-    for spec in CONTACTS:
-        spec = dict(spec)
-        hours = spec.pop("hours", [])
-        contact = Contact.objects.create(team=team, **spec)
-        for days, start, end in hours:
-            ContactHours.objects.create(contact=contact, days=days, start=start, end=end)
-    if team.contact_list_errors():
-        raise SystemExit(f"the bench's contact list is invalid: {team.contact_list_errors()}")
+    team = seeding.team_with_contacts(TEAM)
     users = get_user_model().objects.bulk_create(
         get_user_model()(
             username=f"http-bench-patient-{n:04d}",
@@ -298,31 +289,7 @@ def seed_patients(count: int, usual: dict) -> list[str]:
         )
         for n in range(count)
     )
-    patients = Patient.objects.bulk_create(
-        Patient(
-            user=user,
-            care_team=team,
-            hospital_number=f"HTTP{n:06d}",
-            time_zone="Europe/London",
-            created_at=now - timedelta(days=60),
-        )
-        for n, user in enumerate(users)
-    )
-    Treatment.objects.bulk_create(
-        Treatment(
-            patient=patient,
-            kind="checkpoint_inhibitor",
-            medicines="pembrolizumab",
-            status="active",
-            start_date=(now - timedelta(days=56)).date(),
-            last_dose_date=(now - timedelta(days=7)).date(),
-        )
-        for patient in patients
-    )
-    Baseline.objects.bulk_create(
-        Baseline(patient=patient, created_at=now - timedelta(days=56), **usual)
-        for patient in patients
-    )
+    seeding.patients_on_treatment(team, users, prefix="HTTP", usual=usual, now=now)
     # Logged in as Django's test client's force_login logs in: the session's user,
     # backend and password hash, signed with the SECRET_KEY gunicorn has too.
     backend = "django.contrib.auth.backends.ModelBackend"

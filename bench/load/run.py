@@ -214,36 +214,18 @@ def redis_client(url: str):
 
 
 def seed(password: str, patients: int, nurses: int) -> None:
-    from datetime import timedelta
-
     import scenario
+    import seeding
     from django.contrib.auth import get_user_model
     from django.contrib.auth.hashers import make_password
     from django.utils import timezone
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
-    from alerts.management.commands.seed_demo import CONTACTS
-    from patients.models import (
-        Baseline,
-        CareTeam,
-        Contact,
-        ContactHours,
-        Patient,
-        TeamMembership,
-        Treatment,
-    )
+    from patients.models import TeamMembership
 
     User = get_user_model()
     now = timezone.now()
-    team = CareTeam.objects.create(name=TEAM, time_zone="Europe/London")
-    for spec in CONTACTS:
-        spec = dict(spec)
-        hours = spec.pop("hours", [])
-        contact = Contact.objects.create(team=team, **spec)
-        for days, start, end in hours:
-            ContactHours.objects.create(contact=contact, days=days, start=start, end=end)
-    if team.contact_list_errors():
-        raise SystemExit(f"the load's contact list is invalid: {team.contact_list_errors()}")
+    team = seeding.team_with_contacts(TEAM)
     hashed = make_password(password)  # once: the production hasher is slow by design
     users = User.objects.bulk_create(
         User(
@@ -255,31 +237,7 @@ def seed(password: str, patients: int, nurses: int) -> None:
         )
         for n in range(patients)
     )
-    rows = Patient.objects.bulk_create(
-        Patient(
-            user=user,
-            care_team=team,
-            hospital_number=f"LOAD{n:06d}",
-            time_zone="Europe/London",
-            created_at=now - timedelta(days=60),
-        )
-        for n, user in enumerate(users)
-    )
-    Treatment.objects.bulk_create(
-        Treatment(
-            patient=patient,
-            kind="checkpoint_inhibitor",
-            medicines="pembrolizumab",
-            status="active",
-            start_date=(now - timedelta(days=56)).date(),
-            last_dose_date=(now - timedelta(days=7)).date(),
-        )
-        for patient in rows
-    )
-    Baseline.objects.bulk_create(
-        Baseline(patient=patient, created_at=now - timedelta(days=56), **scenario.BASELINE)
-        for patient in rows
-    )
+    seeding.patients_on_treatment(team, users, prefix="LOAD", usual=scenario.BASELINE, now=now)
     staff = User.objects.bulk_create(
         User(
             username=scenario.nurse_username(n),
