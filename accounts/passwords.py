@@ -6,25 +6,11 @@ fast either way: the worker finds the account and sends the email
 and from one client (base/throttle.py).
 """
 
-import ipaddress
 import unicodedata
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.auth.forms import PasswordResetForm
-
-from base.client_address import client_address
-
-
-def client_network(request) -> str:
-    """The client for a limit: its IPv4 address, or its IPv6 /64, which one household
-    or one server usually holds whole."""
-    address = client_address(request)
-    if address is None:
-        return "unknown"
-    if ipaddress.ip_address(address).version == 6:
-        return str(ipaddress.ip_network(f"{address}/64", strict=False))
-    return address
 
 
 def same_address(email: str) -> str:

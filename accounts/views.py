@@ -1,8 +1,9 @@
 """The pages of getting in: the lockout page, password reset, and a patient's
 invitation link. The login page is Django's (with LoginForm); django-axes counts
 its failures (settings: AXES_*). Five wrong passwords for one username from one
-address lock that pair out for AXES_COOLOFF_TIME, a right password included; the
-page says until when, and what to do meanwhile if the person is unwell.
+client (an IPv4 address, or an IPv6 /64: base.client_address.client_network) lock
+that pair out for AXES_COOLOFF_TIME, a right password included; the page says
+until when, and what to do meanwhile if the person is unwell.
 """
 
 import logging
@@ -19,11 +20,12 @@ from django.shortcuts import render
 from django.urls import reverse_lazy
 from django.utils import timezone
 
+from base.client_address import client_network
 from base.throttle import limited_until
 from patients.invitations import invitation_tokens
 
 from .forms import NewPasswordForm
-from .passwords import client_network, same_address, send_password_reset
+from .passwords import same_address, send_password_reset
 from .tasks import send_password_reset_email
 
 log = logging.getLogger(__name__)
@@ -66,7 +68,7 @@ class PasswordResetView(auth_views.PasswordResetView):
         hour = timedelta(hours=1)
         until = limited_until(
             "password-reset-client",
-            client_network(self.request),
+            client_network(self.request) or "unknown",
             limit=settings.PASSWORD_RESETS_PER_CLIENT_PER_HOUR,
             per=hour,
         ) or limited_until(

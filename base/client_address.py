@@ -1,4 +1,5 @@
-"""The client's address, for the login lockout (django-axes) and the audit trail.
+"""The client's address, for the audit trail, and the client's network, for the
+limits on guesses and emails (the login lockout, django-axes; password resets).
 
 REMOTE_ADDR by default: anyone can send an X-Forwarded-For header, so it is
 ignored. Behind reverse proxies, set TRUSTED_PROXY_COUNT to how many there
@@ -25,3 +26,19 @@ def client_address(request) -> str | None:
         return str(ipaddress.ip_address(address))
     except ValueError:
         return None
+
+
+def client_network(request) -> str | None:
+    """The client as a limit counts it: its IPv4 address, or its IPv6 /64, which one
+    household or one server usually holds whole (so changing address within it is
+    not a new client). An IPv4 client seen on a dual-stack socket (::ffff:a.b.c.d)
+    is its IPv4 address. None when there is no valid address to read."""
+    address = client_address(request)
+    if address is None:
+        return None
+    ip = ipaddress.ip_address(address)
+    if ip.version == 6 and ip.ipv4_mapped is not None:
+        return str(ip.ipv4_mapped)
+    if ip.version == 6:
+        return str(ipaddress.ip_network(f"{address}/64", strict=False))
+    return address

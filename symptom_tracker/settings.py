@@ -128,9 +128,10 @@ AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = timedelta(minutes=envint("LOGIN_COOLOFF_MINUTES", 30))
 # The client's address is REMOTE_ADDR, or behind TRUSTED_PROXY_COUNT reverse proxies
 # the entry they added to X-Forwarded-For (base/client_address.py); a
-# header the client forged itself changes nothing.
+# header the client forged itself changes nothing. The lockout counts an IPv6
+# client by its /64 (one household or server holds a whole one), IPv4 by address.
 TRUSTED_PROXY_COUNT = envint("TRUSTED_PROXY_COUNT", 0)
-AXES_CLIENT_IP_CALLABLE = "base.client_address.client_address"
+AXES_CLIENT_IP_CALLABLE = "base.client_address.client_network"
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 # The lockout ends a fixed time after the fifth failure, as the lockout page says;
 # attempts during it are refused without moving that time.

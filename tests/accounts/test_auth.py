@@ -174,6 +174,51 @@ def test_behind_a_proxy_the_lockout_is_per_client_not_per_proxy(client, patient,
     )
 
 
+def test_an_ipv6_client_is_counted_by_its_64(client, patient):
+    """One household or server holds a whole /64: another address of it is the same
+    client, and a neighbouring /64 is another."""
+    for n in range(1, 6):
+        attempt(client, "alice", "not-my-password", address=f"2001:db8:1:2::{n}")
+
+    assert attempt(client, "alice", PASSWORD, address="2001:db8:1:2::8").status_code == 429
+    assert attempt(client, "alice", PASSWORD, address="2001:db8:1:2:ab::9").status_code == 429
+    assert not logged_in(client)
+    assert attempt(client, "alice", PASSWORD, address="2001:db8:1:3::1").status_code == 302
+
+
+def test_ipv6_guesses_from_one_64_add_up_to_the_lockout(client, patient):
+    for n in range(1, 5):
+        assert attempt(client, "alice", "nope", address=f"2001:db8::{n}").status_code == 200
+
+    response = attempt(client, "alice", "nope", address="2001:db8::5")
+
+    assert response.status_code == 429
+    assert "Too many attempts to log in" in response.text
+
+
+def test_an_ipv4_client_is_counted_by_its_own_address(client, patient):
+    fail(client, "alice", 5, address="198.51.100.7")
+
+    assert attempt(client, "alice", PASSWORD, address="198.51.100.7").status_code == 429
+    assert attempt(client, "alice", PASSWORD, address="198.51.100.8").status_code == 302
+
+
+@pytest.mark.parametrize(
+    ("remote", "expected"),
+    [
+        ("198.51.100.7", "198.51.100.7"),
+        ("2001:db8:1:2:3:4:5:6", "2001:db8:1:2::/64"),
+        ("2001:DB8:1:2::", "2001:db8:1:2::/64"),
+        ("::ffff:198.51.100.7", "198.51.100.7"),  # IPv4 on a dual-stack socket
+        ("not an address", None),
+    ],
+)
+def test_the_client_network_is_the_ipv4_address_or_the_ipv6_64(rf, remote, expected):
+    from base.client_address import client_network
+
+    assert client_network(rf.get("/", REMOTE_ADDR=remote)) == expected
+
+
 def test_axes_checks_logins_first():
     from django.conf import settings
 
