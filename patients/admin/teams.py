@@ -1,16 +1,19 @@
 """The admin of care teams and their contact lists."""
 
+from django import forms
 from django.contrib import admin, messages
 
+from base.validators import validate_names_of
 from clinical.routing import contact_list_errors
 
 from ..audit import AuditedAdmin
-from ..forms.contacts import ContactForm, ContactInlineFormSet
+from ..forms.contacts import ContactForm, ContactInlineForm, ContactInlineFormSet
 from ..models import BrokenChannel, CareTeam, Contact, ContactHours, TeamMembership
 
 
 class ContactInline(admin.TabularInline):
     model = Contact
+    form = ContactInlineForm
     formset = ContactInlineFormSet
     extra = 1
     fields = [
@@ -34,8 +37,15 @@ class MembershipInline(admin.TabularInline):
     autocomplete_fields = ["user"]
 
 
+class CareTeamForm(forms.ModelForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        validate_names_of(self, "name")
+
+
 @admin.register(CareTeam)
 class CareTeamAdmin(AuditedAdmin, admin.ModelAdmin):
+    form = CareTeamForm
     list_display = ["name", "time_zone", "contact_count", "problems"]
     search_fields = ["name"]
     inlines = [MembershipInline, ContactInline]

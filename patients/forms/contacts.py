@@ -13,7 +13,9 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.forms.models import BaseInlineFormSet, inlineformset_factory
+from django.utils.html import format_html
 
+from base.validators import validate_names_of
 from clinical.routing import ALWAYS, ContactSpec, HoursError, contact_list_errors, parse_window
 
 from ..models import CareTeam, Contact, ContactHours, handled_urgencies
@@ -90,6 +92,7 @@ class ContactRowForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        validate_names_of(self, "name")
         for name in ("phone", "sms_number"):
             self.fields[name].widget.attrs["inputmode"] = "tel"
         if self.instance.pk:
@@ -129,9 +132,12 @@ class ContactRowForm(forms.ModelForm):
         for broken in self.instance.broken_channels.all():
             field = self.fields[fields[broken.channel]]
             field.widget.attrs["class"] = "border-danger border-2"
-            field.help_text = (
-                f"Failing since {broken.since:%d %b %Y}: {broken.error}. "
-                "Correct the address to try it again."
+            # The error quotes the provider's reply and the address: text from outside,
+            # escaped here, as the form renderer shows a help text as it is (HTML).
+            field.help_text = format_html(
+                "Failing since {}: {}. Correct the address to try it again.",
+                f"{broken.since:%d %b %Y}",
+                broken.error,
             )
 
     def clean_hours(self):
@@ -281,10 +287,22 @@ class ContactInlineFormSet(BaseInlineFormSet):
             raise ValidationError(errors)
 
 
+class ContactInlineForm(forms.ModelForm):
+    """A contact on its team's admin page."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        validate_names_of(self, "name")
+
+
 class ContactForm(forms.ModelForm):
     class Meta:
         model = Contact
         fields = ["team", "order", *Contact.EDITABLE_FIELDS, "active"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        validate_names_of(self, "name")
 
     def clean(self):
         cleaned = super().clean()

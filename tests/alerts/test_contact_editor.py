@@ -629,3 +629,51 @@ def test_a_webhook_address_without_a_scheme_is_read_as_https(coordinator_client,
     assert response.status_code == 302
     nurse = team.contacts.get(name="Immunotherapy nurse specialist")
     assert nurse.webhook_url == "https://chat.example.test/hook"
+
+
+# Text from outside: a relay's reply, an address, a name
+
+
+MARKUP_ADDRESS = '"<a/href=//evil.example/relogin>Session_expired</a>"@example.org'
+RELAY_REPLY = f"550 5.1.1 <{MARKUP_ADDRESS}>: <b>Recipient address rejected</b>"
+
+
+def test_a_failing_channels_error_is_shown_as_text_in_the_editor(admin_client_, team):
+    """The relay's reply quotes the address typed into the list: it is shown, never run."""
+    nurse = team.contacts_by_role["nurse"]
+    Contact.objects.filter(pk=nurse.pk).update(email=MARKUP_ADDRESS)
+    BrokenChannel.objects.create(contact=nurse, channel="email", error=RELAY_REPLY)
+
+    page = admin_client_.get(edit_url(team))
+
+    assert page.status_code == 200
+    assert "<a/href=//evil.example" not in page.text
+    assert "<b>Recipient" not in page.text
+    assert escape(RELAY_REPLY) in page.text  # in the email field's help text
+    assert "Correct the address to try it again." in page.text
+
+
+def test_a_failing_channels_error_is_shown_as_text_on_the_list(nurse_client, team):
+    nurse = team.contacts_by_role["nurse"]
+    Contact.objects.filter(pk=nurse.pk).update(email=MARKUP_ADDRESS)
+    BrokenChannel.objects.create(contact=nurse, channel="email", error=RELAY_REPLY)
+
+    page = nurse_client.get(contacts_url(team))
+
+    assert "<a/href=//evil.example" not in page.text and "<b>Recipient" not in page.text
+    assert escape(RELAY_REPLY) in page.text
+    assert escape(MARKUP_ADDRESS) in page.text
+
+
+@pytest.mark.parametrize(
+    "name", ["Night\nline", "Night\rline", "Night\tline", "Night\x1bline", "Night\u2028line"]
+)
+def test_a_contacts_name_with_a_control_character_is_refused(coordinator_client, team, name):
+    before = saved_list(team)
+
+    response = edit(coordinator_client, team, {"Immunotherapy nurse specialist": {"name": name}})
+
+    assert response.status_code == 400
+    nurse_form = response.context["formset"].forms[0]
+    assert "line breaks, tabs or other control characters" in nurse_form.errors["name"][0]
+    assert saved_list(team) == before
