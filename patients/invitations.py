@@ -4,7 +4,9 @@ A patient is invited to set a password by a link built like Django's password
 reset link: it names the user and carries a token made from their password hash
 and last login, so it stops working the moment it is used, and after
 INVITATION_MAX_AGE_DAYS. A carer's link is signed and names the Carer row; it
-works once (accepted_at) and never after the patient withdraws it (revoked_at).
+works once (accepted_at), never after the patient withdraws it (revoked_at), and
+only for the person it was sent to: an account with the invitation's email address
+(patients.views.carers decides who that is).
 """
 
 import smtplib
@@ -119,15 +121,35 @@ def invite_carer(carer: Carer) -> None:
     )
 
 
-def carer_for_token(token: str) -> Carer | None:
-    """The invitation a link names while it can still be accepted, else None."""
+def carer_for_token(token: str) -> tuple[Carer | None, str]:
+    """The invitation a link names, and why it can no longer be accepted: "" while it
+    can, else "invalid" (no such link: the Carer is None), "revoked", "accepted" or
+    "expired", in that order (a link accepted and later withdrawn says withdrawn)."""
+    expired = False
     try:
         pk = signing.loads(token, salt=CARER_SALT, max_age=MAX_AGE_SECONDS)
+    except signing.SignatureExpired:
+        expired = True  # signed by us, only too old: say so, and for whom it was
+        pk = signing.loads(token, salt=CARER_SALT)
     except signing.BadSignature:
-        return None
-    return (
-        Carer.objects.pending()
-        .select_related("patient__user", "patient__care_team")
-        .filter(pk=pk)
-        .first()
+        return None, "invalid"
+    carer = (
+        Carer.objects.select_related("patient__user", "patient__care_team").filter(pk=pk).first()
     )
+    if carer is None:
+        return None, "invalid"
+    if carer.revoked_at:
+        return carer, "revoked"
+    if carer.accepted_at:
+        return carer, "accepted"
+    return carer, "expired" if expired else ""
+
+
+def mask_email(email: str) -> str:
+    """Enough of an address for its owner to know it, not enough for anyone else to
+    learn it: eve2@example.org -> e***@e***.org."""
+    local, _, domain = email.partition("@")
+    host, dot, tld = domain.rpartition(".")
+    if not dot:
+        host, tld = domain, ""
+    return f"{local[:1]}***@{host[:1]}***{dot}{tld}"

@@ -31,7 +31,9 @@ class CarerInviteForm(forms.ModelForm):
 
     def clean_email(self):
         email = self.cleaned_data["email"].strip().lower()
-        if email == (self.patient.user.email or "").lower():
+        user = self.patient.user
+        if email in {(user.email or "").lower(), user.username.lower()}:
+            # The invitation is for the account with this address: the patient's own.
             raise forms.ValidationError("That is your own email address: give theirs.")
         if self.patient.carers.filter(email=email, revoked_at__isnull=True).exists():
             raise forms.ValidationError(

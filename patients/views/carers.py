@@ -1,5 +1,6 @@
-"""Carers: the patient invites, sends again and withdraws; the carer accepts, with an
-account of their own or the one they are logged in with."""
+"""Carers: the patient invites, sends again and withdraws; the person invited accepts,
+with a new account for the invitation's email address or the account with that
+address they are logged in with."""
 
 from datetime import timedelta
 
@@ -17,7 +18,7 @@ from base.throttle import limited_until
 from .. import audit
 from ..access import CARING_FOR, get_carer, is_clinician, patient_required
 from ..forms.carers import CarerAccountForm, CarerInviteForm, email_taken
-from ..invitations import NotSent, carer_for_token, invite_carer
+from ..invitations import NotSent, carer_for_token, invite_carer, mask_email
 from ..models import Carer
 
 BACKEND = "django.contrib.auth.backends.ModelBackend"
@@ -119,23 +120,31 @@ def carer_revoke(request, patient, pk):
 
 
 def carer_accept(request, token):
-    """A carer's invitation link: create an account (or use the one logged in) and accept."""
-    carer = carer_for_token(token)
-    if carer is None:
-        return _problem(request, "invalid")
-    context = {"carer": carer, "patient": carer.patient}
+    """A carer's invitation link, for the person it was sent to and nobody else: an
+    account with the invitation's email address accepts it (logged in first), or
+    someone without one makes it here, for that address. Anyone else logged in is told
+    that it was sent to someone else and may log out; nothing changes for them."""
+    carer, problem = carer_for_token(token)
     user = request.user
+    if carer is not None and user.is_authenticated:
+        # Whom it is for comes first: someone else learns nothing of its state.
+        problem = _why_not(user, carer) or problem
+    if problem:
+        return _problem(request, problem, carer)
+    context = {"carer": carer, "patient": carer.patient}
     if user.is_authenticated:
-        if hasattr(user, "patient") or is_clinician(user):
-            return _problem(request, "wrong_account", context)
         if request.method != "POST":
             return render(request, "patients/carer_accept.html", {**context, "confirm": True})
         if not _claim(carer, user):
-            return _problem(request, "invalid")
+            return _gone(request, token)
         return _accepted(request, carer)
     if email_taken(carer.email):
         login_url = f"{reverse('login')}?next={request.path}"
-        return render(request, "patients/carer_accept.html", {**context, "log_in_first": login_url})
+        return render(
+            request,
+            "patients/carer_accept.html",
+            {**context, "log_in_first": login_url, "masked_email": mask_email(carer.email)},
+        )
     form = CarerAccountForm(request.POST or None, carer=carer)
     if request.method == "POST" and form.is_valid():
         try:
@@ -144,12 +153,28 @@ def carer_accept(request, token):
                 if not _claim(carer, user):
                     raise _Gone
         except _Gone:
-            return _problem(request, "invalid")
+            return _gone(request, token)
         except IntegrityError:  # the same address registered a moment ago
             return redirect(request.path)
         login(request, user, backend=BACKEND)
         return _accepted(request, carer)
     return render(request, "patients/carer_accept.html", {**context, "form": form})
+
+
+def _why_not(user, carer) -> str:
+    """Why this logged-in account may not accept the invitation, or "" if it may.
+
+    The invitation is for its email address (in any case), so the account must have
+    that address. Even then a patient, a clinician or staff never becomes a carer: a
+    patient always acts as themselves (access.patient_or_carer), and the other two
+    must not be given a patient's record through a link."""
+    if user.pk == carer.patient.user_id:
+        return "own_invitation"
+    if (user.email or "").strip().lower() != carer.email.strip().lower():
+        return "someone_else"
+    if user.is_staff or user.is_superuser or is_clinician(user) or hasattr(user, "patient"):
+        return "cannot_be_carer"
+    return ""
 
 
 class _Gone(Exception):
@@ -163,10 +188,19 @@ def _claim(carer, user) -> bool:
     )
 
 
-def _problem(request, problem, context=None):
-    return render(
-        request, "patients/carer_accept.html", {**(context or {}), "problem": problem}, status=400
-    )
+def _gone(request, token):
+    """The invitation was accepted or withdrawn while the page was open: say which."""
+    carer, problem = carer_for_token(token)
+    return _problem(request, problem or "invalid", carer)
+
+
+def _problem(request, problem, carer=None):
+    """The page that says why this link cannot be accepted here. Someone logged in
+    whom it was not sent to sees neither the patient's name nor the whole address."""
+    context = {"problem": problem, "carer": carer}
+    if carer is not None:
+        context |= {"patient": carer.patient, "masked_email": mask_email(carer.email)}
+    return render(request, "patients/carer_accept.html", context, status=400)
 
 
 def _accepted(request, carer):

@@ -134,8 +134,15 @@ def test_a_patient_cannot_accept_with_their_own_account(client, patient, other_p
     response = client.get(link)
     client.post(link)
 
-    assert response.status_code == 400 and "Log out first" in response.text
+    assert response.status_code == 400
+    assert "This invitation was sent to someone else" in response.text
+    assert "Alice" not in response.text  # nor whom it is from
     assert Carer.objects.get().status == "invited"
+
+    # Logging out from that page leads back to the link, to make Sam's account.
+    back = client.post(reverse("logout"), {"next": link}, follow=True)
+    assert back.redirect_chain[-1][0] == link
+    assert "Alice has asked you to help" in back.text and "Make your account" in back.text
 
 
 def test_a_carer_checks_in_for_the_patient_recorded_as_entered_by_them(
