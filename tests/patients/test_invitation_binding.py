@@ -14,7 +14,7 @@ import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
-from patients.invitations import carer_invitation_url
+from patients.invitations import carer_invitation_url, mask_email
 from patients.models import Carer
 
 from ..conftest import login
@@ -240,3 +240,15 @@ def test_an_expired_invitation_says_so(client, invitation, link, settings):
     assert "This invitation has expired" in page.text
     assert "Ask Alice to send it again" in page.text
     assert unchanged(invitation)
+
+
+@pytest.mark.parametrize(
+    ("email", "masked"),
+    [
+        ("eve2@example.org", "e***@e***.org"),
+        ("Eve.Adams@mail.example.co.uk", "E***@m***.uk"),
+        ("x@localhost", "x***@l***"),
+    ],
+)
+def test_the_masked_address_keeps_a_letter_of_each_part_and_the_ending(email, masked):
+    assert mask_email(email) == masked
