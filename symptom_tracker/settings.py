@@ -5,6 +5,7 @@ var/, so that the web app, a worker and beat run on a bare machine. With
 DATABASE_URL and REDIS_URL set it runs on PostgreSQL and Redis.
 """
 
+import ipaddress
 from datetime import timedelta
 from pathlib import Path
 
@@ -200,6 +201,30 @@ SMS_API_URL = envstr("SMS_API_URL")
 SMS_ACCOUNT = envstr("SMS_ACCOUNT")
 SMS_TOKEN = envstr("SMS_TOKEN")
 SMS_FROM = envstr("SMS_FROM")
+
+# Outbound HTTP: the webhook and SMS channels' one client (alerts/channels/http.py).
+# It follows no redirect and keeps no reply but its status. https only; plain http
+# for development when OUTBOUND_ALLOW_HTTP is on. A webhook's host is resolved when
+# it is sent to, and refused if any of its addresses is loopback, private,
+# link-local (cloud metadata included), multicast, unspecified or reserved, unless
+# OUTBOUND_ALLOWED_NETWORKS (comma-separated CIDRs, e.g. a paging system's
+# 10.20.0.0/16) lists it. The host of SMS_API_URL, set by the operator, is trusted.
+OUTBOUND_ALLOW_HTTP = envbool("OUTBOUND_ALLOW_HTTP", False)
+OUTBOUND_ALLOWED_NETWORKS = envlist("OUTBOUND_ALLOWED_NETWORKS", [])
+for _network in OUTBOUND_ALLOWED_NETWORKS:
+    try:
+        ipaddress.ip_network(_network)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"OUTBOUND_ALLOWED_NETWORKS: {_network!r} is not a network such as 10.20.0.0/16."
+        ) from None
+# Per connection and per read: well under the sweep's 10 minutes (STALE_SENDING).
+OUTBOUND_TIMEOUT_SECONDS = envint("OUTBOUND_TIMEOUT_SECONDS", 10)
+if SMS_API_URL and not SMS_API_URL.startswith("https://") and not OUTBOUND_ALLOW_HTTP:
+    raise ImproperlyConfigured(
+        "SMS_API_URL must be an https:// address (or set OUTBOUND_ALLOW_HTTP=1 for development)."
+    )
+
 # How long the acknowledge link in an alert works (it works once).
 ACK_LINK_MAX_AGE_SECONDS = envint("ACK_LINK_MAX_AGE_SECONDS", 24 * 3600)
 # How long a patient's or a carer's invitation link works.

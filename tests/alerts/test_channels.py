@@ -31,7 +31,7 @@ class FakeProvider:
         reply = self.replies.pop(0) if self.replies else 200
         if isinstance(reply, Exception):
             raise reply
-        return http.Response(reply, '{"secret": "from the server"}')
+        return http.Response(reply)
 
 
 @pytest.fixture
@@ -221,3 +221,18 @@ def test_a_webhook_failure_is_permanent_for_4xx_and_transient_for_5xx(
     assert BrokenChannel.objects.filter(channel="webhook").exists() is permanent
     # The reply is not kept: a team's own address cannot read a server back through the app.
     assert hook.last_error == f"webhook: HTTP {reply}"
+
+
+@pytest.mark.parametrize("reply", [301, 302, 307, 308])
+def test_a_webhook_answering_with_a_redirect_breaks_the_channel_and_is_not_followed(
+    patient, webhook_contact, provider, reply
+):
+    provider.replies = [reply]
+    hook = only(red_alert(patient), "webhook")
+
+    delivery.deliver_notification(hook.pk, now=SOON)
+
+    hook.refresh_from_db()
+    assert hook.status == "failed" and hook.last_error == "webhook: redirect refused"
+    assert BrokenChannel.objects.get(channel="webhook").error == "webhook: redirect refused"
+    assert len(provider.calls) == 1

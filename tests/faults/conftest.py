@@ -228,6 +228,9 @@ def service_env(redis_server: RedisServer, provider, tmp_path: Path, app_name: s
         "SMS_ACCOUNT": "AC-faults",
         "SMS_TOKEN": "faults-token",
         "SMS_FROM": SMS_FROM,
+        # The fake provider and webhook receiver are plain http on this machine.
+        "OUTBOUND_ALLOW_HTTP": "1",
+        "OUTBOUND_ALLOWED_NETWORKS": "127.0.0.1/32",
         "LOG_LEVEL": "INFO",
         "CELERY_SKIP_CHECKS": "1",  # Django's system checks: seconds of start-up, not faults
         **extra,
