@@ -104,6 +104,8 @@ def post(
         return Response(connection.getresponse().status)  # the body is never read
     except TimeoutError as exc:
         raise ChannelError(f"{what}: timeout") from exc
+    except http.client.InvalidURL as exc:  # a space or control character in the path
+        raise ChannelError(f"{what}: not a valid address", permanent=True) from exc
     except ssl.SSLCertVerificationError as exc:
         raise ChannelError(f"{what}: TLS certificate refused") from exc
     except (http.client.HTTPException, OSError) as exc:

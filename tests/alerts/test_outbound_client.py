@@ -7,6 +7,7 @@ import json
 import socket
 import ssl
 import subprocess
+import sys
 import threading
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -23,6 +24,7 @@ from alerts.services import delivery, flagging
 from patients.models import BrokenChannel
 
 from ..factories import make_check_in
+from ..test_settings import ROOT, start_env
 
 TUESDAY_10 = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
 SOON = TUESDAY_10 + timedelta(minutes=1)
@@ -257,6 +259,16 @@ def test_plain_http_is_refused_unless_the_setting_allows_it(serve, settings):
     assert server.requests == []
 
 
+@pytest.mark.parametrize("url", ["ftp://{host}/x", "https:///x", "https://{host}/a b"])
+def test_an_address_that_is_not_a_web_address_is_refused(serve, local_allowed, url):
+    server = serve()
+
+    with pytest.raises(ChannelError) as excinfo:
+        webhook(url.format(host=f"127.0.0.1:{server.port}"))
+
+    assert excinfo.value.permanent and server.requests == []
+
+
 def test_it_connects_to_the_address_it_checked(serve, local_allowed, monkeypatch):
     """DNS rebinding: a name that answers an allowed address to the check and another
     to a second look-up. There is no second look-up: the checked address is used."""
@@ -411,3 +423,48 @@ def test_the_response_carries_only_its_status(serve, local_allowed):
     response = http.post(server.url(), json={"a": 1}, what="webhook")
 
     assert response == http.Response(201)
+
+
+# The settings ------------------------------------------------------------------------
+
+
+def outbound_settings(**env) -> subprocess.CompletedProcess:
+    """Start Django in a new process with `env` and print the outbound settings."""
+    clean = {k: v for k, v in start_env().items() if not k.startswith("OUTBOUND_")}
+    clean = {**clean, "SECRET_KEY": "x" * 50, "SMS_API_URL": "", **env}
+    return subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import django; django.setup(); from django.conf import settings as s; "
+            "print(s.OUTBOUND_ALLOW_HTTP, s.OUTBOUND_ALLOWED_NETWORKS)",
+        ],
+        cwd=ROOT,
+        env=clean,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_no_network_is_allowed_and_http_is_refused_unless_the_environment_says_so():
+    assert outbound_settings().stdout.strip() == "False []"
+    listed = outbound_settings(
+        OUTBOUND_ALLOW_HTTP="1", OUTBOUND_ALLOWED_NETWORKS="10.20.0.0/16, fd12:3456::/48"
+    )
+    assert listed.stdout.strip() == "True ['10.20.0.0/16', 'fd12:3456::/48']", listed.stderr
+
+
+def test_a_network_that_is_not_one_stops_the_start():
+    result = outbound_settings(OUTBOUND_ALLOWED_NETWORKS="10.20.0.0/16,intranet")
+
+    assert result.returncode != 0
+    assert "OUTBOUND_ALLOWED_NETWORKS: 'intranet' is not a network" in result.stderr
+
+
+def test_an_sms_provider_over_plain_http_stops_the_start_unless_http_is_allowed():
+    refused = outbound_settings(SMS_API_URL="http://sms.example.test/Messages.json")
+    allowed = outbound_settings(SMS_API_URL="http://127.0.0.1:9000/sms", OUTBOUND_ALLOW_HTTP="1")
+
+    assert refused.returncode != 0 and "SMS_API_URL must be an https://" in refused.stderr
+    assert allowed.returncode == 0, allowed.stderr
