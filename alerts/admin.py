@@ -51,6 +51,10 @@ class AttemptInline(admin.TabularInline):
 
 @admin.register(Notification)
 class NotificationAdmin(AuditedAdmin, admin.ModelAdmin):
+    """Its list shows the team's contacts and how delivery went, no patient data (its
+    page, which names the alert's check-in, is recorded)."""
+
+    audit_lists = False
     list_display = ["created_at", "contact", "channel", "address", "status", "attempts", "sent_at"]
     list_filter = ["status", "channel", "contact__team"]
     search_fields = ["address", "contact__name"]

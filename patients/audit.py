@@ -11,6 +11,13 @@ What a row keeps, and why it never needs changing (the trail is append-only):
   symptom details, notes or names: callers keep to that);
 - the IP address of clinicians, admins and carers (people looking at someone
   else's records); none for a patient acting on their own.
+
+Admin pages that show patient data are recorded as they are opened: change pages,
+history and erasure pages, and lists and searches (`record_listing`: one row for
+each patient the page showed, or one with no patient when it showed none). A search
+term or filter value that may be a name is kept only as a keyed hash (`term_ref`),
+which the trail's own search matches, so "who searched for Morgan?" has an answer
+without the trail holding the word.
 """
 
 from django.conf import settings
@@ -24,6 +31,9 @@ from .access import is_clinician, is_own_record
 from .models import AuditEvent, Patient
 
 REF_SALT = "patients.audit.patient_ref"
+TERM_SALT = "patients.audit.term_ref"
+# Query parameters of an admin list that are not filters.
+_NOT_FILTERS = {"q", "o", "p", "e", "_popup", "_to_field", "_changelist_filters", "all"}
 ACTIONS = {key for key, _ in AuditEvent.ACTION_CHOICES}
 ROLES = {key for key, _ in AuditEvent.ROLE_CHOICES}
 STAFF_ROLES = {"clinician", "admin"}
@@ -38,6 +48,14 @@ def patient_ref(patient_id: int) -> str:
     key = getattr(settings, "AUDIT_PSEUDONYM_KEY", None) or settings.SECRET_KEY
     mac = salted_hmac(REF_SALT, str(patient_id), secret=key, algorithm="sha256")
     return mac.hexdigest()[:20]
+
+
+def term_ref(term: str) -> str:
+    """The pseudonym of a search term or filter value in the trail: a keyed hash of it,
+    ignoring case and surrounding spaces (AUDIT_PSEUDONYM_KEY, else SECRET_KEY)."""
+    key = getattr(settings, "AUDIT_PSEUDONYM_KEY", None) or settings.SECRET_KEY
+    mac = salted_hmac(TERM_SALT, term.strip().casefold(), secret=key, algorithm="sha256")
+    return mac.hexdigest()[:16]
 
 
 def record(
@@ -81,6 +99,67 @@ def record(
     )
 
 
+def record_listing(request, patients, *, model, detail: str) -> list[AuditEvent]:
+    """Append that an admin was shown a list of `model` (a model class) holding
+    `patients` (ids, in the order shown): one "viewed" row for each patient, or one
+    with no patient when the list held none. `detail` says what was listed or searched,
+    never a name: callers pass search terms through `term_ref`."""
+    user = request.user
+    ids = list(dict.fromkeys(p for p in patients if p is not None)) or [None]
+    common = {
+        "actor_id": user.pk,
+        "actor_label": user.get_username(),
+        "actor_role": "admin",
+        "action": "viewed",
+        "object_type": model._meta.label_lower,
+        "detail": detail[:300],
+        "ip": client_address(request),
+    }
+    return AuditEvent.objects.bulk_create(
+        AuditEvent(patient_id=pk, patient_ref=patient_ref(pk) if pk else "", **common) for pk in ids
+    )
+
+
+def listing_detail(model_admin, request, *, shown: int, total: int | None) -> str:
+    """What an admin list showed, without names: the model, how many rows, the page,
+    the search term's and the filter values' pseudonyms (ids and choice keys in clear)."""
+    parts = [f"admin list of {model_admin.opts.verbose_name_plural}"]
+    if total is not None:
+        parts[0] += f": {shown} of {total} shown"
+    params = request.GET
+    if params.get("p", "1") not in ("", "1"):
+        parts.append(f"page {params['p'][:8]}")
+    term = params.get("q", "").strip()
+    if term:
+        parts.append(f"search #{term_ref(term)}")
+    choices = _choice_keys(model_admin.model)
+    filters = [
+        f"{name[:60]}={_shown_value(name, value, choices)}"
+        for name, value in sorted(params.items())
+        if name not in _NOT_FILTERS
+    ]
+    if filters:
+        parts.append("filters: " + ", ".join(filters))
+    return "; ".join(parts)
+
+
+def _choice_keys(model) -> set[str]:
+    return {str(key) for f in model._meta.fields for key, _ in (f.flatchoices or ())}
+
+
+# Filters whose value is a row's id or a date's part: kept in clear.
+_NUMBER_FILTERS = ("id__exact", "__id", "__pk", "__year", "__month", "__day")
+
+
+def _shown_value(name: str, value: str, choices: set[str]) -> str:
+    """A filter's value as the trail keeps it: an id, a date's part or a choice key as
+    it is; anything else (a hospital number, digits or not; a name) as its pseudonym."""
+    number = value.isdigit() and len(value) <= 12 and name.endswith(_NUMBER_FILTERS)
+    if number or value in choices or value in ("True", "False", "0", "1"):
+        return value
+    return f"#{term_ref(value)}"
+
+
 def _role(request, user, patient) -> str:
     if user is None:
         return "system"
@@ -98,21 +177,74 @@ def _role(request, user, patient) -> str:
 
 
 class AuditedAdmin:
-    """A ModelAdmin mixin: admins' views of a change page, saves (inlines included)
-    and deletions go into the trail. `audit_patient(obj)` says whose record an
-    object is (None for a team's); `audit_views` whether opening it is recorded."""
+    """A ModelAdmin mixin: admins' views of a change, history or deletion page, of
+    the list and its searches, saves (inlines included) and deletions go into the
+    trail. `audit_patient(obj)` says whose record an object is (None for a team's);
+    `audit_views` whether opening its pages is recorded, `audit_lists` whether its
+    list is too (not when the list shows no patient data)."""
 
     audit_views = True
+    audit_lists = True
 
     def audit_patient(self, obj):
         return None
 
+    def _audit_patient_id(self, obj):
+        patient = self.audit_patient(obj)
+        return patient.pk if isinstance(patient, Patient) else patient
+
+    def _audit_opened(self, request, object_id, detail=""):
+        if request.method != "GET" or not self.audit_views:
+            return
+        obj = self.get_object(request, unquote(object_id))
+        if obj is not None and self.has_view_or_change_permission(request, obj):
+            record(request, "viewed", self.audit_patient(obj), obj=obj, detail=detail, role="admin")
+
     def change_view(self, request, object_id, form_url="", extra_context=None):
-        if request.method == "GET" and self.audit_views:
-            obj = self.get_object(request, unquote(object_id))
-            if obj is not None and self.has_view_or_change_permission(request, obj):
-                record(request, "viewed", self.audit_patient(obj), obj=obj, role="admin")
+        self._audit_opened(request, object_id)
         return super().change_view(request, object_id, form_url, extra_context)
+
+    def history_view(self, request, object_id, extra_context=None):
+        self._audit_opened(request, object_id, detail="history")
+        return super().history_view(request, object_id, extra_context)
+
+    def delete_view(self, request, object_id, extra_context=None):
+        self._audit_opened(request, object_id, detail="deletion page")
+        return super().delete_view(request, object_id, extra_context)
+
+    def changelist_view(self, request, extra_context=None):
+        """The list, a search or a filter of it: recorded once its rows are read (the
+        page then shows the same rows), for each patient it shows. So is the page an
+        action shows before it acts (the deletion's confirmation lists the rows)."""
+        response = super().changelist_view(request, extra_context)
+        context = getattr(response, "context_data", None) or {}
+        audited = self.audit_views and self.audit_lists
+        if not audited or getattr(response, "status_code", 0) != 200:
+            return response
+        if "cl" in context:
+            cl = context["cl"]
+            rows = list(cl.result_list)  # the queryset the template iterates, read now
+            total = cl.result_count
+        elif request.method == "POST" and "queryset" in context:
+            rows, total = list(context["queryset"]), None
+        else:
+            return response
+        detail = listing_detail(self, request, shown=len(rows), total=total)
+        patients = [self._audit_patient_id(row) for row in rows]
+        record_listing(request, patients, model=self.model, detail=detail)
+        return response
+
+    def get_search_results(self, request, queryset, search_term):
+        """A search from another page's autocomplete box (a patient's account, a team's
+        member) is recorded too, by its term's pseudonym: its answers are names."""
+        results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        match = getattr(request, "resolver_match", None)
+        if self.audit_views and match is not None and match.url_name == "autocomplete":
+            detail = f"admin autocomplete of {self.opts.verbose_name_plural}"
+            if search_term.strip():
+                detail += f"; search #{term_ref(search_term)}"
+            record_listing(request, [], model=self.model, detail=detail)
+        return results, may_have_duplicates
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)

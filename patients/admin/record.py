@@ -124,6 +124,10 @@ class PatientAdmin(audit.AuditedAdmin, admin.ModelAdmin):
             raise PermissionDenied
         typed = request.POST.get("hospital_number", "").strip()
         problem = ""
+        if request.method == "GET":
+            audit.record(
+                request, "viewed", patient, obj=patient, detail="erasure page", role="admin"
+            )
         if request.method == "POST":
             if typed != patient.hospital_number:
                 problem = "Type the patient's hospital number exactly to confirm."
@@ -233,9 +237,10 @@ class FlagAdmin(audit.AuditedAdmin, admin.ModelAdmin):
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(audit.AuditedAdmin, admin.ModelAdmin):
     """The audit trail, read-only. Names are looked up while the user or patient
-    exists; an erased patient shows only their reference."""
+    exists; an erased patient shows only their reference. Reading it is recorded, for
+    the patients whose names it showed."""
 
     list_display = ["at", "actor", "actor_role", "action", "patient", "record", "detail", "ip"]
     list_filter = ["action", "actor_role", "at"]
@@ -297,10 +302,23 @@ class AuditEventAdmin(admin.ModelAdmin):
         patients = Patient.objects.filter(Q(hospital_number__iexact=term) | Q(user__in=people))
         return queryset.filter(
             Q(patient_ref__istartswith=term)
+            | Q(detail__contains=f"#{audit.term_ref(term)}")  # who searched for it
             | Q(actor_label__icontains=term)
             | Q(actor_id__in=people.values("pk"))
             | Q(patient_id__in=patients.values("pk"))
         ), False
+
+    def audit_patient(self, event):
+        return event.patient_id if self._shows_name(event) else None
+
+    @staticmethod
+    def _shows_name(event) -> bool:
+        """A name only while the patient exists, and for the patient the reference names."""
+        return bool(
+            event.patient_id is not None
+            and getattr(event, "patient_name", None)
+            and event.patient_ref == audit.patient_ref(event.patient_id)
+        )
 
     @admin.display(description="who", ordering="actor_label")
     def actor(self, event):
@@ -315,11 +333,9 @@ class AuditEventAdmin(admin.ModelAdmin):
     def patient(self, event):
         if event.patient_id is None:
             return "—"
-        name = getattr(event, "patient_name", None)
-        # A name only while the patient exists, and only for the patient the reference names.
-        if name and event.patient_ref == audit.patient_ref(event.patient_id):
+        if self._shows_name(event):
             url = reverse("admin:patients_patient_change", args=[event.patient_id])
-            return format_html('<a href="{}">{}</a>', url, name)
+            return format_html('<a href="{}">{}</a>', url, event.patient_name)
         return f"erased ({event.patient_ref})"
 
     @admin.display(description="record")

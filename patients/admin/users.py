@@ -8,6 +8,8 @@ from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 
 from base.validators import validate_names_of
 
+from ..audit import AuditedAdmin
+
 NAME_FIELDS = ("first_name", "last_name")
 
 
@@ -29,6 +31,15 @@ if admin.site.is_registered(User):
 
 
 @admin.register(User)
-class AccountAdmin(UserAdmin):
+class AccountAdmin(AuditedAdmin, UserAdmin):
+    """A patient's account holds their name and email: opening it, listing or
+    searching accounts (from another page's autocomplete box too), and changing it are
+    recorded as for the patient's own page."""
+
     form = UserNamesForm
     add_form = NewUserNamesForm
+    list_select_related = ["patient"]
+
+    def audit_patient(self, user):
+        patient = getattr(user, "patient", None)
+        return patient.pk if patient is not None else None
