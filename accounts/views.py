@@ -26,7 +26,7 @@ from patients.invitations import invitation_tokens
 
 from .forms import NewPasswordForm
 from .passwords import same_address, send_password_reset
-from .tasks import send_password_reset_email
+from .tasks import password_reset_accounts, send_password_reset_email
 
 log = logging.getLogger(__name__)
 
@@ -94,7 +94,7 @@ def queue_password_reset(email: str) -> None:
     an address with an account as for one without, and says nothing either way. With
     the broker down, the email is sent here and now instead."""
     try:
-        send_password_reset_email.delay(email)
+        send_password_reset_email.delay(password_reset_accounts(email))
     except Exception:
         log.exception("could not queue a password reset; sending it in the request")
         send_password_reset(email)
