@@ -2,6 +2,12 @@
 (patients/privacy.py): the alerts raised about their check-ins and each message of
 them. Contacts are the care team's, shown by name.
 
+Each notification's message carries the key `notification-<id>` (its email's
+X-Idempotency-Key, its line of SMS_FILE: alerts/services/delivery.py): the erasure
+removes those messages from the development files once it commits. Its acknowledge
+link names the notification, so it is dead once the notification is deleted: it
+then gets the 404 of a link that is not valid.
+
 The care team's figures (`TeamDay`, one row a team a day) hold the ids of the
 patients who checked in each day, to count them once over 30 days: when a patient
 is deleted (erased, or deleted by an admin), their id is taken out of those rows in
@@ -76,7 +82,14 @@ def records(patient: Patient) -> list[tuple[type, object]]:
     ]
 
 
-PERSONAL_DATA = PersonalData(tables=tables, records=records)
+def message_keys(patient: Patient) -> list[str]:
+    """The idempotency keys of the alert messages about the patient, as delivery
+    gives them."""
+    notifications = Notification.objects.filter(alert__check_in__patient=patient)
+    return [f"notification-{pk}" for pk in notifications.values_list("pk", flat=True)]
+
+
+PERSONAL_DATA = PersonalData(tables=tables, records=records, message_keys=message_keys)
 
 
 @receiver(post_delete, sender=Patient, dispatch_uid="alerts.privacy.forget_in_figures")

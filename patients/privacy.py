@@ -9,7 +9,12 @@ theirs, and the team tells a patient who treated them on request.
 Erasure: `erase_patient` deletes the patient, their account, their carers' links
 (and the accounts of carers who were nothing else), every record about them, the
 admin log lines naming them and their sessions, in one transaction. The audit
-trail is kept: it never held a name, so it needs no change (patients/audit.py).
+trail is kept: it never held a name (patients/audit.py), and the erasure forgets
+the IP addresses of its rows about the patient (a carer's is where the carer
+lives), the one change the trail allows. Once that commits, the messages about
+the patient go from the files the project writes in development (the file email
+backend's folder, SMS_FILE). What the project cannot reach (mail already sent,
+shipped logs, backups) is listed in docs/SECURITY.md with its retention.
 
 The apps above patients hold data about the patient too (alerts: the alerts and
 their messages). Each says what it holds by registering a PersonalData at
@@ -18,13 +23,18 @@ erasure's summary. A test checks that every model reaching a patient is covered.
 """
 
 import csv
+import email
+import email.policy
 import io
+import os
+import re
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
 from importlib import import_module
+from pathlib import Path
 
 from django.apps import apps
 from django.conf import settings
@@ -32,7 +42,7 @@ from django.contrib.admin.models import LogEntry
 from django.contrib.auth import SESSION_KEY, get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
-from django.db.models import ProtectedError
+from django.db.models import ProtectedError, QuerySet
 from django.utils import timezone
 
 from clinical.catalogue import BASELINE_ITEMS, BY_KEY, ITEMS
@@ -72,10 +82,14 @@ class PersonalData:
     writes a date or time in the patient's zone, as every table does).
     `records(patient)`: (model, queryset) of its rows about the patient, for the
     erasure's summary; they go with the patient's check-ins (ON DELETE CASCADE).
+    `message_keys(patient)`: the idempotency keys of the messages it sent about the
+    patient (an email's X-Idempotency-Key, the [key] of a line of SMS_FILE), read
+    before the erasure deletes them: their messages go from the development files.
     """
 
     tables: Callable[[Patient, Callable], list[Table]]
     records: Callable[[Patient], list[tuple[type, object]]]
+    message_keys: Callable[[Patient], list[str]] = lambda patient: []
 
 
 _REGISTERED: list[PersonalData] = []
@@ -429,8 +443,12 @@ def erase_patient(patient: Patient, request_or_user) -> AuditEvent:
     4. Delete the admin log lines about those rows (they hold names in
        object_repr), the login records of the accounts (django-axes keeps
        usernames and addresses) and their sessions.
-    5. Record "erased": the trail's earlier rows stay as they are.
-    All in one transaction: erased completely, or not at all.
+    5. Forget the IP addresses of the trail's rows about the patient (whoever
+       wrote them: carers, clinicians, admins); the rows stay. Record "erased"
+       (with the erasing admin's address: their accountability).
+    All in one transaction: erased completely, or not at all. Once it commits,
+    remove the messages about the patient from the development files
+    (`forget_in_files`): a file is not part of the transaction.
     """
     user = patient.user
     if user.is_staff or user.is_superuser or is_clinician(user):
@@ -443,6 +461,7 @@ def erase_patient(patient: Patient, request_or_user) -> AuditEvent:
             patient = Patient.objects.select_for_update().get(pk=patient.pk)
             records = _records(patient)
             ids = {model: list(qs.values_list("pk", flat=True)) for model, qs in records}
+            traces = _traces(patient, ids)
             User = get_user_model()
             usernames = list(
                 User.objects.filter(pk__in=ids[User]).values_list(User.USERNAME_FIELD, flat=True)
@@ -455,6 +474,8 @@ def erase_patient(patient: Patient, request_or_user) -> AuditEvent:
             _forget_in_admin_log(ids, patient.hospital_number)
             _forget_logins(usernames)
             _end_sessions(ids[User])
+            _forget_addresses(patient.pk)
+            transaction.on_commit(lambda: forget_in_files(traces), robust=True)
             summary = ", ".join(f"{label} {n}" for label, n in sorted(deleted.items()) if n)
             return audit.record(
                 request_or_user,
@@ -499,3 +520,96 @@ def _end_sessions(user_ids: list[int]) -> None:
     ]
     for key in keys:
         store(session_key=key).delete()
+
+
+def _forget_addresses(patient_id: int) -> None:
+    """The trail's one allowed change: an IP address forgotten (set to NULL), and
+    nothing else of the row. The model's queryset refuses every update, so the plain
+    QuerySet's is called; on PostgreSQL the trigger lets exactly this change through
+    (migration 0021)."""
+    rows = AuditEvent.objects.filter(patient_id=patient_id).exclude(ip=None)
+    QuerySet.update(rows, ip=None)
+
+
+# The development files: what the project itself writes outside the database
+
+
+@dataclass(frozen=True)
+class Traces:
+    """What marks a message about an erased patient in the development files."""
+
+    addresses: frozenset[str]  # the erased accounts' email addresses, casefolded
+    words: frozenset[str]  # the patient's full name and hospital number
+    keys: frozenset[str]  # the idempotency keys of the messages about them
+
+
+def _traces(patient: Patient, ids: dict) -> Traces:
+    User = get_user_model()
+    field = User.get_email_field_name()
+    emails = User.objects.filter(pk__in=ids[User]).values_list(field, flat=True)
+    return Traces(
+        addresses=frozenset(e.casefold() for e in emails if e),
+        words=frozenset(w for w in (patient.user.get_full_name(), patient.hospital_number) if w),
+        keys=frozenset(key for data in _REGISTERED for key in data.message_keys(patient)),
+    )
+
+
+EMAIL_FILE_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+# How Django's file email backend ends each message it appends to a file.
+EMAIL_SEPARATOR = b"\n" + b"-" * 79 + b"\n"
+
+
+def forget_in_files(traces: Traces) -> None:
+    """Remove the messages about an erased patient from the files the project writes
+    in development: each email of the file backend's folder (EMAIL_FILE_PATH) that
+    goes to an erased account, carries one of their messages' keys or names the
+    patient; each line of SMS_FILE with one of their messages' keys. Another
+    patient's messages stay. (Production sends through SMTP and an SMS provider:
+    nothing of that is written here; docs/SECURITY.md says what to keep how long.)
+    """
+    if settings.EMAIL_BACKEND == EMAIL_FILE_BACKEND and settings.EMAIL_FILE_PATH:
+        folder = Path(settings.EMAIL_FILE_PATH)
+        for path in sorted(folder.glob("*.log")) if folder.is_dir() else []:
+            messages = path.read_bytes().split(EMAIL_SEPARATOR)
+            kept = [m for m in messages if m.strip() and not _names(m, traces)]
+            if len(kept) < len([m for m in messages if m.strip()]):
+                _rewrite(path, b"".join(m + EMAIL_SEPARATOR for m in kept))
+    if settings.SMS_FILE and traces.keys and Path(settings.SMS_FILE).is_file():
+        path = Path(settings.SMS_FILE)
+        lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+        marks = {f"[{key}]" for key in traces.keys}
+        kept = [line for line in lines if not any(mark in line for mark in marks)]
+        if len(kept) < len(lines):
+            _rewrite(path, "".join(kept).encode())
+
+
+def _names(raw: bytes, traces: Traces) -> bool:
+    """Whether an email (as the file backend wrote it) is about the erased patient."""
+    message = email.message_from_bytes(raw, policy=email.policy.default)
+    if message.get("X-Idempotency-Key", "").strip() in traces.keys:
+        return True
+    recipients = {
+        a.addr_spec.casefold() for h in ("To", "Cc", "Bcc") for a in _addresses(message, h)
+    }
+    if recipients & traces.addresses:
+        return True
+    text = "\n".join(
+        [str(message.get("Subject", ""))]
+        + [p.get_content() for p in message.walk() if p.get_content_maintype() == "text"]
+    )
+    return any(re.search(rf"(?<!\w){re.escape(word)}(?!\w)", text) for word in traces.words)
+
+
+def _addresses(message, header: str):
+    value = message.get(header)
+    return value.addresses if value is not None and hasattr(value, "addresses") else ()
+
+
+def _rewrite(path: Path, content: bytes) -> None:
+    """Replace a file whole (a reader never sees half of it), or delete it if empty."""
+    if not content:
+        path.unlink(missing_ok=True)
+        return
+    temporary = path.with_name(path.name + ".erasing")
+    temporary.write_bytes(content)
+    os.replace(temporary, path)

@@ -1,6 +1,8 @@
 """A patient with something of every kind on record, for the export and erasure tests."""
 
+import email
 from datetime import UTC, datetime, timedelta
+from email import policy
 
 import pytest
 from django.utils import timezone
@@ -70,3 +72,34 @@ def shared_carer(patient, team):
             accepted_at=timezone.now(),
         )
     return user
+
+
+@pytest.fixture
+def dev_files(settings, tmp_path):
+    """The files the project writes in development: the file email backend's folder
+    and SMS_FILE. Ask for it before the records, so that their messages land there."""
+    settings.EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    settings.EMAIL_FILE_PATH = str(tmp_path / "mail")
+    settings.SMS_FILE = str(tmp_path / "sms.log")
+    return tmp_path
+
+
+def files_text(folder) -> str:
+    """Everything written under `folder`, decoded: each email's headers and parts as a
+    mail reader shows them (a subject may be encoded), and plain files as they are."""
+    out = []
+    for path in sorted(folder.rglob("*")):
+        if not path.is_file():
+            continue
+        raw = path.read_bytes()
+        out.append(raw.decode(errors="replace"))
+        for chunk in raw.split(b"\n" + b"-" * 79 + b"\n"):
+            if chunk.strip():
+                message = email.message_from_bytes(chunk, policy=policy.default)
+                out += [f"{k}: {v}" for k, v in message.items()]
+                out += [
+                    part.get_content()
+                    for part in message.walk()
+                    if part.get_content_maintype() == "text"
+                ]
+    return "\n".join(out)

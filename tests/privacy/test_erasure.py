@@ -9,6 +9,7 @@ from django.contrib.auth.models import Permission
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.sessions.models import Session
 from django.db import models
+from django.test import RequestFactory
 from django.urls import reverse
 
 from alerts.models import Alert, DeliveryAttempt, Notification
@@ -151,6 +152,9 @@ def test_erasing_leaves_nothing_of_the_patient_but_the_audit_trail(
     patient, ids = everything
     user_id, ref = patient.user_id, audit.patient_ref(patient.pk)
     assert all(ids[model] for model in PATIENT_DATA), "every kind of record is there to erase"
+    request = RequestFactory().get("/", REMOTE_ADDR="198.51.100.7")  # a carer's home
+    request.user, request.carer = carer_only, patient.carers.get(user=carer_only)
+    assert audit.record(request, "viewed", patient, obj=patient).ip == "198.51.100.7"
     trail_before = list(AuditEvent.objects.filter(patient_id=patient.pk).values_list("pk"))
     needles = [
         "Alice",
@@ -186,6 +190,7 @@ def test_erasing_leaves_nothing_of_the_patient_but_the_audit_trail(
     erased = trail.get(action="erased")
     assert erased.patient_ref == ref and erased.actor_label == "admin"
     assert "patients.CheckIn 2" in erased.detail and "patients.Flag" in erased.detail
+    assert not trail.exclude(pk=erased.pk).exclude(ip=None).exists()  # no address kept
     # Nobody else lost anything.
     assert Patient.objects.filter(pk=other_patient.pk).exists()
     assert User.objects.filter(pk=shared_carer.pk).exists()
