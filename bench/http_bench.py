@@ -645,10 +645,64 @@ def latency_lines(prefix: str, probes: "Probes") -> dict[str, str]:
     }
 
 
+# Where the CPU goes
+
+
+class CpuMeter:
+    """CPU time (from /proc) spent by each part of the stack: the web server, the
+    workers (each a session of its own, children included), PostgreSQL, Redis and
+    this client. Differences between two readings say where a turn's time went."""
+
+    TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+    def __init__(self, processes: list):
+        self.sessions = {p.popen.pid: p.name for p in processes}
+
+    def read(self) -> dict[str, float]:
+        seconds: dict[str, float] = {}
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit():
+                continue
+            try:
+                raw = Path(f"/proc/{entry}/stat").read_text()
+            except OSError:
+                continue
+            comm = raw[raw.index("(") + 1 : raw.rindex(")")]
+            fields = raw[raw.rindex(")") + 2 :].split()
+            session, used = int(fields[3]), int(fields[11]) + int(fields[12])
+            if int(entry) == os.getpid():
+                part = "client"
+            elif session in self.sessions:
+                part = self.sessions[session]
+            elif comm.startswith("postgres"):
+                part = "database"
+            elif comm.startswith("redis"):
+                part = "broker"
+            else:
+                continue
+            seconds[part] = seconds.get(part, 0.0) + used / self.TICK
+        return seconds
+
+    @staticmethod
+    def spent(before: dict, after: dict) -> dict[str, float]:
+        return {part: after.get(part, 0.0) - before.get(part, 0.0) for part in after}
+
+
+def cpu_lines(kind: str, spent: dict, done: int) -> dict[str, str]:
+    """Milliseconds of CPU per request of `kind`, by part of the stack."""
+    if not done:
+        return {}
+    lines = {f"cpu_ms_per_{kind}_{part}": f"{1000 * t / done:.2f}" for part, t in spent.items()}
+    lines[f"cpu_ms_per_{kind}_total"] = f"{1000 * sum(spent.values()) / done:.2f}"
+    return dict(sorted(lines.items()))
+
+
 # The runs
 
 
-def measure_throughput(load: list, watcher: Watcher, seconds: float, threads: int) -> dict:
+def measure_throughput(
+    load: list, watcher: Watcher, seconds: float, threads: int, meter: CpuMeter | None = None
+) -> dict:
     """Check-ins and inserts in alternating turns of the same length (TURNS each), each
     insert turn after the workers have caught up with the check-ins before it: short
     turns, so that a burst of other work on a shared machine weighs on both alike."""
@@ -656,15 +710,30 @@ def measure_throughput(load: list, watcher: Watcher, seconds: float, threads: in
     # kind pay for what it loads and caches once.
     warm = [hammer(load, send, WARM_UP, threads) for send in (send_insert, send_mixed_check_in)]
     check_ins, inserts, errors = [], [], [e for tally in warm for e in tally.errors]
+    cpu = {"check_in": {}, "insert": {}}
+
+    def metered(kind: str, work):
+        before = meter.read() if meter else {}
+        result = work()
+        if meter:
+            for part, t in CpuMeter.spent(before, meter.read()).items():
+                cpu[kind][part] = cpu[kind].get(part, 0.0) + t
+        return result
+
+    watcher.drain()  # the warm-up's check-ins
     for turn in range(TURNS):
-        watcher.drain()
-        inserts.append(hammer(load, send_insert, seconds / TURNS, threads))
-        check_ins.append(hammer(load, send_mixed_check_in, seconds / TURNS, threads))
+        metered("check_in", watcher.drain)  # the workers' share of the turn before
+        inserts.append(
+            metered("insert", lambda: hammer(load, send_insert, seconds / TURNS, threads))
+        )
+        check_ins.append(
+            metered("check_in", lambda: hammer(load, send_mixed_check_in, seconds / TURNS, threads))
+        )
         log(
             f"turn {turn + 1}: {check_ins[-1].per_second:.1f} check-ins/s, "
             f"{inserts[-1].per_second:.1f} inserts/s"
         )
-    drained = watcher.drain()
+    drained = metered("check_in", watcher.drain)
     for tally in check_ins + inserts:
         errors += tally.errors
     check_in_rate = sum(t.done for t in check_ins) / seconds
@@ -672,6 +741,10 @@ def measure_throughput(load: list, watcher: Watcher, seconds: float, threads: in
     return {
         "check_in_per_second": check_in_rate,
         "insert_per_second": insert_rate,
+        "cpu": {
+            **cpu_lines("check_in", cpu["check_in"], sum(t.done for t in check_ins)),
+            **cpu_lines("insert", cpu["insert"], sum(t.done for t in inserts)),
+        },
         "drained": drained,
         "errors": errors,
     }
@@ -772,7 +845,7 @@ def run(
         watcher = Watcher(db, redis, seeded["tables"])
 
         log(f"throughput: check-ins and inserts, {seconds:g} s each, {threads} client threads")
-        throughput = measure_throughput(load, watcher, seconds, threads)
+        throughput = measure_throughput(load, watcher, seconds, threads, CpuMeter(processes))
         log(f"idle: {PROBES} red check-ins one at a time")
         idle = measure_idle_latency(probes[:PROBES], watcher)
         rate = throughput["check_in_per_second"]
@@ -793,6 +866,7 @@ def run(
             else "nan",
             **latency_lines("alert_latency_idle", idle),
             **latency_lines("alert_latency_loaded", loaded),
+            **throughput["cpu"],
             "loaded_green_check_in_per_second": f"{background.per_second:.1f}",
             "loaded_alerts_queue_max": str(loaded.green_backlog),
             "http_bench_web_workers": str(web_workers),
