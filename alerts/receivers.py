@@ -2,12 +2,14 @@
 
 from django.dispatch import receiver
 
-from base.tasks import queue_after_commit
+from base.queues import ALERTS
+from base.tasks import queue_after_commit, queue_in_batch_after_commit
+from clinical.urgency import GREEN
 from patients.models import CheckIn
 from patients.signals import check_in_recorded
 
 from .services.delivery import queue_for
-from .services.flagging import flag_check_in
+from .services.flagging import flag_check_in, flag_check_ins
 
 
 @receiver(check_in_recorded, sender=CheckIn)
@@ -15,5 +17,9 @@ def evaluate_recorded_check_in(sender, check_in, **kwargs):
     """A worker evaluates each check-in once it is committed: its flags, its alert (the
     request already showed the patient their advice, from the same engine). The
     request's judgement picks the queue: a red or emergency check-in is evaluated on
-    the urgent queue, never behind a backlog of green ones."""
-    queue_after_commit(flag_check_in, check_in.pk, queue=queue_for(check_in.urgency))
+    the urgent queue, never behind a backlog of green ones; a green one, which
+    almost never makes a flag, in a batch with the other green ones (base.tasks)."""
+    if check_in.urgency == GREEN:
+        queue_in_batch_after_commit(flag_check_ins, check_in.pk, queue=ALERTS)
+    else:
+        queue_after_commit(flag_check_in, check_in.pk, queue=queue_for(check_in.urgency))

@@ -1,17 +1,23 @@
 """Celery tasks of alerts: thin, take ids, call a service. Services queue them on
 commit by naming the service they run (base.tasks.queue_after_commit) and the queue:
 urgent for a red or emergency check-in's evaluation and its alert's deliveries,
-alerts for the rest (delivery.queue_for); escalation is routed to urgent by settings."""
+alerts for the rest (delivery.queue_for); escalation is routed to urgent by settings.
+Check-ins the request judged green are evaluated in batches (evaluate_check_ins)."""
+
+import logging
 
 from celery import shared_task
 from django.db import IntegrityError, OperationalError
 from django.utils import timezone
 
-from base.tasks import runs
+from base.queues import ALERTS
+from base.tasks import enqueue, runs, take_batches
 
 from .models import Heartbeat
 from .services import delivery, escalation, flagging, sweep
 from .services import figures as team_days
+
+log = logging.getLogger(__name__)
 
 # The database went away, or a concurrent task opened the same episode a moment
 # ago (its transaction rolled back whole): try again later.
@@ -24,6 +30,23 @@ RETRY_ON = (OperationalError, IntegrityError)
 )
 def evaluate_check_in(check_in_id: int) -> None:
     flagging.flag_check_in(check_in_id)
+
+
+@runs(flagging.flag_check_ins)
+@shared_task(acks_late=True)
+def evaluate_check_ins(check_in_ids: list[int] | None = None) -> None:
+    """Check-ins the request judged green, in batches (base.tasks.take_batches), or
+    those of `check_in_ids` (queued without Redis). A batch that fails is handed on
+    as a task a check-in, each with evaluate_check_in's retries, so that one
+    check-in that cannot be judged holds up no other."""
+    batches = [check_in_ids] if check_in_ids is not None else take_batches(flagging.flag_check_ins)
+    for ids in batches:
+        try:
+            flagging.flag_check_ins(ids)
+        except Exception:
+            log.exception("a batch of %d check-ins failed; queued one by one", len(ids))
+            for pk in ids:
+                enqueue(evaluate_check_in, pk, queue=ALERTS)
 
 
 @runs(delivery.deliver_notification)

@@ -16,7 +16,7 @@ from clinical.routing import ESCALATE_AFTER
 from clinical.urgency import RANK, highest, routed_as
 from patients.models import OPEN, RESOLVED, CheckIn, Contact, Episode, Flag, Patient
 from patients.services.advice import route_for
-from patients.services.check_ins import claim_for_evaluation
+from patients.services.check_ins import claim_for_evaluation, claim_many_for_evaluation
 
 from ..models import Alert
 from .delivery import notify
@@ -38,46 +38,65 @@ def flag_check_in(check_in_id: int, *, now=None) -> list[int]:
         claimed = claim_for_evaluation(check_in_id, now=now)
         if claimed is None:
             return []
-        check_in, evaluation = claimed
-        # The episodes its flags may join, locked in one order (as escalation locks
-        # them), before any is changed.
-        symptoms = [f.symptom for f in evaluation.alerting_findings]
-        if symptoms:
-            # The patient's team, read under the lock a move to another team takes
-            # (Patient.save updates the row, then its episodes): a new episode gets
-            # the team the patient is in, and a move waits for it and takes it along.
-            check_in.patient.care_team_id = (
-                Patient.objects.select_for_update(no_key=True)
-                .values_list("care_team_id", flat=True)
-                .get(pk=check_in.patient_id)
-            )
-        episodes = Episode.objects.filter(patient=check_in.patient, symptom__in=symptoms)
-        list(episodes.exclude(status=RESOLVED).select_for_update().order_by("pk"))
-        any_alerted = False
-        for finding in evaluation.alerting_findings:
-            episode, alerted = _episode_for(check_in.patient, finding, now)
-            flag = Flag.objects.create(
-                check_in=check_in,
-                episode=episode,
-                alerted=alerted,
-                symptom=finding.symptom,
-                urgency=finding.urgency,
-                rule=finding.rule,
-                raised_by=",".join(finding.raised_by),
-                rule_set=evaluation.rule_set,
-                explanation=finding.explanation[:300],
-                created_at=now,
-            )
-            episode.took(flag)  # the queue's row: its newest flag, one more check-in
-            any_alerted = any_alerted or alerted
-        if check_in.urgency != evaluation.urgency:
-            check_in.urgency = evaluation.urgency
-            check_in.save(update_fields=["urgency"])
-        if not any_alerted:
-            # Its flags are the only ones it has (they are written under the claim
-            # just taken) and none alerts: raise_alert would find nothing to raise.
-            return []
-        return raise_alert(check_in, now=now)
+        return _record_verdict(*claimed, now=now)
+
+
+def flag_check_ins(check_in_ids: list[int], *, now=None) -> list[int]:
+    """flag_check_in for several check-ins in one transaction: claimed and read
+    together (claim_many_for_evaluation: two queries however many), each verdict
+    written as flag_check_in writes it. The worker's batches of check-ins the
+    request judged green (alerts.tasks.evaluate_check_ins), which almost always
+    write nothing more. Returns the ids of the notifications written."""
+    now = now or timezone.now()
+    notified = []
+    with transaction.atomic():
+        for check_in, evaluation in claim_many_for_evaluation(check_in_ids, now=now):
+            notified += _record_verdict(check_in, evaluation, now=now)
+    return notified
+
+
+def _record_verdict(check_in: CheckIn, evaluation, *, now) -> list[int]:
+    """Steps 2 and 3 of flag_check_in for a check-in just claimed, in the claim's
+    transaction: its flags, its verdict, its alert; the notifications written."""
+    # The episodes its flags may join, locked in one order (as escalation locks
+    # them), before any is changed.
+    symptoms = [f.symptom for f in evaluation.alerting_findings]
+    if symptoms:
+        # The patient's team, read under the lock a move to another team takes
+        # (Patient.save updates the row, then its episodes): a new episode gets
+        # the team the patient is in, and a move waits for it and takes it along.
+        check_in.patient.care_team_id = (
+            Patient.objects.select_for_update(no_key=True)
+            .values_list("care_team_id", flat=True)
+            .get(pk=check_in.patient_id)
+        )
+    episodes = Episode.objects.filter(patient=check_in.patient, symptom__in=symptoms)
+    list(episodes.exclude(status=RESOLVED).select_for_update().order_by("pk"))
+    any_alerted = False
+    for finding in evaluation.alerting_findings:
+        episode, alerted = _episode_for(check_in.patient, finding, now)
+        flag = Flag.objects.create(
+            check_in=check_in,
+            episode=episode,
+            alerted=alerted,
+            symptom=finding.symptom,
+            urgency=finding.urgency,
+            rule=finding.rule,
+            raised_by=",".join(finding.raised_by),
+            rule_set=evaluation.rule_set,
+            explanation=finding.explanation[:300],
+            created_at=now,
+        )
+        episode.took(flag)  # the queue's row: its newest flag, one more check-in
+        any_alerted = any_alerted or alerted
+    if check_in.urgency != evaluation.urgency:
+        check_in.urgency = evaluation.urgency
+        check_in.save(update_fields=["urgency"])
+    if not any_alerted:
+        # Its flags are the only ones it has (they are written under the claim
+        # just taken) and none alerts: raise_alert would find nothing to raise.
+        return []
+    return raise_alert(check_in, now=now)
 
 
 def _episode_for(patient, finding, now) -> tuple[Episode, bool]:

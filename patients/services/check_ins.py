@@ -312,9 +312,12 @@ class _LoadStatement:
         self.form_token = CheckIn._meta.get_field("form_token")
         self.reached_by = _converters(self.submitted_at)
 
-    def params(self, *, now, first, last, token, where_params) -> list:
-        """The parameters, in the statement's order, as the ORM would send them."""
+    def params(self, *, now, first, last, token, where_params, sent=None) -> list:
+        """The parameters, in the statement's order, as the ORM would send them.
+        `sent`: the (earliest, latest) submitted_at of the check-ins judged, when
+        several are (load_patients_for_check_ins); by default `now`."""
         moment, day = self.submitted_at.get_db_prep_value, self.local_date.get_db_prep_value
+        earliest, latest = sent or (now, now)
         values = []
         if self.per_hour:
             values.append(moment(now - timedelta(hours=1), connection))
@@ -322,12 +325,15 @@ class _LoadStatement:
             values.append(self.form_token.get_db_prep_value(token, connection))
         if self.history:
             values += [
-                moment(now - _RECENT_SPAN, connection),
-                moment(now + _RECENT_SPAN, connection),
+                moment(earliest - _RECENT_SPAN, connection),
+                moment(latest + _RECENT_SPAN, connection),
                 day(first, connection),
                 day(last, connection),
             ]
         return values + where_params
+
+    def patient_id(self, row) -> int:
+        return row[self.parts[0].start + self.parts[0].pk]
 
     def patient(self, row):
         """From the first row: the patient (team and user attached), their active
@@ -523,7 +529,7 @@ def claim_for_evaluation(check_in_id: int, *, now) -> tuple[CheckIn, Evaluation]
     """
     statement = _claim_statement()
     with connection.cursor() as cursor:
-        cursor.execute(statement.sql, statement.params(check_in_id, now))
+        cursor.execute(statement.sql(1), statement.params([check_in_id], now))
         row = cursor.fetchone()
     if row is None:
         return None
@@ -531,18 +537,89 @@ def claim_for_evaluation(check_in_id: int, *, now) -> tuple[CheckIn, Evaluation]
     patient = load_patient_for_check_in(
         check_in.patient_id, now=check_in.submitted_at, day=check_in.local_date
     )
+    context = patient.check_in_context
+    return _judged(check_in, patient, context.baseline, context.treatment, context.recent)
+
+
+def claim_many_for_evaluation(check_in_ids, *, now) -> list[tuple[CheckIn, Evaluation]]:
+    """claim_for_evaluation for several check-ins at once (the worker's batches of
+    green ones: alerts.tasks.evaluate_check_ins): those not claimed before, in id
+    order, each with the engine's verdict. Two queries however many: one UPDATE ...
+    RETURNING, then all their patients with what judging needs
+    (load_patients_for_check_ins). Call it in the transaction that writes the
+    verdicts."""
+    ids = sorted(set(check_in_ids))
+    if not ids:
+        return []
+    statement = _claim_statement()
+    with connection.cursor() as cursor:
+        cursor.execute(statement.sql(len(ids)), statement.params(ids, now))
+        check_ins = sorted((statement.part.instance(row) for row in cursor.fetchall()), key=_pk)
+    if not check_ins:
+        return []
+    loaded = load_patients_for_check_ins(check_ins)
+    claimed = []
+    for check_in in check_ins:
+        patient, baseline, treatment, recent = loaded[check_in.patient_id]
+        day = check_in.local_date
+        recent = [c for c in recent if day - timedelta(days=DAYS_BEFORE) <= c.local_date < day]
+        claimed.append(_judged(check_in, patient, baseline, treatment, recent))
+    return claimed
+
+
+def _pk(instance) -> int:
+    return instance.pk
+
+
+def _judged(check_in: CheckIn, patient: Patient, active, treatment, recent):
+    """A claimed check-in with its patient and its own baseline attached, and the
+    engine's verdict on it. `active`: the patient's active baseline."""
     check_in.patient = patient
-    active = patient.check_in_context.baseline
     if check_in.baseline_id is None or (active is not None and active.pk == check_in.baseline_id):
         check_in.baseline = active if check_in.baseline_id is not None else None
     else:
         check_in.baseline = Baseline.objects.get(pk=check_in.baseline_id)
-    context = patient.check_in_context
-    return check_in, _evaluate(check_in, check_in.baseline, context.recent, context.treatment)
+    return check_in, _evaluate(check_in, check_in.baseline, recent, treatment)
+
+
+def load_patients_for_check_ins(check_ins: list[CheckIn]) -> dict[int, tuple]:
+    """For the worker's batch: each patient of `check_ins`, by id, as (patient with
+    team and user, active baseline, Treatment, their check-ins of the days any of
+    these check-ins looks back on), in one query (load_for_check_in's statement,
+    over all the patients and all those days)."""
+    days = [c.local_date for c in check_ins]
+    sent = [c.submitted_at for c in check_ins]
+    statement = _statement(True, None, False)
+    patient_ids = sorted({c.patient_id for c in check_ins})
+    if connection.vendor == "postgresql":
+        where, where_params = "= ANY(%s)", [patient_ids]  # one statement, prepared once
+    else:
+        where, where_params = f"IN ({', '.join(['%s'] * len(patient_ids))})", patient_ids
+    params = statement.params(
+        now=None,
+        first=min(days) - timedelta(days=DAYS_BEFORE),
+        last=max(days),
+        token=None,
+        where_params=where_params,
+        sent=(min(sent), max(sent)),
+    )
+    with connection.cursor() as cursor:
+        _execute_prepared(cursor, statement.sql + where, params)
+        rows = cursor.fetchall()
+    loaded: dict[int, tuple] = {}
+    for row in rows:
+        patient_id = statement.patient_id(row)
+        if patient_id not in loaded:
+            patient, baseline, treatment, _limit, _token = statement.patient(row)
+            loaded[patient_id] = (patient, baseline, _treatment(treatment), [])
+        if (check_in := statement.recent(row)) is not None:
+            loaded[patient_id][3].append(check_in)
+    return loaded
 
 
 class _ClaimStatement:
-    """UPDATE ... RETURNING of claim_for_evaluation, written once for this database."""
+    """UPDATE ... RETURNING of claim_for_evaluation (one check-in) and of
+    claim_many_for_evaluation, written once for this database."""
 
     def __init__(self):
         self.part = _Columns(CheckIn, "x", 0)
@@ -550,14 +627,20 @@ class _ClaimStatement:
         evaluated, table = CheckIn._meta.get_field("evaluated_at"), _table(CheckIn)
         self.evaluated_at = evaluated
         returning = self.part.sql.replace(f"{quote('x')}.", "")
-        self.sql = (
+        self.head = (
             f"UPDATE {table} SET {quote(evaluated.column)} = %s "  # noqa: S608 - names only
-            f"WHERE {quote(CheckIn._meta.pk.column)} = %s AND {quote(evaluated.column)} IS NULL "
-            f"RETURNING {returning}"
+            f"WHERE {quote(evaluated.column)} IS NULL AND {quote(CheckIn._meta.pk.column)} "
         )
+        self.returning = f" RETURNING {returning}"
 
-    def params(self, check_in_id: int, now) -> list:
-        return [self.evaluated_at.get_db_prep_value(now, connection), check_in_id]
+    def sql(self, count: int) -> str:
+        """For `count` ids."""
+        if count == 1:
+            return f"{self.head}= %s{self.returning}"
+        return f"{self.head}IN ({', '.join(['%s'] * count)}){self.returning}"
+
+    def params(self, check_in_ids: list[int], now) -> list:
+        return [self.evaluated_at.get_db_prep_value(now, connection), *check_in_ids]
 
 
 def _claim_statement() -> _ClaimStatement:

@@ -23,6 +23,7 @@ from ..factories import make_check_in
 
 TUESDAY_10 = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)  # in hours in London
 EVALUATE, DELIVER = tasks.evaluate_check_in.name, tasks.deliver_notification.name
+EVALUATE_BATCH = tasks.evaluate_check_ins.name
 
 ANSWERS = {
     "green": {"stools_per_day": 1},
@@ -62,8 +63,7 @@ def check_in(patient, urgency, capture):
 
 
 @pytest.mark.parametrize(
-    "urgency, queue",
-    [("green", ALERTS), ("amber", ALERTS), ("red", URGENT), ("emergency", URGENT)],
+    "urgency, queue", [("amber", ALERTS), ("red", URGENT), ("emergency", URGENT)]
 )
 def test_a_check_ins_evaluation_is_queued_by_its_urgency(
     patient, queued, django_capture_on_commit_callbacks, urgency, queue
@@ -71,6 +71,15 @@ def test_a_check_ins_evaluation_is_queued_by_its_urgency(
     saved = check_in(patient, urgency, django_capture_on_commit_callbacks)
 
     assert queued == [(EVALUATE, (saved.pk,), queue)]
+
+
+def test_a_green_check_ins_evaluation_is_queued_in_a_batch_on_the_alerts_queue(
+    patient, queued, django_capture_on_commit_callbacks
+):
+    # Without Redis (tests run eagerly), a batch of one, the check-in's id its argument.
+    saved = check_in(patient, "green", django_capture_on_commit_callbacks)
+
+    assert queued == [(EVALUATE_BATCH, ([saved.pk],), ALERTS)]
 
 
 @pytest.mark.parametrize("urgency, queue", [("amber", ALERTS), ("red", URGENT)])
