@@ -126,7 +126,7 @@ _SCORE_CHOICES = {
 _YESNO_CHOICES = _FixedChoices((("no", "No"), ("yes", "Yes")))
 
 
-def answer_field(item: Item, *, usual=None, whose="your", label=None) -> forms.Field:
+def answer_field(item: Item, *, usual=None, whose="your", label=None, shared=False) -> forms.Field:
     """The form field for one catalogue item; `usual` is the patient's baseline value.
 
     `whose` names the usual ("your", or "Alice's" when a carer checks in for Alice);
@@ -134,7 +134,10 @@ def answer_field(item: Item, *, usual=None, whose="your", label=None) -> forms.F
 
     A copy of a field built once for the same item, usual, words and language (as
     Django copies a form's declared fields for each form): building 27 choice
-    fields for every check-in cost more than validating them.
+    fields for every check-in cost more than validating them. With `shared`, that
+    field itself, for a form that only reads its fields (validating and drawing
+    them change nothing: tests/patients/test_check_in_form.py checks it); copying
+    them cost a check-in's request more than its engine and its reads together.
     """
     key = (item.key, repr(usual), whose, label, translation.get_language())
     prototype = _PROTOTYPES.get(key)
@@ -142,7 +145,7 @@ def answer_field(item: Item, *, usual=None, whose="your", label=None) -> forms.F
         if len(_PROTOTYPES) >= _PROTOTYPES_MAX:
             _PROTOTYPES.clear()
         prototype = _PROTOTYPES[key] = _new_answer_field(item, usual, whose, label)
-    return copy.deepcopy(prototype)
+    return prototype if shared else copy.deepcopy(prototype)
 
 
 # Fields built by answer_field, by what they depend on; cleared when full. A handful
@@ -442,9 +445,16 @@ class CheckInForm(forms.Form):
             self.initial.setdefault("form_token", uuid.uuid4())
         self.who = who
         self.whose = f"{who}'s" if who else "your"
+        # A form sent (bound) shares its answer fields, copied only if it is drawn
+        # (`helper`): validating changes no field, but drawing does (crispy-forms
+        # adds classes, "is-invalid" among them, to a field's widget).
+        self._shared = set()
         for item in ITEMS:
             usual = getattr(baseline, item.key, None) if item.has_baseline else None
-            self.fields[item.key] = answer_field(item, usual=usual, whose=self.whose)
+            shared = self.is_bound and item.kind != TEMPERATURE  # its unit is this form's
+            self.fields[item.key] = answer_field(item, usual=usual, whose=self.whose, shared=shared)
+            if shared:
+                self._shared.add(item.key)
         self.filled = filled
         self.filled_text = ""
         if filled == ALL_AREAS:
@@ -468,6 +478,7 @@ class CheckInForm(forms.Form):
         The note and the Send button follow in templates/patients/check_in.html: the
         button names the patient for a carer, and crispy would render a name in a
         layout object's text as template code."""
+        self._own_fields()
         helper = FormHelper()
         helper.form_tag = False
         helper.layout = Layout(
@@ -476,6 +487,14 @@ class CheckInForm(forms.Form):
             "form_token",
         )
         return helper
+
+    def _own_fields(self) -> None:
+        """Copies of the shared fields, before the form is drawn (crispy-forms changes
+        the widgets it draws), and bound fields made from them."""
+        for key in self._shared:
+            self.fields[key] = copy.deepcopy(self.fields[key])
+        self._shared = set()
+        self._bound_fields_cache.clear()
 
     def _areas(self, filled) -> list[Area]:
         areas = []

@@ -1,8 +1,14 @@
-"""The check-in form's fields are built once and copied for each form (issue 11, the
-check-in's throughput): each form still has fields and widgets of its own, so what
-one form's drawing or validation changes reaches no other form."""
+"""The check-in form's fields are built once (issue 11, the check-in's throughput):
+answer_field copies them for each form, except that a check-in form sent (bound)
+shares them while it is validated, and copies them only if it is drawn (the
+temperature's apart, whose unit is the form's). Drawing and validating check-in
+forms, with errors or without, through crispy-forms as the page draws them,
+changes nothing of what is shared, so nothing one form shows reaches another."""
 
+import copy
 import uuid
+
+from django.urls import reverse
 
 from clinical.catalogue import ITEMS, SCORE
 from patients.forms import check_in as check_in_forms
@@ -50,7 +56,36 @@ def test_an_invalid_form_marks_only_its_own_fields(patient):
 
     assert good.is_valid(), good.errors
     assert "aria-invalid" not in str(good["stools_per_day"])
-    assert good.fields["stools_per_day"] is not bad.fields["stools_per_day"]
+    assert good.fields["temperature_c"] is not bad.fields["temperature_c"]
+
+
+def snapshot(field) -> dict:
+    """What a form's drawing or validation could change on a field or its widget."""
+    state = {k: v for k, v in vars(field).items() if k != "widget"}
+    return copy.deepcopy({**state, "widget": dict(vars(field.widget))})
+
+
+def test_drawing_and_validating_check_in_forms_changes_no_shared_field(patient_client, patient):
+    page = reverse("patients:check_in")
+    patient_client.get(page)
+    sent = {"form_token": str(uuid.uuid4())}
+    shared = {
+        key: field
+        for key, field in CheckInForm(sent, baseline=patient.active_baseline).fields.items()
+        if key in {item.key for item in ITEMS} and key != "temperature_c"
+    }
+    before = {key: snapshot(field) for key, field in shared.items()}
+
+    # Invalid (drawn again with its errors), as usual without JavaScript, valid.
+    bad = {"form_token": str(uuid.uuid4()), "stools_per_day": "-3", SCORE_ITEM.key: "99"}
+    assert patient_client.post(page, bad).status_code == 200
+    patient_client.post(page, {"as_usual": "all", "form_token": str(uuid.uuid4())})
+    patient_client.post(page, {"form_token": str(uuid.uuid4()), "stools_per_day": "2"})
+    patient_client.get(page)
+
+    again = CheckInForm(sent, baseline=patient.active_baseline).fields
+    assert all(again[key] is field for key, field in shared.items())  # shared indeed
+    assert {key: snapshot(field) for key, field in shared.items()} == before
 
 
 def test_the_fields_kept_are_bounded(monkeypatch):
