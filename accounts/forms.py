@@ -45,3 +45,22 @@ class CodeForm(forms.Form):
         if not code.isdigit() or len(code) != 6:
             raise forms.ValidationError("Enter the 6 digits shown in your authenticator app.")
         return code
+
+
+class ActivationForm(forms.Form):
+    """The one-time activation code an admin gave, before a first authenticator app
+    is set up (accounts/activation.py)."""
+
+    activation = forms.CharField(
+        label="Activation code",
+        max_length=40,
+        help_text="From an administrator: 16 letters and digits, such as ABCD-EFGH-JKMN-PQRS.",
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "off",
+                "autocapitalize": "characters",
+                "spellcheck": "false",
+                "autofocus": True,
+            }
+        ),
+    )

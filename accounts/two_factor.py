@@ -7,16 +7,18 @@ a TOTP code (django_otp.plugins.otp_totp) once per login:
 1. After the password, every page but these (the second-factor pages, logging
    out, password reset, the health check) redirects to `verify`, which comes
    back to the page asked for.
-2. Someone with no confirmed device is sent to `setup`: a new secret, shown as
-   text and as a QR code drawn here as inline SVG (segno; no external image), and
-   confirmed with a first code. Someone who has a device can only verify with
-   it: a password alone never adds a device.
+2. Someone with no confirmed device is sent to `setup`, which first asks for an
+   activation code an admin issued (accounts/activation.py): a password alone
+   never adds a device. Then a new secret, shown as text and as a QR code drawn
+   here as inline SVG (segno; no external image), confirmed with a first code,
+   which uses the activation. Someone who has a device can only verify with it.
 3. A right code marks the session verified (django_otp.login); OTPMiddleware
    reads that back on each request as `request.user.is_verified()`.
 
 Wrong codes slow down (django-otp's throttling doubles the wait after each one).
-An admin who loses their phone has the device deleted in the admin by another
-admin and then sets up a new one.
+Wrong activation codes are limited an hour per account. Someone who loses their
+phone has the device deleted in the admin by an admin, who issues them an
+activation code for the new one.
 """
 
 import math
@@ -40,7 +42,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from patients.access import is_clinician
 
-from .forms import CodeForm
+from .activation import activation_check, activation_usable, activation_use
+from .forms import ActivationForm, CodeForm
 
 # Views anyone logged in may reach before the second factor.
 OPEN_VIEWS = {
@@ -71,6 +74,10 @@ def second_factor_required(request) -> bool:
         verified = user.is_authenticated and getattr(user, "otp_device", None) is not None
         request._second_factor_required = verified or needs_second_factor(user)
     return request._second_factor_required
+
+
+# Session key: the activation code given on the setup page, until the app is confirmed.
+ACTIVATION = "two_factor_activation"
 
 
 def is_background(request) -> bool:
@@ -171,16 +178,20 @@ def verify(request):
     return render(request, "two_factor/verify.html", {"form": form, "next": done})
 
 
-@sensitive_post_parameters("code")
+@sensitive_post_parameters("code", "activation")
 @never_cache
 @login_required
 def setup(request):
-    """Set up an authenticator app: its secret, as a QR code and as text, then a code."""
+    """Set up an authenticator app: an activation code from an admin, then the app's
+    secret, as a QR code and as text, then a first code from the app."""
     done = next_url(request)
     if not second_factor_required(request) or request.user.is_verified():
         return redirect(done)
     if confirmed_device(request.user) is not None:
         return redirect(with_next(reverse("two_factor:verify"), done))
+    activation = activation_usable(user=request.user, activation_id=request.session.get(ACTIVATION))
+    if activation is None:
+        return activate(request, done)
     # The same secret until it is confirmed, so that reloading the page keeps it.
     unconfirmed = TOTPDevice.objects.filter(user=request.user, confirmed=False).order_by("pk")
     device = unconfirmed.first() or TOTPDevice.objects.create(
@@ -190,8 +201,13 @@ def setup(request):
     if request.method == "POST" and form.is_valid():
         problem = check_code(device, form.cleaned_data["code"])
         if problem is None:
-            TOTPDevice.objects.filter(pk=device.pk).update(confirmed=True)
+            with transaction.atomic():
+                if not activation_use(request=request, activation_id=activation.pk):
+                    # Used or replaced since it was given: ask for one again.
+                    return redirect(with_next(reverse("two_factor:setup"), done))
+                TOTPDevice.objects.filter(pk=device.pk).update(confirmed=True)
             device.refresh_from_db()
+            request.session.pop(ACTIVATION, None)
             verified(request, device)
             messages.success(
                 request, "Two-factor authentication is set up: you will need a code each time."
@@ -208,6 +224,28 @@ def setup(request):
             "qr_svg": qr_svg(device.config_url),
         },
     )
+
+
+def activate(request, done):
+    """The setup page's first step: the activation code an admin gave. A right one
+    makes a new secret (any shown before it was given no longer counts) and shows it."""
+    # A code from the app posted after the activation went (replaced, expired) is
+    # not an activation code: the form is shown afresh.
+    form = ActivationForm(request.POST if "activation" in request.POST else None)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        checked = activation_check(user=request.user, code=form.cleaned_data["activation"])
+        if checked.activation is not None:
+            with transaction.atomic():
+                TOTPDevice.objects.filter(user=request.user, confirmed=False).delete()
+                TOTPDevice.objects.create(
+                    user=request.user, confirmed=False, name="Authenticator app"
+                )
+            request.session[ACTIVATION] = checked.activation.pk
+            return redirect(with_next(reverse("two_factor:setup"), done))
+        form.add_error("activation", checked.problem)
+        status = 429 if checked.limited else 200
+    return render(request, "two_factor/activate.html", {"form": form, "next": done}, status=status)
 
 
 def secret_of(device) -> str:

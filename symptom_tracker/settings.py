@@ -145,6 +145,11 @@ AXES_VERBOSE = False  # no banner on every command; lockouts are still logged
 OTP_TOTP_ISSUER = envstr("OTP_TOTP_ISSUER", "Symptom tracker")
 # An admin may delete someone's device (a lost phone) but never see its secret.
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+# Setting up a first authenticator app needs a one-time activation code an admin
+# issues (accounts/activation.py): how long one works, and how many codes one
+# account may try an hour.
+TWO_FACTOR_ACTIVATION_HOURS = envint("TWO_FACTOR_ACTIVATION_HOURS", 72)
+TWO_FACTOR_ACTIVATION_TRIES_PER_HOUR = envint("TWO_FACTOR_ACTIVATION_TRIES_PER_HOUR", 5)
 # Staff and clinicians are logged out after this long without a page of their own
 # (the triage queue's background refresh does not count); 0 turns it off.
 STAFF_IDLE_TIMEOUT_SECONDS = envint("STAFF_IDLE_TIMEOUT_SECONDS", 15 * 60)

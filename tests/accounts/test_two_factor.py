@@ -14,6 +14,7 @@ from django.utils import timezone
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accounts.activation import activation_issue
 from alerts.services import flagging
 from patients.models import Flag, Patient
 
@@ -45,6 +46,16 @@ def password_login(client, user, next_url=""):
     if next_url:
         data["next"] = next_url
     return client.post(reverse("login"), data)
+
+
+def activate(client, user, next_url="") -> str:
+    """The setup page's first step: the activation code an admin gave `user`."""
+    code = activation_issue(user=user).code
+    data = {"activation": code, **({"next": next_url} if next_url else {})}
+    response = client.post(SETUP, data)
+    assert response.status_code == 302, response.text
+    assert response["Location"].startswith(SETUP)
+    return code
 
 
 def code_now(key: bytes, offset: int = 0) -> str:
@@ -285,6 +296,29 @@ def test_somewhere_else_after_the_code_is_refused(client, nurse):
     assert response["Location"] == reverse("patients:home")
 
 
+# Setting up an app the first time needs an activation from an admin
+
+
+def test_a_password_alone_cannot_enrol_a_first_app(client, newcomer, patient):
+    """A clinician with no app yet, or whoever has her password: the setup page asks
+    for an activation from an admin and shows no key, and no guess of a code sets an
+    app up."""
+    response = password_login(client, newcomer, next_url=reverse("alerts:queue"))
+    response = client.get(response["Location"], follow=True)
+
+    assert response.redirect_chain[-1][0].startswith(SETUP + "?next=")
+    page = response.text
+    assert "otp-secret" not in page
+    assert "<svg" not in page
+    assert "activation code" in page
+    assert not TOTPDevice.objects.filter(user=newcomer).exists()
+    for code in ("000000", "123456"):
+        client.post(SETUP, {"code": code})
+    assert not TOTPDevice.objects.filter(user=newcomer, confirmed=True).exists()
+    assert client.get(reverse("alerts:queue")).status_code == 302
+    assert client.get(reverse("alerts:patient", args=[patient.pk])).status_code == 302
+
+
 # Setting up an app the first time
 
 
@@ -294,7 +328,9 @@ def test_a_nurse_with_no_app_sets_one_up_with_the_qr_code_and_a_first_code(
     response = password_login(client, newcomer, next_url=reverse("alerts:queue"))
     response = client.get(response["Location"], follow=True)
     assert response.redirect_chain[-1][0].startswith(SETUP + "?next=")
-    page = response.text
+    assert "Activation code" in response.text
+    activate(client, newcomer, next_url=reverse("alerts:queue"))
+    page = client.get(SETUP, {"next": reverse("alerts:queue")}).text
     assert "Set up two-factor authentication" in page
     # The QR code is inline SVG markup drawn on the server: no image, no CDN.
     svg = re.search(r"<svg[^>]*>.*?</svg>", page, re.S).group(0)
@@ -321,6 +357,7 @@ def test_a_nurse_with_no_app_sets_one_up_with_the_qr_code_and_a_first_code(
 
 def test_reloading_the_setup_page_keeps_the_same_key(client, newcomer):
     password_login(client, newcomer)
+    activate(client, newcomer)
 
     first = secret_on_page(client.get(SETUP).text)
     again = secret_on_page(client.get(SETUP).text)
@@ -331,6 +368,7 @@ def test_reloading_the_setup_page_keeps_the_same_key(client, newcomer):
 
 def test_setup_refuses_a_wrong_code(client, newcomer):
     password_login(client, newcomer)
+    activate(client, newcomer)
     key = secret_on_page(client.get(SETUP).text)
     wrong = f"{(int(code_now(key)) + 500_000) % 1_000_000:06d}"
 
@@ -364,7 +402,7 @@ def test_the_verify_page_sends_someone_with_no_app_to_setup(client, newcomer):
 
 def test_the_otpauth_uri_names_the_site_and_the_user(client, newcomer):
     password_login(client, newcomer)
-    client.get(SETUP)
+    activate(client, newcomer)
 
     uri = TOTPDevice.objects.get(user=newcomer).config_url
 

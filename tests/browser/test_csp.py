@@ -9,6 +9,8 @@ from base64 import b32decode
 import pytest
 from django_otp.oath import totp
 
+from accounts.activation import activation_issue
+
 from ..factories import (
     PASSWORD,
     BaselineFactory,
@@ -124,6 +126,8 @@ def test_the_qr_code_is_drawn_and_a_first_code_sets_the_app_up(chromium, server,
     page.get_by_role("button", name="Log in").click()
 
     page.get_by_role("heading", name="Set up two-factor authentication").wait_for()
+    page.get_by_label("Activation code").fill(activation_issue(user=newcomer).code)
+    page.get_by_role("button", name="Continue").click()
     qr = page.get_by_role("img", name="QR code for your authenticator app")
     box = qr.bounding_box()
     assert box["width"] >= 150 and box["width"] == pytest.approx(box["height"], abs=1)
