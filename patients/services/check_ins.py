@@ -97,11 +97,40 @@ def load_for_check_in(
     and the right ones kept. Should the zone have changed since, the days before
     are read again for the right dates (one more query, once).
     """
-    try:
-        where, params = patients.values("pk").query.sql_with_params()
-    except EmptyResultSet:
+    where = _by_id_or_user(patients)
+    if where is None:
+        try:
+            sql, params = patients.values("pk").query.sql_with_params()
+        except EmptyResultSet:
+            return None
+        where = f"IN ({sql})", list(params)
+    return _load(*where, now, history, form_token, per_hour, day, zone)
+
+
+def _by_id_or_user(patients: QuerySet) -> tuple[str, list] | None:
+    """The WHERE on the patient's id for `patients` filtered only by id or by user
+    (the access helpers' querysets), written without compiling the queryset, which
+    cost the request more than running the statement; None for any other."""
+    query, model = patients.query, patients.model
+    children = query.where.children
+    if (
+        model is not Patient
+        or len(children) != 1
+        or query.where.negated
+        or query.is_sliced
+        or getattr(children[0], "lookup_name", None) != "exact"
+        or not isinstance(children[0].rhs, int)
+        or getattr(children[0].lhs, "alias", None) != model._meta.db_table
+    ):
         return None
-    return _load(f"IN ({where})", list(params), now, history, form_token, per_hour, day, zone)
+    lookup = children[0]
+    if lookup.lhs.target is model._meta.pk:
+        return "= %s", [lookup.rhs]
+    if lookup.lhs.target is model._meta.get_field("user"):
+        table, quote = _table(model), connection.ops.quote_name
+        column, pk = quote(lookup.lhs.target.column), quote(model._meta.pk.column)
+        return f"IN (SELECT {pk} FROM {table} WHERE {column} = %s)", [lookup.rhs]  # noqa: S608
+    return None
 
 
 def load_patient_for_check_in(patient_id: int, *, now, day: date) -> Patient | None:
@@ -157,8 +186,9 @@ _PREPARED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 _NAMES = itertools.count()
 
 
-def _execute_prepared(cursor, sql: str, params: list) -> None:
-    """cursor.execute(sql, params), prepared on PostgreSQL (elsewhere, as it is)."""
+def _execute_prepared(cursor, sql: str, params: list, said: str | None = None) -> None:
+    """cursor.execute(sql, params), prepared on PostgreSQL (elsewhere, as it is).
+    `said`: what the statement does, in a comment (by default the load's)."""
     raw = connection.connection
     if connection.vendor != "postgresql" or raw is None or "%%" in sql:
         cursor.execute(sql, params)
@@ -171,16 +201,50 @@ def _execute_prepared(cursor, sql: str, params: list) -> None:
         # A name never used before on any connection: should the EXECUTE fail, the
         # PREPARE stands all the same (prepared statements ignore rollbacks) and is
         # not recorded, so the next try must not reuse its name.
-        name = f"check_in_load_{next(_NAMES)}"
+        name = f"check_in_{next(_NAMES)}"
         pieces = sql.split("%s")
         numbered = "".join(f"{piece}${n}" for n, piece in enumerate(pieces[:-1], 1))
         prepare = f"PREPARE {name} AS {numbered}{pieces[-1]}; "
     arguments = f" ({', '.join(['%s'] * len(params))})" if params else ""
     # The comment says in the server's log (and to a test counting reads of a table)
     # what the prepared statement reads.
-    said = f" /* load_for_check_in FROM {_table(Patient)} */"
-    cursor.execute(f"{prepare}EXECUTE {name}{arguments}{said}", params)
+    said = said or f"load_for_check_in FROM {_table(Patient)}"
+    cursor.execute(f"{prepare}EXECUTE {name}{arguments} /* {said} */", params)
     names[sql] = name
+
+
+class _InsertStatement:
+    """INSERT ... RETURNING of a new row of `model`, written once for this database."""
+
+    def __init__(self, model):
+        meta, quote = model._meta, connection.ops.quote_name
+        self.fields = [
+            f for f in meta.concrete_fields if f is not meta.auto_field and not f.generated
+        ]
+        self.returning = connection.features.can_return_columns_from_insert
+        self.said = f"INSERT INTO {_table(model)}"
+        self.sql = (
+            f"INSERT INTO {_table(model)} ({', '.join(quote(f.column) for f in self.fields)}) "  # noqa: S608 - names only
+            f"VALUES ({', '.join(['%s'] * len(self.fields))})"
+        )
+        if self.returning:
+            self.sql += f" RETURNING {quote(meta.pk.column)}"
+
+
+def _insert(instance) -> None:
+    """instance.save() of a new row (no signals are sent: none is connected), as one
+    statement written once a model and prepared on PostgreSQL: the ORM compiled the
+    INSERT of a check-in's 40 columns anew for every check-in, which cost the request
+    more than the engine and the read of what it judges together."""
+    key = (connection.vendor, "insert", type(instance))
+    if key not in _STATEMENTS:
+        _STATEMENTS[key] = _InsertStatement(type(instance))
+    statement = _STATEMENTS[key]
+    values = [f.get_db_prep_save(f.pre_save(instance, True), connection) for f in statement.fields]
+    with connection.cursor() as cursor:
+        _execute_prepared(cursor, statement.sql, values, said=statement.said)
+        instance.pk = cursor.fetchone()[0] if statement.returning else cursor.lastrowid
+    instance._state.adding, instance._state.db = False, connection.alias
 
 
 def _column(model, name: str, alias: str) -> str:
@@ -470,7 +534,7 @@ def record_check_in(
         raise TooManyCheckIns(context.limited_until)
     try:
         with transaction.atomic():
-            check_in.save()
+            _insert(check_in)
             check_in_recorded.send(sender=CheckIn, check_in=check_in)
             if actor is not None:
                 audit.record(actor, "created", patient, obj=check_in)
