@@ -1,327 +1,732 @@
-"""Who may open what: every URL of the project against every persona (issue 5).
+"""Who may open what: every URL pattern the resolver knows, with every HTTP method,
+as every persona (issue 5, made complete by construction in issue 12).
 
-One row per URL name, one column per persona, the expected status of a GET. A
-200 where the table expects anything else fails, and so does a URL that has no
-row: a new page cannot be added without saying who may see it. The POST table
-below does the same for every page that changes something, and checks that a
-refused request changed nothing.
+The list of URLs is walked from the resolver itself, named or not, the Django
+admin's included; the admin's pages are generated from `admin.site._registry`
+(each model's list, add, change, delete and history pages and any page its
+ModelAdmin adds). A URL the walk finds with no row in the table below fails
+`test_every_url_has_a_row`, so a new page cannot be added without saying who may
+use it; `test_an_unguarded_url_fails_the_matrix` shows that with a resolver that
+has one more, unguarded, pattern.
 
-Personas (tests/conftest.py): alice, a patient; bob, a patient of another team;
-cara, alice's carer; rex, whose access alice removed; nadia, a nurse of alice's
-team; olga, a nurse of another team; an admin (staff, no team); and nadia again
-with only her password, before the second factor ("nurse_1fa").
+Each URL is asked with GET, HEAD, OPTIONS, POST, PUT, PATCH and DELETE by each
+persona (tests/personas.py). A row gives the outcome of a GET, which every method
+the view handles as a GET shares; `post` the outcome of a POST when it differs; and
+`handles` the methods the view answers at all: any other method is refused (405)
+once the view's guard has let the persona through, and by the guard before. A POST
+carries `data` that would change something if it were accepted.
+
+Nothing may change in the database when a persona asks a URL it may not change
+anything through (`writes` names who may): a snapshot of every table (its rows'
+digest, sessions aside) is compared before and after each such (URL, persona).
 """
 
-import django.test
+import hashlib
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
 import pytest
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.apps import apps
+from django.contrib import admin
+from django.db import connection, transaction
+from django.urls import URLPattern, URLResolver, get_resolver, path, reverse
 
-from alerts.services import flagging
-from patients.models import Carer, Flag, Question
+from patients.notebook import SUGGESTED_QUESTIONS
 
-from .conftest import login
-from .factories import make_check_in
+from .personas import PERSONAS, SHARED_SETTINGS, build_world, shared_settings
 
-PERSONAS = ["anon", "patient", "other", "carer", "revoked", "nurse", "other_nurse", "admin"]
-PERSONAS_ALL = [*PERSONAS, "nurse_1fa"]
+METHODS = ("GET", "HEAD", "OPTIONS", "POST", "PUT", "PATCH", "DELETE")
+UNSAFE = ("POST", "PUT", "PATCH", "DELETE")
+ALL = " ".join(METHODS)
+AS_GET = "GET HEAD OPTIONS POST PUT PATCH DELETE"  # any method not POST is read as a GET
+FORM_VIEW = "GET HEAD OPTIONS POST PUT"  # Django's FormView: PUT is a POST, OPTIONS the Allow
+POST_ONLY = "POST"
+
 LOGIN = "login"  # a redirect to the login page
 TWO_FA = "2fa"  # a redirect to the second-factor page
-REDIRECT = "redirect"  # a redirect elsewhere (a role's own home)
+REDIRECT = "redirect"  # a redirect elsewhere (a role's own home, the page itself)
 ADMIN_LOGIN = "admin-login"
+HEALTH = "health"  # 200 or 503: what the deployment's services say, not who asks
+REFUSED = {LOGIN, TWO_FA, ADMIN_LOGIN, 400, 403, 404, 405}
+STAFF = {"admin"}
 
 
-def row(anon, patient, other, carer, revoked, nurse, other_nurse, admin, nurse_1fa=None):
-    """Expected outcomes by persona; the half-logged-in nurse reaches nothing by default."""
-    values = [anon, patient, other, carer, revoked, nurse, other_nurse, admin]
-    return dict(
-        zip(PERSONAS_ALL, [*values, TWO_FA if nurse_1fa is None else nurse_1fa], strict=True)
+def row(anon, patient, other, carer, other_carer, revoked, nurse, other_nurse, coordinator, admin,
+        nurse_1fa=TWO_FA):  # fmt: skip
+    """Outcomes by persona. The half-logged-in nurse reaches nothing by default, and
+    an erased patient's old session is nobody's: the anonymous outcome."""
+    values = [anon, patient, other, carer, other_carer, revoked, nurse, other_nurse]
+    values += [coordinator, admin, nurse_1fa, anon]
+    return dict(zip(PERSONAS, values, strict=True))
+
+
+def everyone(outcome, nurse_1fa=None):
+    return row(*[outcome] * 10, nurse_1fa=outcome if nurse_1fa is None else nurse_1fa)
+
+
+PATIENT_ONLY = row(LOGIN, 200, 200, 404, 404, 404, 404, 404, 404, 404)
+PATIENT_OR_CARER = row(LOGIN, 200, 200, 200, 200, 404, 404, 404, 404, 404)
+ALICE_OR_CARER = row(LOGIN, 200, 404, 200, 404, 404, 404, 404, 404, 404)  # alice's record
+POST_FOR_PATIENTS = row(LOGIN, 405, 405, 404, 404, 404, 404, 404, 404, 404)
+ALICE_POSTS = row(LOGIN, REDIRECT, 404, 404, 404, 404, 404, 404, 404, 404)
+CLINICIANS = row(LOGIN, 404, 404, 404, 404, 404, 200, 200, 200, 404)
+ALICE_TEAM = row(LOGIN, 404, 404, 404, 404, 404, 200, 404, 200, 404)
+ALICE_TEAM_AND_ADMIN = row(LOGIN, 404, 404, 404, 404, 404, 200, 404, 200, 200)
+POST_FOR_CLINICIANS = row(LOGIN, 404, 404, 404, 404, 404, 405, 405, 405, 404)
+ALICE_TEAM_POSTS = row(LOGIN, 404, 404, 404, 404, 404, REDIRECT, 404, REDIRECT, 404)
+PATIENTS = {"patient", "other"}
+ALICE = {"patient"}
+TEAM = {"nurse", "coordinator"}
+CARERS = {"carer", "other_carer"}
+PATIENTS_POST = row(LOGIN, REDIRECT, REDIRECT, 404, 404, 404, 404, 404, 404, 404)
+SUGGESTED_KEY = next(iter(SUGGESTED_QUESTIONS))
+
+
+@dataclass(frozen=True)
+class Row:
+    """What each persona gets from one URL."""
+
+    expected: dict  # persona -> outcome of a GET
+    path: Callable | None = None  # world -> the URL; None: it takes no argument
+    handles: str = AS_GET
+    post: dict | None = None  # persona -> outcome of a POST, when not a GET's
+    other: dict = field(default_factory=dict)  # method -> outcomes, when not a GET's
+    data: Callable | dict = field(default_factory=dict)  # world -> a POST that changes
+    writes: frozenset = frozenset()  # who may change something through it
+    fresh: bool = False  # a POST ends the session: send it from a client of its own
+    audited: frozenset = frozenset()  # whose visit adds to the audit trail (and only that)
+
+    def outcome(self, method: str, persona: str):
+        if method == "POST" and self.post is not None:
+            return self.post[persona]
+        if method in self.other:
+            return self.other[method][persona]
+        if method in self.handles.split():
+            return self.expected[persona]
+        got = self.expected[persona]
+        return got if got in REFUSED else 405
+
+
+def reads_as_get(entry: Row, method: str, persona: str) -> bool:
+    """A method the view answers as a GET, for a persona the GET lets in."""
+    return (
+        method in entry.handles.split()
+        and method not in entry.other
+        and entry.outcome("GET", persona) not in REFUSED
     )
 
 
-def everyone(outcome):
-    return row(*[outcome] * 8, nurse_1fa=outcome)
+def flag_pk(o):
+    return [o.flag.pk]
 
 
-PATIENT_ONLY = row(LOGIN, 200, 200, 404, 404, 404, 404, 404)
-PATIENT_OR_CARER = row(LOGIN, 200, 200, 200, 404, 404, 404, 404)
-ALICE_OR_CARER = row(LOGIN, 200, 404, 200, 404, 404, 404, 404)  # alice's record
-POST_ONLY_FOR_PATIENTS = row(LOGIN, 405, 405, 404, 404, 404, 404, 404)
-CLINICIANS = row(LOGIN, 404, 404, 404, 404, 200, 200, 404)
-ALICE_TEAM = row(LOGIN, 404, 404, 404, 404, 200, 404, 404)
-ALICE_TEAM_AND_ADMIN = row(LOGIN, 404, 404, 404, 404, 200, 404, 200)
-POST_ONLY_FOR_CLINICIANS = row(LOGIN, 404, 404, 404, 404, 405, 405, 404)
+def question_pk(o):
+    return [o.question.pk]
 
-# GET: url name -> (path arguments, expected outcome per persona).
-GET = {
-    "login": (None, everyone(200)),
-    "logout": (None, everyone(405)),
+
+def team_pk(o):
+    return [o.team.pk]
+
+
+def rev(name, args=None):
+    return lambda o: reverse(name, args=args(o) if args else [])
+
+
+def check_in_data(o):
+    return {"form_token": "00000000-0000-0000-0000-0000000000aa", "stools_per_day": "9"}
+
+
+# The project's own URLs, by name (or, for an unnamed pattern, by its route).
+PROJECT = {
+    "login": Row(everyone(200), handles=FORM_VIEW, writes=frozenset(PERSONAS)),
+    # A POST logs out: whoever asks may end their own session.
+    "logout": Row(
+        everyone(405),
+        handles="POST OPTIONS",
+        post=everyone(LOGIN),
+        other={"OPTIONS": everyone(200)},
+        writes=frozenset(PERSONAS),
+        fresh=True,
+    ),
     # Only a half-logged-in clinician has anything to do on the second-factor pages.
-    "two_factor:verify": (None, row(LOGIN, *[REDIRECT] * 7, nurse_1fa=200)),
-    "two_factor:setup": (None, row(LOGIN, *[REDIRECT] * 7, nurse_1fa=TWO_FA)),
-    "password_reset": (None, everyone(200)),
-    "password_reset_done": (None, everyone(200)),
-    "password_reset_confirm": (lambda o: ["MQ", "not-a-token"], everyone(200)),
-    "password_reset_complete": (None, everyone(200)),
-    "set_language": (None, everyone(REDIRECT)),  # a GET changes nothing: back to the page
-    "set_text_size": (None, everyone(405)),
-    "health": (None, everyone("health")),
-    "alerts:queue": (None, CLINICIANS),
-    "alerts:ack": (lambda o: ["not-a-token"], row(LOGIN, 404, 404, 404, 404, 404, 404, 404)),
-    "alerts:flag": (lambda o: [o.flag.pk], ALICE_TEAM),
-    "alerts:acknowledge": (lambda o: [o.flag.pk], POST_ONLY_FOR_CLINICIANS),
-    "alerts:action": (lambda o: [o.flag.pk], POST_ONLY_FOR_CLINICIANS),
-    "alerts:resolve": (lambda o: [o.flag.pk], POST_ONLY_FOR_CLINICIANS),
-    "alerts:patient": (lambda o: [o.alice.pk], ALICE_TEAM),
-    "alerts:missed": (None, CLINICIANS),
+    "two_factor:verify": Row(
+        row(LOGIN, *[REDIRECT] * 9, nurse_1fa=200),
+        data={"code": "000000"},
+        writes=frozenset({"nurse_1fa"}),  # a wrong code counts against the device
+    ),
+    "two_factor:setup": Row(row(LOGIN, *[REDIRECT] * 9, nurse_1fa=TWO_FA), data={"code": "000000"}),
+    # Anyone may ask for a reset: the page says the same whoever asks.
+    "password_reset": Row(
+        everyone(200),
+        handles=FORM_VIEW,
+        post=everyone(REDIRECT),
+        data={"email": "alice@example.org"},
+        writes=frozenset(PERSONAS),
+    ),
+    "password_reset_done": Row(everyone(200), handles="GET HEAD OPTIONS"),
+    "password_reset_confirm": Row(
+        everyone(200),
+        path=rev("password_reset_confirm", lambda o: ["MQ", "not-a-token"]),
+        data={"new_password1": "n3w-Passw0rd-x", "new_password2": "n3w-Passw0rd-x"},
+    ),
+    "password_reset_complete": Row(everyone(200), handles="GET HEAD OPTIONS"),
+    "welcome": Row(
+        everyone(200, nurse_1fa=TWO_FA),
+        path=rev("welcome", lambda o: ["MQ", "not-a-token"]),
+        data={"new_password1": "n3w-Passw0rd-x", "new_password2": "n3w-Passw0rd-x"},
+    ),
+    "set_language": Row(  # a GET changes nothing: back to the page
+        everyone(REDIRECT), data={"language": "en-gb"}, writes=frozenset(PERSONAS)
+    ),
+    "set_text_size": Row(
+        everyone(405),
+        handles=POST_ONLY,
+        post=everyone(REDIRECT),
+        data={"size": "large"},
+        writes=frozenset(PERSONAS),
+    ),
+    "health": Row(everyone(HEALTH), handles="GET HEAD"),
+    "alerts:queue": Row(CLINICIANS),
+    "alerts:missed": Row(CLINICIANS),
+    "alerts:ack": Row(
+        row(LOGIN, *[404] * 9),
+        path=rev("alerts:ack", lambda o: ["not-a-token"]),
+    ),
+    "alerts:flag": Row(ALICE_TEAM, path=rev("alerts:flag", flag_pk), writes=frozenset(TEAM)),
+    "alerts:acknowledge": Row(
+        POST_FOR_CLINICIANS,
+        path=rev("alerts:acknowledge", flag_pk),
+        handles=POST_ONLY,
+        post=ALICE_TEAM_POSTS,
+        data=lambda o: {"seen": o.flag.pk},
+        writes=frozenset(TEAM),
+    ),
+    "alerts:action": Row(
+        POST_FOR_CLINICIANS,
+        path=rev("alerts:action", flag_pk),
+        handles=POST_ONLY,
+        post=ALICE_TEAM_POSTS,
+        data=lambda o: {"kind": "phoned", "note": "Spoke to her", "seen": o.flag.pk},
+        writes=frozenset(TEAM),
+    ),
+    "alerts:resolve": Row(
+        POST_FOR_CLINICIANS,
+        path=rev("alerts:resolve", flag_pk),
+        handles=POST_ONLY,
+        post=ALICE_TEAM_POSTS,
+        data=lambda o: {"note": "Settled", "seen": o.flag.pk},
+        writes=frozenset(TEAM),
+    ),
+    "alerts:patient": Row(
+        ALICE_TEAM, path=rev("alerts:patient", lambda o: [o.alice.pk]), writes=frozenset(TEAM)
+    ),
     # Admins manage every team's contact list; the figures are counts, no patient.
-    "alerts:figures": (lambda o: [o.alice.care_team_id], ALICE_TEAM_AND_ADMIN),
-    "alerts:contacts": (lambda o: [o.alice.care_team_id], ALICE_TEAM_AND_ADMIN),
-    "alerts:edit_contacts": (
-        lambda o: [o.alice.care_team_id],
-        row(LOGIN, 404, 404, 404, 404, 404, 404, 200),  # nurses read it; admins change it
+    # The figures keep their day rows (alerts.TeamDay) when first read.
+    "alerts:figures": Row(
+        ALICE_TEAM_AND_ADMIN,
+        path=rev("alerts:figures", team_pk),
+        writes=frozenset({*TEAM, "admin"}),
     ),
-    "patients:home": (None, row(LOGIN, 200, 200, 200, 200, REDIRECT, REDIRECT, REDIRECT)),
-    "patients:baseline": (None, PATIENT_ONLY),
-    "welcome": (lambda o: ["MQ", "not-a-token"], row(*[200] * 8)),
-    "patients:first_visit": (None, PATIENT_ONLY),
-    "patients:carers": (None, PATIENT_ONLY),
-    "patients:carer_resend": (lambda o: [o.invited.pk], POST_ONLY_FOR_PATIENTS),
-    "patients:carer_revoke": (lambda o: [o.invited.pk], POST_ONLY_FOR_PATIENTS),
-    "patients:carer_accept": (lambda o: ["not-a-token"], row(*[400] * 8)),
-    "patients:choose_patient": (
-        lambda o: [o.cara_link.pk],
-        row(LOGIN, 405, 405, 405, 405, 405, 405, 405, nurse_1fa=TWO_FA),
+    "alerts:contacts": Row(ALICE_TEAM_AND_ADMIN, path=rev("alerts:contacts", team_pk)),
+    # Nurses read the list; the team's coordinator and admins change it.
+    "alerts:edit_contacts": Row(
+        row(LOGIN, 404, 404, 404, 404, 404, 404, 404, 200, 200),
+        path=rev("alerts:edit_contacts", team_pk),
+        # An empty list is refused (400) to those who may edit it.
+        post=row(LOGIN, 404, 404, 404, 404, 404, 404, 404, 400, 400),
+        data={"form-TOTAL_FORMS": "0", "form-INITIAL_FORMS": "0"},
+        writes=frozenset({"coordinator", "admin"}),
     ),
-    "patients:check_in": (None, PATIENT_OR_CARER),
-    "patients:check_ins": (None, PATIENT_OR_CARER),
-    "patients:check_in_result": (lambda o: [o.check_in.pk], ALICE_OR_CARER),
-    "patients:contacts": (None, PATIENT_OR_CARER),
-    "patients:questions": (None, PATIENT_ONLY),
-    "patients:question_add_suggested": (None, POST_ONLY_FOR_PATIENTS),
-    "patients:question_asked": (lambda o: [o.question.pk], POST_ONLY_FOR_PATIENTS),
-    "patients:question_answer": (lambda o: [o.question.pk], POST_ONLY_FOR_PATIENTS),
-    "patients:question_delete": (lambda o: [o.question.pk], POST_ONLY_FOR_PATIENTS),
-    "patients:treatment": (None, PATIENT_ONLY),
-    "patients:reminders": (None, PATIENT_ONLY),
-    "patients:stop_reminders": (lambda o: ["not-a-token"], row(*[404] * 8)),
-    "patients:my_data": (None, PATIENT_ONLY),
-    "patients:my_data_json": (None, PATIENT_ONLY),
-    "patients:my_data_csv": (None, PATIENT_ONLY),
+    "patients:home": Row(
+        row(LOGIN, 200, 200, 200, 200, 200, REDIRECT, REDIRECT, REDIRECT, REDIRECT)
+    ),
+    "patients:first_visit": Row(PATIENT_ONLY),
+    "patients:choose_patient": Row(
+        row(LOGIN, *[405] * 9),
+        path=rev("patients:choose_patient", lambda o: [o.cara_link.pk]),
+        handles=POST_ONLY,
+        post=row(LOGIN, 404, 404, REDIRECT, 404, 404, 404, 404, 404, 404),
+        writes=frozenset({"carer"}),
+    ),
+    "patients:baseline": Row(
+        PATIENT_ONLY,
+        post=PATIENTS_POST,
+        data={"stools_per_day": "3", "fatigue": "1"},
+        writes=frozenset(PATIENTS),
+    ),
+    "patients:check_in": Row(
+        PATIENT_OR_CARER,
+        post=row(LOGIN, REDIRECT, REDIRECT, REDIRECT, REDIRECT, 404, 404, 404, 404, 404),
+        data=check_in_data,
+        writes=frozenset({*PATIENTS, *CARERS}),
+    ),
+    # A carer's view of the history is audited.
+    "patients:check_in_result": Row(
+        ALICE_OR_CARER,
+        path=rev("patients:check_in_result", lambda o: [o.check_in.pk]),
+        audited=frozenset(CARERS),
+    ),
+    "patients:check_ins": Row(PATIENT_OR_CARER, audited=frozenset(CARERS)),
+    "patients:contacts": Row(PATIENT_OR_CARER),
+    "patients:treatment": Row(PATIENT_ONLY),
+    "patients:questions": Row(
+        PATIENT_ONLY, post=PATIENTS_POST, data={"text": "Can I swim?"}, writes=frozenset(PATIENTS)
+    ),
+    "patients:question_add_suggested": Row(
+        POST_FOR_PATIENTS,
+        handles=POST_ONLY,
+        post=row(LOGIN, REDIRECT, REDIRECT, 404, 404, 404, 404, 404, 404, 404),
+        data={"key": SUGGESTED_KEY},
+        writes=frozenset(PATIENTS),
+    ),
+    "patients:question_asked": Row(
+        POST_FOR_PATIENTS,
+        path=rev("patients:question_asked", question_pk),
+        handles=POST_ONLY,
+        post=ALICE_POSTS,
+        data={"asked": "1"},
+        writes=frozenset(ALICE),
+    ),
+    "patients:question_answer": Row(
+        POST_FOR_PATIENTS,
+        path=rev("patients:question_answer", question_pk),
+        handles=POST_ONLY,
+        post=ALICE_POSTS,
+        data=lambda o: {f"q{o.question.pk}-answer": "What I was told"},
+        writes=frozenset(ALICE),
+    ),
+    "patients:question_delete": Row(
+        POST_FOR_PATIENTS,
+        path=rev("patients:question_delete", question_pk),
+        handles=POST_ONLY,
+        post=ALICE_POSTS,
+        writes=frozenset(ALICE),
+    ),
+    "patients:carers": Row(
+        PATIENT_ONLY,
+        post=PATIENTS_POST,
+        data={"name": "Vic", "email": "vic@example.org"},
+        writes=frozenset(PATIENTS),
+    ),
+    "patients:carer_resend": Row(
+        POST_FOR_PATIENTS,
+        path=rev("patients:carer_resend", lambda o: [o.invited.pk]),
+        handles=POST_ONLY,
+        post=ALICE_POSTS,
+        writes=frozenset(ALICE),
+    ),
+    "patients:carer_revoke": Row(
+        POST_FOR_PATIENTS,
+        path=rev("patients:carer_revoke", lambda o: [o.invited.pk]),
+        handles=POST_ONLY,
+        post=ALICE_POSTS,
+        writes=frozenset(ALICE),
+    ),
+    "patients:carer_accept": Row(
+        everyone(400, nurse_1fa=TWO_FA),
+        path=rev("patients:carer_accept", lambda o: ["not-a-token"]),
+        data={"name": "Eve", "password1": "n3w-Passw0rd-x", "password2": "n3w-Passw0rd-x"},
+    ),
+    "patients:reminders": Row(
+        PATIENT_ONLY,
+        post=PATIENTS_POST,
+        data={"reminders": "on", "reminder_time": "09:00"},
+        writes=frozenset(PATIENTS),
+    ),
+    "patients:stop_reminders": Row(
+        everyone(404, nurse_1fa=TWO_FA),
+        path=rev("patients:stop_reminders", lambda o: ["not-a-token"]),
+    ),
+    "patients:my_data": Row(PATIENT_ONLY, writes=frozenset(PATIENTS)),
+    "patients:my_data_json": Row(PATIENT_ONLY, writes=frozenset(PATIENTS)),
+    "patients:my_data_csv": Row(PATIENT_ONLY, writes=frozenset(PATIENTS)),
+    # Unnamed: the admin's login is ours (symptom_tracker/urls.py).
+    "admin/login/": Row(everyone(LOGIN, nurse_1fa=TWO_FA)),
 }
-# The Django admin: one site, staff only, every page behind the same check.
-ADMIN_PAGES = {
-    "admin:index": [],
-    "admin:patients_patient_changelist": [],
-    "admin:patients_patient_change": lambda o: [o.alice.pk],
-    "admin:patients_checkin_changelist": [],
-    "admin:patients_auditevent_changelist": [],
-    "admin:patients_flag_changelist": [],
-    "admin:auth_user_changelist": [],
+
+
+# The Django admin: one site, staff only, every page behind the same check
+# (admin_view: staff with a verified second factor). A model's pages are generated
+# from the registry (ADMIN_MODEL_PAGE); the site's own are here.
+def admin_site_rows():
+    return {
+        "admin:index": Row(NON_STAFF),
+        # Shadowed by "admin/login/" above: never reached.
+        "admin:login": Row(everyone(LOGIN, nurse_1fa=TWO_FA)),
+        # Django's LogoutView: a POST logs out; the admin's guard comes first.
+        "admin:logout": Row(
+            row(*[REDIRECT] * 9, 405),
+            handles=ALL,
+            post=row(*[REDIRECT] * 9, LOGIN),
+            other={
+                "OPTIONS": row(*[REDIRECT] * 9, 200),
+                **{m: row(*[REDIRECT] * 9, 405) for m in ("PUT", "PATCH", "DELETE")},
+            },
+            fresh=True,
+            writes=frozenset(PERSONAS),
+        ),
+        "admin:password_change": Row(NON_STAFF, handles=FORM_VIEW, writes=frozenset(STAFF)),
+        "admin:password_change_done": Row(NON_STAFF, handles="GET HEAD OPTIONS"),
+        # Without a field to complete, refused; it answers GET only.
+        "admin:autocomplete": Row(
+            staff(403),
+            handles="GET HEAD OPTIONS",
+            post=staff(405),
+            other={"OPTIONS": staff(200), **{m: staff(405) for m in ("PUT", "PATCH", "DELETE")}},
+        ),
+        "admin:jsi18n": Row(NON_STAFF, handles="GET HEAD OPTIONS"),
+        # A patient has no page outside the admin.
+        "admin:view_on_site": Row(
+            staff(404),
+            path=lambda o: reverse("admin:view_on_site", args=[o.patient_type, o.alice.pk]),
+        ),
+        "admin:app_list": Row(NON_STAFF, path=rev("admin:app_list", lambda o: ["patients"])),
+        "admin/(?P<url>.*)$": Row(staff(404), path=lambda o: "/admin/no-such-page/"),
+    }
+
+
+def staff(outcome):
+    """Staff only: everyone else is sent to the admin's login (which is ours)."""
+    return row(*[ADMIN_LOGIN] * 9, outcome)
+
+
+NON_STAFF = staff(200)
+
+# What the admin gets from a model's page, where not a 200 (or a redirect from the
+# unnamed "<id>/"): key -> (outcome of every method, or {method: outcome}).
+ADMIN_ONLY_VIEWS = {"GET": 200, "HEAD": 200, "OPTIONS": 200, "PUT": 200, "PATCH": 200}
+READ_ONLY = {**ADMIN_ONLY_VIEWS, "POST": 403, "DELETE": 200}  # a view-only change page
+STAFF_GETS = {
+    # django-axes' records are made by logins only; totp secrets are never shown.
+    "admin:axes_accessattempt_add": 403,
+    "admin:axes_accesslog_add": 403,
+    "admin:axes_accessfailurelog_add": 403,
+    "admin:otp_totp_totpdevice_config": 403,
+    "admin:otp_totp_totpdevice_qrcode": 403,
+    # A patient is erased (its own page), never deleted.
+    "admin:patients_patient_delete": REDIRECT,
+    # Check-ins are the patient's, flags the worker's: never changed or deleted here.
+    "admin:patients_checkin_change": READ_ONLY,
+    "admin:patients_checkin_delete": 403,
+    "admin:patients_flag_delete": 403,
+    # Carers are the patient's to invite.
+    "admin:patients_carer_add": 403,
+    # The audit trail is append-only.
+    "admin:patients_auditevent_add": 403,
+    "admin:patients_auditevent_change": READ_ONLY,
+    "admin:patients_auditevent_delete": 403,
 }
-ADMIN_ONLY = row(
-    ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, 200
-)
+# The admin's POST with nothing in it, where it is not a 200 (a form with errors).
+STAFF_POSTS = {
+    "admin:patients_patient_erase": 400,  # the hospital number was not typed
+    "admin:axes_accessattempt_change": REDIRECT,  # read-only fields: nothing saved
+    "admin:axes_accesslog_change": REDIRECT,
+    "admin:axes_accessfailurelog_change": REDIRECT,
+    "admin:patients_carer_change": REDIRECT,
+    "admin:patients_flag_change": REDIRECT,
+}
+# Where the admin may change nothing: asked with a POST that would, and checked.
+STAFF_MAY_NOT = {key for key, got in STAFF_GETS.items() if got in (403, READ_ONLY)}
+# Known holes: the outcome the cell must have, checked by an xfail test below, not here.
+KNOWN_HOLES = {
+    ("admin:patients_flag_add", "POST", "admin"): 403,
+}
 
 
-class World:
-    """Alice's records, and the people around her."""
+@dataclass(frozen=True)
+class Url:
+    key: str  # its name with namespace, or its route when it has none
+    route: str  # the whole route, from the root
+    name: str | None
+    admin_model: type | None  # the model of an admin page
 
-    def __init__(self, patient, other_patient, carer, revoked_carer, nurse, other_nurse, admin):
-        self.alice, self.bob = patient, other_patient
-        self.check_in = make_check_in(patient, stools_per_day=9)
-        flagging.flag_check_in(self.check_in.pk)
-        self.flag = Flag.objects.get(check_in=self.check_in)
-        self.question = Question.objects.create(patient=patient, text="How often is my treatment?")
-        self.invited = Carer.objects.create(patient=patient, name="Sam", email="sam@example.org")
-        self.cara_link = Carer.objects.get(user=carer)
-        self.users = {
-            "patient": patient.user,
-            "other": other_patient.user,
-            "carer": carer,
-            "revoked": revoked_carer,
-            "nurse": nurse,
-            "other_nurse": other_nurse,
-            "admin": admin,
+
+def walk(patterns=None) -> list[Url]:
+    """Every URL pattern the resolver knows, in the resolver's order."""
+    registry = {(m._meta.app_label, m._meta.model_name): m for m in admin.site._registry}
+    found = []
+
+    def visit(patterns, prefix, namespace):
+        for pattern in patterns:
+            route = prefix + str(pattern.pattern)
+            if isinstance(pattern, URLResolver):
+                inner = ":".join(p for p in (namespace, pattern.namespace) if p)
+                visit(pattern.url_patterns, route, inner)
+                continue
+            assert isinstance(pattern, URLPattern)
+            name = f"{namespace}:{pattern.name}" if namespace and pattern.name else pattern.name
+            parts = route.split("/")
+            model = registry.get(tuple(parts[1:3])) if parts[0] == "admin" else None
+            found.append(Url(name or route, route, name, model))
+
+    visit(get_resolver().url_patterns if patterns is None else patterns, "", "")
+    return found
+
+
+# A model's admin pages, by what follows the model in the URL's name; "" for the
+# unnamed "<object_id>/", which redirects to the change page.
+ADMIN_PAGE_KINDS = ("changelist", "add", "history", "delete", "change", "")
+
+
+def admin_model_row(url: Url) -> Row:
+    model = url.admin_model
+    stem = f"admin:{model._meta.app_label}_{model._meta.model_name}_"
+    kind = url.name.removeprefix(stem) if url.name else ""
+    got = STAFF_GETS.get(url.key, REDIRECT if kind == "" else 200)
+    per_method = got if isinstance(got, dict) else {}
+    post = STAFF_POSTS.get(url.key, per_method.get("POST", got))
+    return Row(
+        staff(got if not per_method else per_method["GET"]),
+        path=lambda o: "/" + re.sub(r"<[^>]+>", str(o.sample(model).pk), url.route),
+        post=staff(post),
+        other={m: staff(g) for m, g in per_method.items() if m != "POST"},
+        data=lambda o: admin_change(o, model),
+        writes=frozenset() if url.key in STAFF_MAY_NOT else frozenset(STAFF),
+        audited=frozenset(STAFF),  # admin views of patient data are audited
+    )
+
+
+def admin_change(o, model) -> dict:
+    """A POST that changes something on any admin page that took it: confirm a
+    deletion (or an erasure), or delete the object from its list."""
+    pk = o.sample(model).pk
+    return {
+        "post": "yes",
+        "action": "delete_selected",
+        "_selected_action": [pk],
+        "index": "0",
+        "hospital_number": o.alice.hospital_number,
+    }
+
+
+def rows() -> dict[str, Row]:
+    return {**PROJECT, **admin_site_rows()}
+
+
+def row_for(url: Url, table: dict[str, Row]) -> Row | None:
+    if url.key in table:
+        return table[url.key]
+    if url.admin_model is not None:
+        return admin_model_row(url)
+    return None
+
+
+def every_url_has_a_row(patterns=None) -> None:
+    table = rows()
+    urls = walk(patterns)
+    missing = [u.key for u in urls if row_for(u, table) is None]
+    assert not missing, f"URLs with no row in the access matrix: {missing}"
+    stale = set(table) - {u.key for u in urls}
+    assert not stale, f"rows for URLs that no longer exist: {sorted(stale)}"
+
+
+def test_every_url_has_a_row():
+    every_url_has_a_row()
+
+
+def unguarded(request):
+    from django.http import HttpResponse
+
+    return HttpResponse("every patient's name")
+
+
+def test_an_unguarded_url_fails_the_matrix():
+    """A page added with no row (here an unguarded one) fails test_every_url_has_a_row."""
+    patterns = [*get_resolver().url_patterns, path("everyone/", unguarded)]
+    with pytest.raises(AssertionError, match=r"no row in the access matrix: \['everyone/'\]"):
+        every_url_has_a_row(patterns)
+
+
+# Nothing changed: a digest of every table.
+
+IGNORED_TABLES = {"django_session"}  # a request may touch its own session
+AUDIT_TABLE = "patients_auditevent"
+
+
+def snapshot() -> dict[str, tuple[int, str]]:
+    """(row count, digest of the rows) of every table but the sessions."""
+    tables = {}
+    with connection.cursor() as cursor:
+        for table in connection.introspection.table_names(cursor):
+            if table in IGNORED_TABLES:
+                continue
+            # The table names come from the database itself, not from a request.
+            cursor.execute(f"SELECT * FROM {connection.ops.quote_name(table)}")  # noqa: S608
+            rows_ = sorted(repr(r) for r in cursor.fetchall())
+            tables[table] = (len(rows_), hashlib.sha256("\n".join(rows_).encode()).hexdigest())
+    return tables
+
+
+class Changes:
+    """Whether anything was written since the last look: SQLite counts the rows
+    every statement changed, so the digest is taken only when that count moved."""
+
+    def __init__(self):
+        self.before = snapshot()
+        self.count = self._count()
+
+    def _count(self):
+        raw = connection.connection
+        return raw.total_changes if connection.vendor == "sqlite" else None
+
+    def since(self) -> list[str]:
+        count = self._count()
+        if count is not None and count == self.count:
+            return []
+        after = snapshot()
+        changed = sorted(
+            t for t in after.keys() | self.before.keys() if after.get(t) != self.before.get(t)
+        )
+        self.before, self.count = after, self._count()
+        return changed
+
+
+class Sample:
+    """The admin's sample object of each model: alice's where it is hers."""
+
+    def __init__(self, world):
+        from django.contrib.auth.models import Group
+        from django.contrib.contenttypes.models import ContentType
+
+        self.world = world
+        self.patient_type = ContentType.objects.get_for_model(type(world.alice)).pk
+        Group.objects.get_or_create(name="Clinicians")
+        axes = {"username": "alice", "ip_address": "192.0.2.1", "user_agent": "x"}
+        for name, extra in (
+            ("AccessAttempt", {"failures_since_start": 1, "get_data": "", "post_data": ""}),
+            ("AccessLog", {}),
+            ("AccessFailureLog", {"locked_out": False}),
+        ):
+            model = apps.get_model("axes", name)
+            if not model.objects.exists():
+                model.objects.create(**axes, **extra)
+        self.preferred = {
+            type(world.alice): world.alice,
+            type(world.alice.user): world.alice.user,
+            type(world.check_in): world.check_in,
+            type(world.flag): world.flag,
+            type(world.cara_link): world.cara_link,
         }
 
-    def client(self, persona):
-        if persona == "anon":
-            return django.test.Client()
-        if persona == "nurse_1fa":  # the password only: no second factor yet
-            client = django.test.Client()
-            client.force_login(self.users["nurse"], "django.contrib.auth.backends.ModelBackend")
-            return client
-        from .conftest import Client
-
-        return login(Client(), self.users[persona])
-
-
-@pytest.fixture
-def world(patient, other_patient, carer, revoked_carer, nurse, other_nurse, admin_user):
-    return World(patient, other_patient, carer, revoked_carer, nurse, other_nurse, admin_user)
+    def __call__(self, model):
+        found = self.preferred.get(model) or model._default_manager.order_by("pk").first()
+        assert found is not None, f"no {model.__name__} for its admin pages: make one in Sample"
+        return found
 
 
 def outcome(response) -> object:
     """The status, with redirects named by where they go."""
-    if response.status_code != 302:
+    if response.status_code not in (301, 302):
         return response.status_code
     target = response.url
-    if target.startswith(reverse("admin:login")):
-        return ADMIN_LOGIN
-    if target.startswith(reverse("login")):
-        return LOGIN
-    if target.startswith(reverse("two_factor:verify")) or target.startswith(
-        reverse("two_factor:setup")
+    for prefix, name in (
+        (reverse("admin:login"), ADMIN_LOGIN),
+        (reverse("login"), LOGIN),
+        (reverse("two_factor:verify"), TWO_FA),
+        (reverse("two_factor:setup"), TWO_FA),
     ):
-        return TWO_FA
+        if target.startswith(prefix):
+            return name
     return REDIRECT
 
 
-def url_names() -> set[str]:
-    """Every named URL of the project, with its namespace."""
-    names = set()
-
-    def walk(patterns, namespace):
-        for pattern in patterns:
-            if isinstance(pattern, URLResolver):
-                inner = ":".join(p for p in (namespace, pattern.namespace) if p)
-                walk(pattern.url_patterns, inner)
-            elif isinstance(pattern, URLPattern) and pattern.name:
-                names.add(f"{namespace}:{pattern.name}" if namespace else pattern.name)
-
-    walk(get_resolver().url_patterns, "")
-    return names
+def ask(client, method, url_path, data):
+    client.raise_request_exception = False  # a server error is an outcome: 500
+    send = getattr(client, method.lower())
+    if method == "POST":
+        return send(url_path, data)
+    if method in ("GET", "HEAD", "OPTIONS"):
+        return send(url_path)
+    return send(url_path, data, content_type="application/x-www-form-urlencoded")
 
 
-def test_every_url_has_a_row():
-    names = url_names()
-    project = {n for n in names if not n.startswith("admin:")}
-    missing = project - set(GET)
-    assert not missing, f"URLs with no row in the access matrix: {sorted(missing)}"
-    stale = set(GET) - names
-    assert not stale, f"rows for URLs that no longer exist: {sorted(stale)}"
-    assert {n for n in names if n.startswith("admin:")} >= set(ADMIN_PAGES)
+CELLS = {"checked": 0}
+MINIMUM_CELLS = 10_000  # of the 12 personas x 151 URLs x 7 methods
 
 
-def path_for(name, args, world):
-    return reverse(name, args=args(world) if callable(args) else (args or []))
+@pytest.fixture(scope="module")
+def shared_world(django_db_setup, django_db_blocker):
+    """The personas and their records, built once for the module in a transaction
+    rolled back at its end; each test's own changes roll back to here (pytest-django's
+    `db` nests a savepoint)."""
+    with django_db_blocker.unblock(), shared_settings(), transaction.atomic():
+        world = build_world()
+        sample = Sample(world)
+        world.sample, world.patient_type = sample, sample.patient_type
+        yield world
+        transaction.set_rollback(True)
 
 
-@pytest.mark.parametrize("persona", PERSONAS_ALL)
-def test_get_matrix(world, persona):
+@pytest.fixture
+def world(shared_world, db, settings):
+    for name, value in SHARED_SETTINGS.items():
+        setattr(settings, name, value)
+    return shared_world
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_matrix(world, persona):
+    table = rows()
     client = world.client(persona)
+    # Logged in before the first snapshot: a login writes (last_login, django-axes).
+    own = {key: world.client(persona) for key, entry in table.items() if entry.fresh}
+    changes = Changes()
+    wrong, cells = [], 0
+    for url in walk():
+        entry = row_for(url, table)
+        assert entry is not None, f"{url.key}: no row (test_every_url_has_a_row)"
+        url_path = (
+            entry.path(world) if entry.path else reverse(url.name) if url.name else "/" + url.route
+        )
+        for method in METHODS:
+            if method not in ("GET", "POST") and reads_as_get(entry, method, persona):
+                continue  # the persona may open the page: another verb for it is no news
+            data = entry.data(world) if callable(entry.data) else entry.data
+            if url.admin_model is not None and persona in STAFF and url.key not in STAFF_MAY_NOT:
+                data = {}  # the admin may: ask without destroying the world the next rows need
+            sender = own[url.key] if entry.fresh and method == "POST" else client
+            got = outcome(ask(sender, method, url_path, data))
+            want = entry.outcome(method, persona)
+            cells += 1
+            if (url.key, method, persona) in KNOWN_HOLES:
+                continue  # test_known_holes
+            ok = got in (200, 503) if want == HEALTH else got == want
+            if not ok:
+                wrong.append(f"{url.key} {method} {url_path}: expected {want}, got {got}")
+        changed = changes.since()
+        if persona in entry.audited:
+            changed = [t for t in changed if t != AUDIT_TABLE]
+        if changed and persona not in entry.writes:
+            wrong.append(f"{url.key} {url_path}: changed {changed}")
+    CELLS["checked"] += cells
+    print(f"\naccess matrix: {persona}: {cells} (URL, method) cells checked")
+    assert not wrong, f"{persona}:\n  " + "\n  ".join(wrong)
+
+
+def test_the_matrix_checked_every_cell():
+    """Runs after the personas' tests (in file order): the count the note quotes."""
+    if CELLS["checked"] == 0:
+        pytest.skip("run with the persona tests")
+    print(f"\naccess matrix: {CELLS['checked']} (URL, method, persona) cells checked")
+    assert CELLS["checked"] >= MINIMUM_CELLS
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="hole: the admin's 'add flag' page (FlagAdmin, every field read-only) accepts "
+    "a POST and saves a Flag with no check-in: IntegrityError, a server error (500). "
+    "Flags are the worker's; the page should refuse (403) as 'delete' does.",
+)
+def test_known_holes(world):
+    table = rows()
+    urls = {u.key: u for u in walk()}
     wrong = []
-    for name, (args, expected) in GET.items():
-        path = path_for(name, args, world)
-        got = outcome(client.get(path))
-        want = expected[persona]
-        ok = got in (200, 503) if want == "health" else got == want
-        if not ok:
-            wrong.append(f"{name} {path}: expected {want}, got {got}")
-    for name, args in ADMIN_PAGES.items():
-        path = path_for(name, args, world)
-        want = ADMIN_ONLY[persona]
-        got = outcome(client.get(path))
+    for (key, method, persona), want in KNOWN_HOLES.items():
+        entry = row_for(urls[key], table)
+        url_path = entry.path(world) if entry.path else reverse(key)
+        data = entry.data(world) if callable(entry.data) else entry.data
+        got = outcome(ask(world.client(persona), method, url_path, data))
         if got != want:
-            wrong.append(f"{name} {path}: expected {want}, got {got}")
-    assert not wrong, f"{persona}:\n  " + "\n  ".join(wrong)
-
-
-def test_a_patient_page_shows_nothing_of_another_patient(world):
-    """A 200 for bob on a shared address is his own record, never alice's."""
-    client = world.client("other")
-    for name in ("patients:home", "patients:check_ins", "patients:contacts", "patients:my_data"):
-        text = client.get(reverse(name)).text
-        assert "Alice" not in text and world.alice.hospital_number not in text, name
-
-
-# POST: what each persona may change. (url name, args, data, expected by persona,
-# a check that the thing is unchanged when refused.)
-def flag_open(world):
-    world.flag.refresh_from_db()
-    return world.flag.status == "open"
-
-
-def question_unasked(world):
-    world.question.refresh_from_db()
-    return world.question.asked_at is None and world.question.answer == ""
-
-
-def invitation_live(world):
-    world.invited.refresh_from_db()
-    return world.invited.revoked_at is None
-
-
-def alice_check_ins(world):
-    return world.alice.check_ins.count()
-
-
-POST = {
-    "alerts:acknowledge": (
-        lambda o: [o.flag.pk],
-        lambda o: {"seen": o.flag.pk},
-        "nurse",
-        flag_open,
-    ),
-    "alerts:action": (
-        lambda o: [o.flag.pk],
-        lambda o: {"kind": "phoned", "note": "Spoke to her", "seen": o.flag.pk},
-        "nurse",
-        lambda o: not o.flag.episode.actions.exists(),
-    ),
-    "alerts:resolve": (
-        lambda o: [o.flag.pk],
-        lambda o: {"note": "Settled", "seen": o.flag.pk},
-        "nurse",
-        flag_open,
-    ),
-    "patients:question_asked": (
-        lambda o: [o.question.pk],
-        {"asked": "1"},
-        "patient",
-        question_unasked,
-    ),
-    "patients:question_answer": (
-        lambda o: [o.question.pk],
-        lambda o: {f"q{o.question.pk}-answer": "What I was told"},
-        "patient",
-        question_unasked,
-    ),
-    "patients:question_delete": (
-        lambda o: [o.question.pk],
-        {},
-        "patient",
-        lambda o: Question.objects.filter(pk=o.question.pk).exists(),
-    ),
-    "patients:carer_resend": (lambda o: [o.invited.pk], {}, "patient", invitation_live),
-    "patients:carer_revoke": (lambda o: [o.invited.pk], {}, "patient", invitation_live),
-}
-
-
-@pytest.mark.parametrize("persona", PERSONAS_ALL)
-def test_post_matrix(world, persona):
-    """Each change, posted by each persona, in the table's order (the one allowed
-    makes them in turn: acknowledge, then act, then resolve)."""
-    client = world.client(persona)
-    wrong = []
-    for name, (args, data, allowed, unchanged) in POST.items():
-        path = path_for(name, args, world)
-        got = outcome(client.post(path, data(world) if callable(data) else data))
-        if persona == allowed:
-            if got not in (200, REDIRECT):
-                wrong.append(f"{name}: refused ({got})")
-            continue
-        refused = {"anon": LOGIN, "nurse_1fa": TWO_FA}.get(persona, 404)
-        if got != refused:
-            wrong.append(f"{name}: expected {refused}, got {got}")
-        if not unchanged(world):
-            wrong.append(f"{name}: changed something")
-    assert not wrong, f"{persona}:\n  " + "\n  ".join(wrong)
-
-
-def test_only_alice_and_her_carer_can_check_in_for_her(world):
-    """A check-in posted by anyone else lands in their own record or nowhere."""
-    before = alice_check_ins(world)
-    for persona in ("other", "revoked", "nurse", "other_nurse", "admin", "anon", "nurse_1fa"):
-        world.client(persona).post(reverse("patients:check_in"), {"stools_per_day": "9"})
-    assert alice_check_ins(world) == before
+            wrong.append(f"{key} {method} as {persona}: expected {want}, got {got}")
+    assert not wrong, "\n".join(wrong)
