@@ -24,7 +24,7 @@ setup: $(STAMP) .env
 run: setup
 	$(BIN)/python manage.py migrate --no-input
 	$(BIN)/python manage.py seed_demo
-	$(BIN)/honcho start -f Procfile
+	SMS_FILE=$${SMS_FILE:-var/sms.log} $(BIN)/honcho start -f Procfile
 
 test: setup
 	DEBUG=0 $(BIN)/python -m pytest $(PYTEST_ARGS)

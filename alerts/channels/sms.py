@@ -15,12 +15,15 @@ def _check_number(address: str) -> None:
 
 
 class ConsoleSmsChannel(Channel):
-    """Development SMS: the message goes to the log, and to SMS_FILE when set."""
+    """Development SMS: the message goes to SMS_FILE when set (`make run` sets
+    var/sms.log); the log names it by its idempotency key only, since logs are kept
+    and shipped where erasure cannot reach, and the message holds a live link."""
 
     def deliver(self, address: str, message: Message, *, idempotency_key: str) -> None:
         _check_number(address)
         line = f"SMS to {address} [{idempotency_key}]: {message.short}"
-        log.info(line)
+        where = f"written to {settings.SMS_FILE}" if settings.SMS_FILE else "not kept (no SMS_FILE)"
+        log.info("SMS to %s [%s] %s", address, idempotency_key, where)
         if settings.SMS_FILE:
             try:
                 with open(settings.SMS_FILE, "a", encoding="utf-8") as out:

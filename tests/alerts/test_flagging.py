@@ -125,17 +125,17 @@ def test_it_delivers_a_notification_once_even_when_the_task_runs_twice(patient):
     assert DeliveryAttempt.objects.filter(notification=email, ok=True).count() == 1
 
 
-def test_the_sms_carries_no_symptom_details(patient, caplog):
+def test_the_sms_carries_no_symptom_details(patient, settings, tmp_path):
+    settings.SMS_FILE = str(tmp_path / "sms.log")  # the development channel's messages
     check_in = make_check_in(patient, at=TUESDAY_10, stools_per_day=9)
     sms = Notification.objects.get(
         pk__in=flagging.flag_check_in(check_in.pk, now=TUESDAY_10), channel="sms"
     )
 
-    with caplog.at_level("INFO"):
-        delivery.deliver_notification(sms.pk, now=SOON)
+    delivery.deliver_notification(sms.pk, now=SOON)
 
     assert Notification.objects.get(pk=sms.pk).status == "sent"
-    line = next(r.message for r in caplog.records if r.message.startswith("SMS to"))
+    (line,) = (tmp_path / "sms.log").read_text().splitlines()
     assert "RED alert, a patient needs review" in line
     assert "stool" not in line.lower() and patient.name not in line
 

@@ -111,11 +111,6 @@ def test_an_acknowledge_link_is_dead_once_the_patient_is_erased(
     assert not AuditEvent.objects.filter(action="link_used").exists()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="alerts/channels/sms.py (ConsoleSmsChannel) logs the whole SMS, link included; "
-    "it should log its address and idempotency key only. Remove this mark with that fix.",
-)
 def test_the_worker_log_names_a_notification_by_id_never_its_link(patient, caplog):
     """The worker's log is shipped and kept where erasure cannot reach: it names the
     notification (its idempotency key), never the link, which works for 24 hours."""
