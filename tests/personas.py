@@ -26,7 +26,7 @@ from django.utils import timezone
 
 from alerts.services import flagging
 from patients import privacy
-from patients.models import Action, Carer, Flag, Question
+from patients.models import Action, Carer, Contact, Flag, Question
 from symptom_tracker.celery import app as celery_app
 
 from .conftest import Client, login, second_factor
@@ -173,11 +173,17 @@ def full_record(patient, *, nurse, carer_name, carer_email, stools=9):
     return check_in, flag, question, carer
 
 
-def build_world() -> World:
+def build_world(*, webhooks: bool = False) -> World:
+    """Everyone, and their records; with `webhooks`, every contact takes alerts by
+    webhook too (the leak-marker test reads what they are sent)."""
     team = CareTeamFactory(name="Immunotherapy Unit", time_zone="Europe/London")
     london_contact_list(team)
     other_team = CareTeamFactory(name="Other hospital", time_zone="America/New_York")
     london_contact_list(other_team)
+    if webhooks:
+        for contact in Contact.objects.all():
+            contact.webhook_url = f"https://chat.example.test/hooks/{contact.pk}"
+            contact.save()
 
     def person(username, **extra):
         return UserFactory(username=username, **extra)
