@@ -12,10 +12,8 @@ transaction. A patient may send CHECK_INS_PER_HOUR check-ins an hour, carers
 included; `record_check_in` says which are never refused.
 """
 
-import itertools
 import json
 import uuid
-import weakref
 import zoneinfo
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -26,6 +24,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from base.rows import execute_prepared, insert
 from clinical.catalogue import AMBER_FLAG, ITEMS, RED_FLAG
 from clinical.engine import Evaluation, PastCheckIn, Treatment, evaluate_check_in
 from clinical.urgency import EMERGENCY, RED
@@ -177,74 +176,9 @@ def _load(where, where_params, now, history, form_token, per_hour, day, zone) ->
     return patient
 
 
-# PostgreSQL plans a statement anew each time it is sent, and planning this one cost
-# ten times what running it did (1.6 ms against 0.15, in the request and again in the
-# worker). Prepared once for each connection (the server keeps it until the
-# connection closes, whatever its transactions do), it is planned once, or a few
-# times until PostgreSQL settles on a plan. The names prepared, by connection.
-_PREPARED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-_NAMES = itertools.count()
-
-
-def _execute_prepared(cursor, sql: str, params: list, said: str | None = None) -> None:
-    """cursor.execute(sql, params), prepared on PostgreSQL (elsewhere, as it is).
-    `said`: what the statement does, in a comment (by default the load's)."""
-    raw = connection.connection
-    if connection.vendor != "postgresql" or raw is None or "%%" in sql:
-        cursor.execute(sql, params)
-        return
-    names = _PREPARED.setdefault(raw, {})
-    name = names.get(sql)
-    prepare = ""
-    if name is None:
-        # Prepared and run in one round trip, so that the first use counts one query too.
-        # A name never used before on any connection: should the EXECUTE fail, the
-        # PREPARE stands all the same (prepared statements ignore rollbacks) and is
-        # not recorded, so the next try must not reuse its name.
-        name = f"check_in_{next(_NAMES)}"
-        pieces = sql.split("%s")
-        numbered = "".join(f"{piece}${n}" for n, piece in enumerate(pieces[:-1], 1))
-        prepare = f"PREPARE {name} AS {numbered}{pieces[-1]}; "
-    arguments = f" ({', '.join(['%s'] * len(params))})" if params else ""
-    # The comment says in the server's log (and to a test counting reads of a table)
-    # what the prepared statement reads.
-    said = said or f"load_for_check_in FROM {_table(Patient)}"
-    cursor.execute(f"{prepare}EXECUTE {name}{arguments} /* {said} */", params)
-    names[sql] = name
-
-
-class _InsertStatement:
-    """INSERT ... RETURNING of a new row of `model`, written once for this database."""
-
-    def __init__(self, model):
-        meta, quote = model._meta, connection.ops.quote_name
-        self.fields = [
-            f for f in meta.concrete_fields if f is not meta.auto_field and not f.generated
-        ]
-        self.returning = connection.features.can_return_columns_from_insert
-        self.said = f"INSERT INTO {_table(model)}"
-        self.sql = (
-            f"INSERT INTO {_table(model)} ({', '.join(quote(f.column) for f in self.fields)}) "  # noqa: S608 - names only
-            f"VALUES ({', '.join(['%s'] * len(self.fields))})"
-        )
-        if self.returning:
-            self.sql += f" RETURNING {quote(meta.pk.column)}"
-
-
-def _insert(instance) -> None:
-    """instance.save() of a new row (no signals are sent: none is connected), as one
-    statement written once a model and prepared on PostgreSQL: the ORM compiled the
-    INSERT of a check-in's 40 columns anew for every check-in, which cost the request
-    more than the engine and the read of what it judges together."""
-    key = (connection.vendor, "insert", type(instance))
-    if key not in _STATEMENTS:
-        _STATEMENTS[key] = _InsertStatement(type(instance))
-    statement = _STATEMENTS[key]
-    values = [f.get_db_prep_save(f.pre_save(instance, True), connection) for f in statement.fields]
-    with connection.cursor() as cursor:
-        _execute_prepared(cursor, statement.sql, values, said=statement.said)
-        instance.pk = cursor.fetchone()[0] if statement.returning else cursor.lastrowid
-    instance._state.adding, instance._state.db = False, connection.alias
+def _execute_prepared(cursor, sql: str, params: list) -> None:
+    """execute_prepared, saying in its comment that it reads the patient (the load)."""
+    execute_prepared(cursor, sql, params, said=f"load_for_check_in FROM {_table(Patient)}")
 
 
 def _column(model, name: str, alias: str) -> str:
@@ -534,7 +468,7 @@ def record_check_in(
         raise TooManyCheckIns(context.limited_until)
     try:
         with transaction.atomic():
-            _insert(check_in)
+            insert(check_in)
             check_in_recorded.send(sender=CheckIn, check_in=check_in)
             if actor is not None:
                 audit.record(actor, "created", patient, obj=check_in)

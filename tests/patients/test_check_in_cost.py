@@ -10,7 +10,6 @@ from unittest import mock
 import pytest
 import time_machine
 from django.db import connection
-from django.db.models.signals import post_save
 from django.template import Context, Template
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -113,15 +112,13 @@ def test_the_check_in_and_its_audit_row_are_written_in_one_transaction(patient_c
 
 
 def test_when_the_audit_row_cannot_be_written_the_check_in_is_not_kept(patient_client, patient):
-    def refuse(sender, instance, created, **kwargs):
-        raise RuntimeError("the audit trail is unavailable")
+    def refuse(execute, sql, params, many, context):
+        if 'INSERT INTO "patients_auditevent"' in sql:
+            raise RuntimeError("the audit trail is unavailable")
+        return execute(sql, params, many, context)
 
-    post_save.connect(refuse, sender=AuditEvent)
-    try:
-        with pytest.raises(RuntimeError):
-            patient_client.post(CHECK_IN, form(stools_per_day=9))
-    finally:
-        post_save.disconnect(refuse, sender=AuditEvent)
+    with connection.execute_wrapper(refuse), pytest.raises(RuntimeError):
+        patient_client.post(CHECK_IN, form(stools_per_day=9))
 
     assert not CheckIn.objects.exists()
     assert not AuditEvent.objects.filter(action="created").exists()
