@@ -103,7 +103,7 @@ def test_the_check_in_and_its_audit_row_are_written_in_one_transaction(patient_c
     opened = next(i for i, s in enumerate(sql) if s.startswith("SAVEPOINT"))
     # Written by a statement prepared once on PostgreSQL, which says what it does.
     check_in = next(i for i, s in enumerate(sql) if 'INSERT INTO "patients_checkin"' in s)
-    audit = next(i for i, s in enumerate(sql) if s.startswith('INSERT INTO "patients_auditevent"'))
+    audit = next(i for i, s in enumerate(sql) if 'INSERT INTO "patients_auditevent"' in s)
     released = next(i for i, s in enumerate(sql) if s.startswith("RELEASE SAVEPOINT"))
 
     assert opened < check_in < audit < released
