@@ -33,6 +33,12 @@ class AlertAdmin(AuditedAdmin, admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).with_answered_at()
 
+    def has_add_permission(self, request):
+        return False  # raised by the worker for a check-in, never typed in
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # the record of who was told what, and when
+
     @admin.display(description="acknowledged", ordering="answered_at")
     def answered(self, alert):
         """When the last of its flags was acknowledged (their episodes say)."""
@@ -61,6 +67,12 @@ class NotificationAdmin(AuditedAdmin, admin.ModelAdmin):
     list_select_related = ["contact"]
     readonly_fields = [f.name for f in Notification._meta.fields]
     inlines = [AttemptInline]
+
+    def has_add_permission(self, request):
+        return False  # written with its alert, never typed in
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # the record of who was told what, and when
 
     def audit_patient(self, notification):
         return notification.alert.check_in.patient_id

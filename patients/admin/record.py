@@ -229,6 +229,9 @@ class FlagAdmin(audit.AuditedAdmin, admin.ModelAdmin):
     def episode_status(self, flag):
         return flag.episode.get_status_display()
 
+    def has_add_permission(self, request):
+        return False  # flags are the worker's verdicts, never typed in
+
     def has_delete_permission(self, request, obj=None):
         return False  # its episode counts it and may show it (Episode.latest_flag)
 
