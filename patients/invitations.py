@@ -14,13 +14,15 @@ import smtplib
 from django.conf import settings
 from django.contrib.auth.tokens import PasswordResetTokenGenerator
 from django.core import signing
-from django.core.mail import send_mail
+from django.core.mail import BadHeaderError, send_mail
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 from django.utils.encoding import force_bytes
 from django.utils.http import base36_to_int, urlsafe_base64_encode
+
+from base.validators import has_control_characters
 
 from .models import Carer, Patient
 
@@ -60,6 +62,9 @@ class NotSent(Exception):
 
 
 def _send(subject: str, template: str, context: dict, to: str) -> None:
+    # A name saved before names refused control characters (base/validators.py)
+    # would break the header: each becomes a space.
+    subject = "".join(" " if has_control_characters(c) else c for c in subject)
     try:
         send_mail(
             subject,
@@ -67,7 +72,7 @@ def _send(subject: str, template: str, context: dict, to: str) -> None:
             settings.DEFAULT_FROM_EMAIL,
             [to],
         )
-    except (smtplib.SMTPException, OSError) as exc:
+    except (smtplib.SMTPException, OSError, BadHeaderError) as exc:
         raise NotSent(str(exc)) from exc
 
 

@@ -125,3 +125,30 @@ def test_the_admin_refuses_a_new_contact_with_a_newline_on_the_teams_page(admin_
     assert response.status_code == 200
     assert REFUSED in response.text
     assert not CareTeam.objects.filter(name="Day unit").exists()
+
+
+def test_a_carers_name_with_a_newline_is_refused_when_invited(patient_client, patient):
+    from patients.models import Carer
+
+    response = patient_client.post(
+        reverse("patients:carers"), {"name": "Sam\r\nBcc: eve@example.org", "email": "s@e.org"}
+    )
+
+    assert REFUSED in response.text
+    assert not Carer.objects.exists()
+
+
+def test_a_patient_named_with_a_newline_before_the_rule_still_invites_a_carer(
+    patient_client, patient, mailoutbox
+):
+    """A name saved before names refused control characters: no server error
+    (BadHeaderError), and the subject holds no line break."""
+    get_user_model().objects.filter(pk=patient.user_id).update(first_name="Ali\nce")
+
+    response = patient_client.post(
+        reverse("patients:carers"), {"name": "Sam Carter", "email": "sam@example.org"}, follow=True
+    )
+
+    assert response.status_code == 200
+    (sent,) = mailoutbox
+    assert "\n" not in sent.subject and "Ali ce" in sent.subject

@@ -3,6 +3,8 @@ from django.conf import settings
 from django.contrib.auth import get_user_model, password_validation
 from django.db.models import Q
 
+from base.validators import validate_name, validate_names_of
+
 from ..models import Carer
 
 
@@ -22,6 +24,7 @@ class CarerInviteForm(forms.ModelForm):
     def __init__(self, *args, patient, **kwargs):
         super().__init__(*args, **kwargs)
         self.patient = patient
+        validate_names_of(self, "name")
         self.fields["name"].widget.attrs["autocomplete"] = "off"
         self.fields[
             "email"
@@ -46,7 +49,7 @@ class CarerInviteForm(forms.ModelForm):
 class CarerAccountForm(forms.Form):
     """A new carer sets their name and password; their email is the invitation's."""
 
-    name = forms.CharField(label="Your name", max_length=100)
+    name = forms.CharField(label="Your name", max_length=100, validators=[validate_name])
     password1 = forms.CharField(
         label="Choose a password",
         strip=False,
