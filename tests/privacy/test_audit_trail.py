@@ -305,12 +305,14 @@ def test_an_admin_opening_a_check_in_or_a_flag_is_recorded(admin_client_, patien
 
     admin_client_.get(reverse("admin:patients_checkin_change", args=[flag.check_in_id]))
     admin_client_.get(reverse("admin:patients_flag_change", args=[flag.pk]))
-    admin_client_.get(reverse("admin:patients_checkin_changelist"))  # a list: not recorded
+    admin_client_.get(reverse("admin:patients_checkin_changelist"))  # a list: each patient shown
 
     assert [(e.object_type, e.patient_id) for e in AuditEvent.objects.order_by("pk")] == [
         ("patients.checkin", patient.pk),
         ("patients.flag", patient.pk),
+        ("patients.checkin", patient.pk),
     ]
+    assert [e.object_id for e in AuditEvent.objects.order_by("pk")][-1] == ""
 
 
 def test_an_admin_removing_a_carers_access_is_recorded(admin_client_, patient, carer):
