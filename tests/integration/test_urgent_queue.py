@@ -1,7 +1,8 @@
-"""Red never waits, on the real stack: with 200 green evaluations waiting in the alerts
-queue, a red check-in is evaluated and its alert delivered by the urgent queue's own
-worker, which takes nothing else (tests/alerts/test_urgent_queue.py checks the routing
-of each kind of work without a broker)."""
+"""Red never waits, on the real stack: with 200 amber evaluations (a task each) and 200
+green ones (one batch) waiting in the alerts queue, a red check-in is evaluated and its
+alert delivered by the urgent queue's own worker, which takes nothing else
+(tests/alerts/test_urgent_queue.py checks the routing of each kind of work without a
+broker)."""
 
 import os
 
@@ -10,6 +11,7 @@ import redis
 from django.conf import settings
 from django.db import transaction
 
+from alerts import tasks
 from alerts.models import Notification
 from base.queues import ALERTS, URGENT
 from patients.models import CheckIn
@@ -28,14 +30,14 @@ from .conftest import Worker, database_url, wait_for
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 
-GREEN_BACKLOG = 200
+BACKLOG = 200
 
 
-def test_a_red_check_in_is_evaluated_and_delivered_while_200_green_ones_wait(
-    patient, broker, tmp_path
-):
+def test_a_red_check_in_is_evaluated_and_delivered_while_400_others_wait(patient, broker, tmp_path):
     greens = [
-        make_check_in(patient, stools_per_day=1, urgency="green") for _ in range(GREEN_BACKLOG)
+        make_check_in(patient, stools_per_day=1, urgency=urgency)
+        for urgency in ("amber", "green")
+        for _ in range(BACKLOG)
     ]
     with transaction.atomic():  # as record_check_in announces each: the receiver queues it
         for green in greens:
@@ -45,7 +47,13 @@ def test_a_red_check_in_is_evaluated_and_delivered_while_200_green_ones_wait(
     )
     assert evaluation.urgency == "red"
     client = redis.Redis.from_url(broker)
-    assert (client.llen(ALERTS), client.llen(URGENT)) == (GREEN_BACKLOG, 1)
+    batch = f"symptom_tracker:batch:{tasks.evaluate_check_ins.name}"
+    # A task an amber check-in, one for the batch of green ones; the red one apart.
+    assert (client.llen(ALERTS), client.llen(batch), client.llen(URGENT)) == (
+        BACKLOG + 1,
+        BACKLOG,
+        1,
+    )
 
     worker = Worker(worker_env(broker, tmp_path), tmp_path / "urgent.log", queues=URGENT)
     try:
@@ -56,8 +64,8 @@ def test_a_red_check_in_is_evaluated_and_delivered_while_200_green_ones_wait(
     finally:
         worker.stop()
 
-    # Nothing of the backlog was touched: the green evaluations all still wait.
-    assert client.llen(ALERTS) == GREEN_BACKLOG
+    # Nothing of the backlog was touched: the other evaluations all still wait.
+    assert (client.llen(ALERTS), client.llen(batch)) == (BACKLOG + 1, BACKLOG)
     assert not CheckIn.objects.filter(pk__in=[g.pk for g in greens], evaluated_at__isnull=False)
     assert CheckIn.objects.get(pk=red.pk).evaluated_at is not None
 

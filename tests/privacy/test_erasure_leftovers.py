@@ -82,7 +82,9 @@ def test_erasure_forgets_the_addresses_of_everyone_who_looked_at_the_patient(
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the trigger is PostgreSQL's")
 def test_postgresql_lets_an_address_be_forgotten_and_nothing_else(patient, nurse):
-    event = audit.record(RequestFactory().get("/", REMOTE_ADDR="203.0.113.5"), "viewed", patient)
+    request = RequestFactory().get("/", REMOTE_ADDR="203.0.113.5")
+    request.user = nurse
+    event = audit.record(request, "viewed", patient)
     sql = "UPDATE patients_auditevent SET ip = NULL, detail = 'rewritten'"
 
     with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
