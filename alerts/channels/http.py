@@ -30,16 +30,14 @@ from dataclasses import dataclass
 
 from django.conf import settings
 
+from base.outbound import address_allowed, resolve
+
 from .base import ChannelError
 
 # 4xx means the request itself is wrong (a bad number, a bad URL): retrying will
 # not help, except for these, which say "later".
 RETRYABLE_4XX = {408, 409, 425, 429}
 USER_AGENT = "symptom-tracker-alerts"
-# Where an IPv6 address holds an IPv4 one that a gateway would reach for it.
-NAT64 = ipaddress.ip_network("64:ff9b::/96")
-
-Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 
 @dataclass(frozen=True)
@@ -125,34 +123,6 @@ def raise_for_status(response: Response, what: str) -> None:
         raise ChannelError(f"{what}: redirect refused", permanent=True)
     permanent = 400 <= status < 500 and status not in RETRYABLE_4XX
     raise ChannelError(f"{what}: HTTP {status}", permanent=permanent)
-
-
-def resolve(host: str, port: int) -> list[str]:
-    """Every address `host` has, in the resolver's order of preference."""
-    found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    return list(dict.fromkeys(info[4][0] for info in found))
-
-
-def address_allowed(address: Address) -> bool:
-    """Whether a call may go to `address`: a public one, or one in a network that
-    OUTBOUND_ALLOWED_NETWORKS lists."""
-    listed = (ipaddress.ip_network(n) for n in settings.OUTBOUND_ALLOWED_NETWORKS)
-    if any(address.version == net.version and address in net for net in listed):
-        return True
-    if isinstance(address, ipaddress.IPv6Address):
-        embedded = address.ipv4_mapped or address.sixtofour
-        if embedded is None and address in NAT64:
-            embedded = ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
-        if embedded is not None:
-            return address_allowed(embedded)
-    return address.is_global and not (
-        address.is_loopback
-        or address.is_private
-        or address.is_link_local
-        or address.is_multicast
-        or address.is_unspecified
-        or address.is_reserved
-    )
 
 
 def checked_addresses(host: str, port: int, *, what: str, trusted: bool) -> list[str]:

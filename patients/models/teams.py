@@ -11,6 +11,7 @@ from django.core.validators import RegexValidator, URLValidator
 from django.db import models
 from django.utils import timezone
 
+from base.outbound import validate_outbound_url
 from clinical.routing import ALWAYS, ContactSpec, HoursError, contact_list_errors, parse_window
 from clinical.urgency import AMBER, RED
 
@@ -112,7 +113,14 @@ class HttpsURLField(models.URLField):
     default_validators = [URLValidator(schemes=["https"], message=NOT_HTTPS, code="not_https")]
 
     def formfield(self, **kwargs):
-        options = {"assume_scheme": "https", "error_messages": {"invalid": NOT_HTTPS}}
+        """Every form that edits one (the contact editor, the admin) also refuses an
+        address on a private or local network (base/outbound.py), as the worker would
+        when it sends; a form field's validator, so no migration holds it."""
+        options = {
+            "assume_scheme": "https",
+            "error_messages": {"invalid": NOT_HTTPS},
+            "validators": [validate_outbound_url],
+        }
         return super().formfield(**{**options, **kwargs})
 
 

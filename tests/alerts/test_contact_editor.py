@@ -631,6 +631,49 @@ def test_a_webhook_address_without_a_scheme_is_read_as_https(coordinator_client,
     assert nurse.webhook_url == "https://chat.example.test/hook"
 
 
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://127.0.0.1/hook",
+        "https://169.254.169.254/latest/meta-data/",
+        "https://10.20.0.5/page",
+        "https://[::1]/hook",
+        "https://[::ffff:127.0.0.1]/hook",
+        "https://localhost/hook",  # a name that resolves to loopback
+    ],
+)
+def test_a_webhook_on_a_private_or_local_network_is_refused_when_saved(
+    coordinator_client, team, url
+):
+    """The worker refuses such an address when it sends (alerts/channels/http.py): the
+    coordinator is told at once, rather than finding the channel broken later."""
+    before = saved_list(team)
+
+    response = edit(
+        coordinator_client, team, {"Immunotherapy nurse specialist": {"webhook_url": url}}
+    )
+
+    assert response.status_code == 400
+    nurse_form = response.context["formset"].forms[0]
+    assert "private or local network" in nurse_form.errors["webhook_url"][0]
+    assert saved_list(team) == before
+
+
+def test_a_webhook_in_a_network_the_operator_allowed_is_saved(coordinator_client, team, settings):
+    settings.OUTBOUND_ALLOWED_NETWORKS = ["10.20.0.0/16"]
+
+    response = edit(
+        coordinator_client,
+        team,
+        {"Immunotherapy nurse specialist": {"webhook_url": "https://10.20.0.5/page"}},
+    )
+
+    assert response.status_code == 302
+    assert team.contacts.get(name="Immunotherapy nurse specialist").webhook_url == (
+        "https://10.20.0.5/page"
+    )
+
+
 # Text from outside: a relay's reply, an address, a name
 
 
