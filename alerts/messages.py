@@ -33,7 +33,7 @@ def ack_url(notification_id: int) -> str:
 def alert_message(notification) -> Message:
     """The words of one notification. Email carries the findings (to a clinical
     address); SMS and webhooks carry no symptom details or names, only that a
-    patient needs review and the link."""
+    patient needs review and the link (their message has no body)."""
     alert = notification.alert
     check_in = alert.check_in
     level = alert.get_urgency_display().upper()
@@ -48,10 +48,13 @@ def alert_message(notification) -> Message:
         "escalated": notification.level > 0,
     }
     short = f"Symptom tracker: {level} alert, a patient needs review. {context['ack_url']}"
+    # Only an email carries the body (SMS and webhooks send `short` and `data`): the
+    # templates, which read the flags, are drawn for it alone.
+    email = notification.channel == "email"
     return Message(
         subject=f"{level} alert: a patient needs review",
-        body=render_to_string("alerts/email/alert.txt", context),
-        html=render_to_string("alerts/email/alert.html", context),
+        body=render_to_string("alerts/email/alert.txt", context) if email else "",
+        html=render_to_string("alerts/email/alert.html", context) if email else "",
         short=short,
         data={
             "event": "alert",

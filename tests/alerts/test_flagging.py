@@ -271,3 +271,19 @@ def test_an_emergency_is_routed_as_red(patient, team, urgency_answers):
     alert = Alert.objects.get()
     assert alert.urgency == "emergency"
     assert alert.contact == team.contacts_by_role["line"]
+
+
+def test_only_an_email_has_its_body_drawn(patient):
+    """SMS and webhooks send the short text and the data: drawing the email's templates
+    for them was work thrown away on every red alert."""
+    from alerts.messages import alert_message
+
+    check_in = make_check_in(patient, at=TUESDAY_10, stools_per_day=9)
+    notifications = Notification.objects.filter(
+        pk__in=flagging.flag_check_in(check_in.pk, now=TUESDAY_10)
+    )
+    messages = {n.channel: alert_message(n) for n in notifications}
+
+    assert "9/day" in messages["email"].body and messages["email"].html
+    assert messages["sms"].body == messages["sms"].html == ""
+    assert "needs review" in messages["sms"].short
