@@ -1,8 +1,11 @@
 """Whom the patient is told to phone, and whom the team's alerts reach: routing over
 the care team's contact list (clinical/routing.py) at an instant."""
 
+import re
 from dataclasses import dataclass
+from datetime import datetime, time, timedelta
 
+from django.conf import settings
 from django.utils import timezone
 
 from clinical.routing import Route, route
@@ -64,3 +67,111 @@ def advice_for(patient: Patient, urgency: str, *, now=None) -> Advice:
         return Advice(urgency, urgent_line, None, urgent_line)
     later = chosen.deliver_at if chosen.deliver_at > now else None
     return Advice(urgency, contacts.get(chosen.contact.ref), later, urgent_line)
+
+
+# Whom to call first: one sentence per situation, from the same routing
+
+
+@dataclass(frozen=True)
+class CallFirst:
+    """One situation ("now", "tonight", ...) and the one number to ring in it."""
+
+    situation: str  # "now", "weekday", "tonight", "weekend" or "emergency"
+    lead: str  # the words the sentence starts with: "Now", "At the weekend"
+    at: object | None  # the instant routed; None for the emergency number
+    name: str
+    phone: str
+
+    @property
+    def sentence(self) -> str:
+        if self.name == self.phone:  # the emergency number has no other name
+            return f"{self.lead}, call {self.phone}."
+        return f"{self.lead}, call {self.name} on {self.phone}."
+
+
+SITUATIONS = {
+    "now": "Now",
+    "weekday": "On weekdays in the day",
+    "tonight": "Tonight",
+    "weekend": "At the weekend",
+    "emergency": "In an emergency (chest pain, severe breathlessness, collapse)",
+}
+
+
+def call_first(patient: Patient, at) -> Contact | None:
+    """Whom the patient rings at `at` for a problem needing the team.
+
+    The amber route (contact the team today) when that contact is on duty at `at`;
+    when amber would wait for someone's hours, the red route, the one on duty for a
+    problem that cannot wait. Both are `route_for`, so the patient is told what the
+    team's alerts would do.
+    """
+    chosen = route_for(patient, AMBER, at)
+    if chosen is None or chosen.deliver_at > at:
+        chosen = route_for(patient, RED, at) or chosen
+    if chosen is None:
+        return None
+    return patient.care_team.contacts.filter(pk=chosen.contact.ref).first()
+
+
+def situation_instants(patient: Patient, now, *, printed: bool = False) -> dict:
+    """The moments the sentences are about, on the team's wall clock: now (on a
+    printed card, a weekday at 11:00 instead, since the card outlives "now"), 22:00
+    today, and Saturday 11:00 of this weekend (the coming one on a weekday)."""
+    tz = patient.care_team.tz
+    today = now.astimezone(tz).date()
+    day = today.weekday()  # 0 = Monday
+    saturday = today + timedelta(days=5 - day if day < 6 else -1)
+    if printed:
+        weekday = today if day < 5 else today + timedelta(days=7 - day)
+        first = ("weekday", datetime.combine(weekday, time(11), tzinfo=tz))
+    else:
+        first = ("now", now)
+    return dict(
+        [
+            first,
+            ("tonight", datetime.combine(today, time(22), tzinfo=tz)),
+            ("weekend", datetime.combine(saturday, time(11), tzinfo=tz)),
+        ]
+    )
+
+
+def whom_to_call(patient: Patient, *, now=None, printed: bool = False) -> list[CallFirst]:
+    """The sentences that lead the contacts page, the card and every reminder: for
+    now (or weekdays, on the card), tonight and the weekend the one number that
+    routing gives, then the emergency number. A situation nobody answers is left out."""
+    now = now or timezone.now()
+    calls = []
+    for situation, at in situation_instants(patient, now, printed=printed).items():
+        contact = call_first(patient, at)
+        if contact is not None:
+            calls.append(
+                CallFirst(situation, SITUATIONS[situation], at, contact.name, contact.phone)
+            )
+    number = settings.EMERGENCY_NUMBER
+    calls.append(CallFirst("emergency", SITUATIONS["emergency"], None, number, number))
+    return calls
+
+
+# Words that only say when a contact is available: a "when to call" made of them
+# repeats the structured hours shown beside it.
+_HOURS_WORDS = frozenset(
+    re.findall(
+        r"\w+",
+        """a am an and any anytime at available by clinic day days daytime during every
+        evening evenings from hour hours in including morning mornings night nights office
+        on open or pm the through throughout time times to until week weekday weekdays
+        weekend weekends working mon tue wed thu fri sat sun monday tuesday wednesday
+        thursday friday saturday sunday midnight noon""",
+    )
+)
+
+
+def note_beyond_hours(when_to_call: str) -> str:
+    """A contact's free-text "when to call", or "" when it only repeats its hours
+    ("Weekdays 9am to 5pm.", "Any time, day or night"): the hours are shown from the
+    structured hours, which routing uses, so they are never said twice."""
+    words = re.findall(r"[^\W\d_]+", when_to_call.lower())
+    if all(w in _HOURS_WORDS for w in words):
+        return ""
+    return when_to_call.strip()

@@ -6,12 +6,14 @@ from clinical.urgency import GREEN
 
 from .. import notebook
 from ..access import patient_or_carer, patient_required
-from ..services.advice import advice_for
+from ..services.advice import advice_for, note_beyond_hours, whom_to_call
 
 
 @patient_or_carer
 def contacts(request, patient):
-    team_contacts = patient.care_team.contacts.filter(active=True).prefetch_related("hours")
+    team_contacts = list(patient.care_team.contacts.filter(active=True).prefetch_related("hours"))
+    for contact in team_contacts:
+        contact.note = note_beyond_hours(contact.when_to_call)  # hours are said once
     return render(
         request,
         "patients/contacts.html",
@@ -19,6 +21,8 @@ def contacts(request, patient):
             "team": patient.care_team,
             "contacts": team_contacts,
             "advice": advice_for(patient, GREEN),
+            "calls": whom_to_call(patient),
+            "printed_calls": whom_to_call(patient, printed=True),
             "patient": patient,
             "treatment": patient.treatment,
             "card": request.GET.get("card") == "1",
