@@ -5,6 +5,10 @@ VENV := .venv
 BIN := $(CURDIR)/$(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 export PATH := $(BIN):$(PATH)
+# The port `make run` serves on; every process gets it, so that the links the worker
+# and beat send (SITE_URL's default, symptom_tracker/settings.py) name the same port.
+WEB_PORT ?= 8000
+export WEB_PORT
 
 .PHONY: setup run test lint format bench load clean
 

@@ -35,7 +35,10 @@ if not SECRET_KEY:
 
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", [])
-SITE_URL = envstr("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# The port `make run` serves the app on (Procfile); links in alerts, reminders and
+# invitations follow it unless SITE_URL names the address people open.
+WEB_PORT = envint("WEB_PORT", 8000)
+SITE_URL = envstr("SITE_URL", f"http://127.0.0.1:{WEB_PORT}").rstrip("/")
 
 INSTALLED_APPS = [
     "django.contrib.admin",

@@ -59,7 +59,8 @@ def test_debug_is_off_unless_asked_for():
 
 
 def start_env():
-    env = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "DEBUG")}
+    unset = ("SECRET_KEY", "DEBUG", "SITE_URL", "WEB_PORT")
+    env = {k: v for k, v in os.environ.items() if k not in unset}
     env.update(ENV_FILE="/dev/null", DJANGO_SETTINGS_MODULE="symptom_tracker.settings")
     return env
 
@@ -116,3 +117,32 @@ def test_the_sign_in_middleware_runs_in_the_order_it_needs():
     assert position("django_otp.middleware.OTPMiddleware") < second
     assert order[-1] == "axes.middleware.AxesMiddleware"
     assert "csp.middleware.CSPMiddleware" in order
+
+
+def settings_value(code: str, **env) -> str:
+    """What `code` prints in a fresh process started with these variables (no .env)."""
+    result = subprocess.run(
+        [sys.executable, "-c", f"import django; django.setup(); {code}"],
+        cwd=ROOT,
+        env={**start_env(), "SECRET_KEY": "x" * 50, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def test_links_follow_the_port_the_app_is_served_on():
+    site_url = "from django.conf import settings; print(settings.SITE_URL)"
+
+    assert settings_value(site_url) == "http://127.0.0.1:8000"
+    assert settings_value(site_url, WEB_PORT="8100") == "http://127.0.0.1:8100"
+    named = {"WEB_PORT": "8100", "SITE_URL": "https://tracker.example.org/"}
+    assert settings_value(site_url, **named) == "https://tracker.example.org"
+
+
+def test_an_alerts_acknowledge_link_uses_the_web_port():
+    code = "from alerts.messages import ack_url; print(ack_url(42))"
+
+    assert settings_value(code, WEB_PORT="8100").startswith("http://127.0.0.1:8100/triage/ack/42:")
