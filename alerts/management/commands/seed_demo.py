@@ -6,11 +6,14 @@ coordinator, an admin, and patients whose stories show every part of the loop.
 - carol: an amber itching episode the nurse has acknowledged;
 - dan: a resolved episode, with the action taken;
 - eve: on treatment and silent for 5 days (missed check-ins);
-- the registrar's SMS number failed permanently (a broken channel, shown to admins).
+- the registrar's SMS number failed permanently (a broken channel, shown to admins);
+- a second team (another hospital) with its own nurse, nina, and patients, gus and
+  hana: neither team's nurse sees the other's patients.
 """
 
 from datetime import timedelta
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
@@ -37,8 +40,9 @@ PASSWORD = "demo-pass-2026"  # noqa: S105 - printed for the demo; never a real d
 # The demo staff's authenticator app (accounts.two_factor): one known key,
 # printed below, so that `make run` can be tried. Never in a real deployment.
 DEMO_TOTP_KEY = b"symptom-tracker-demo".hex()  # base32 ON4W 24DU N5WS 25DS MFRW WZLS FVSG K3LP
-STAFF = ("nurse", "coordinator", "admin")
+STAFF = ("nurse", "coordinator", "admin", "nina")
 TEAM = "Immunotherapy Unit, St Catherine's Hospital"
+OTHER_TEAM = "Oncology Day Unit, Riverside General Hospital"
 
 CONTACTS = [
     dict(
@@ -163,49 +167,83 @@ PATIENTS = [
     ),
 ]
 
+# The second team: one contact line, one nurse and two patients of its own.
+OTHER_CONTACTS = [
+    dict(
+        order=1,
+        name="Riverside oncology 24-hour line",
+        role="Acute oncology service",
+        phone="020 7946 0555",
+        email="riverside-aos@example.org",
+        sms_number="+447700900555",
+        handles_amber=True,
+        handles_red=True,
+        always_on_duty=True,
+        when_to_call="Any time, day or night, including weekends.",
+    ),
+]
+OTHER_PATIENTS = [
+    (
+        "gus",
+        "Angus",
+        "Reid",
+        "RGH2000001",
+        "nivolumab",
+        USUAL,
+        [
+            *((d * DAY, USUAL) for d in range(5, 1, -1)),
+            (2 * 60 * MINUTE, dict(USUAL, stools_per_day=4, fatigue=2)),
+        ],
+        None,
+    ),
+    (
+        "hana",
+        "Hana",
+        "Kowalski",
+        "RGH2000002",
+        "pembrolizumab",
+        USUAL,
+        [(d * DAY, USUAL) for d in range(4, 0, -1)],
+        None,
+    ),
+]
+
 
 class Command(BaseCommand):
-    help = "Load demo data (idempotent): a care team, its staff and five patients."
+    help = (
+        "Load demo data (idempotent): a care team, its staff and five patients; and a "
+        "second team with its own nurse and two patients."
+    )
 
     @transaction.atomic
     def handle(self, *args, **options):
-        if CareTeam.objects.filter(name=TEAM).exists():
+        loaded = CareTeam.objects.filter(name=TEAM).exists()
+        if not loaded:
+            self._first_team()
+        # Separately, so that a demo database made before the second team gains it.
+        other_loaded = CareTeam.objects.filter(name=OTHER_TEAM).exists()
+        if not other_loaded:
+            self._other_team()
+        self._demo_devices()
+        if loaded and other_loaded:
             self.stdout.write("Demo data already loaded.")
-            self._demo_devices()
-            self._print_logins()
-            return
-        User = get_user_model()
-        team = CareTeam.objects.create(name=TEAM, time_zone="Europe/London")
-        for spec in CONTACTS:
+        else:
+            self.stdout.write(self.style.SUCCESS("Demo data loaded."))
+        self._print_logins()
+
+    def _team(self, name, contacts):
+        team = CareTeam.objects.create(name=name, time_zone="Europe/London")
+        for spec in contacts:
             spec = dict(spec)
             hours = spec.pop("hours", [])
             contact = Contact.objects.create(team=team, **spec)
             for days, start, end in hours:
                 ContactHours.objects.create(contact=contact, days=days, start=start, end=end)
-        registrar = team.contacts.get(order=3)
-        BrokenChannel.objects.create(
-            contact=registrar,
-            channel="sms",
-            error="SMS provider: HTTP 400 The 'To' number is not a valid mobile number",
-        )
-        nurse = User.objects.create_user(
-            "nurse", "nurse@example.org", PASSWORD, first_name="Nadia", last_name="Hughes"
-        )
-        TeamMembership.objects.create(team=team, user=nurse, role="nurse")
-        coordinator = User.objects.create_user(
-            "coordinator",
-            "coordinator@example.org",
-            PASSWORD,
-            first_name="Colin",
-            last_name="Price",
-        )
-        TeamMembership.objects.create(team=team, user=coordinator, role="coordinator")
-        User.objects.create_superuser(
-            "admin", "admin@example.org", PASSWORD, first_name="Adam", last_name="Reid"
-        )
+        return team
 
-        now = timezone.now()
-        for username, first, last, number, medicines, baseline, days, story in PATIENTS:
+    def _patients(self, team, patients, nurse, now):
+        User = get_user_model()
+        for username, first, last, number, medicines, baseline, days, story in patients:
             user = User.objects.create_user(
                 username, f"{username}@example.org", PASSWORD, first_name=first, last_name=last
             )
@@ -229,10 +267,45 @@ class Command(BaseCommand):
             base = Baseline.objects.create(patient=patient, created_at=now - 63 * DAY, **baseline)
             made = [self._check_in(patient, base, now - ago, answers) for ago, answers in days]
             self._play(story, made[-1], nurse, now)
+
+    def _other_team(self):
+        """Another hospital's team: its nurse sees her own patients, never the first
+        team's, and the first team's nurse never sees hers."""
+        team = self._team(OTHER_TEAM, OTHER_CONTACTS)
+        nina = get_user_model().objects.create_user(
+            "nina", "nina@example.org", PASSWORD, first_name="Nina", last_name="Adeyemi"
+        )
+        TeamMembership.objects.create(team=team, user=nina, role="nurse")
+        self._patients(team, OTHER_PATIENTS, nina, timezone.now())
+
+    def _first_team(self):
+        User = get_user_model()
+        team = self._team(TEAM, CONTACTS)
+        registrar = team.contacts.get(order=3)
+        BrokenChannel.objects.create(
+            contact=registrar,
+            channel="sms",
+            error="SMS provider: HTTP 400 The 'To' number is not a valid mobile number",
+        )
+        nurse = User.objects.create_user(
+            "nurse", "nurse@example.org", PASSWORD, first_name="Nadia", last_name="Hughes"
+        )
+        TeamMembership.objects.create(team=team, user=nurse, role="nurse")
+        coordinator = User.objects.create_user(
+            "coordinator",
+            "coordinator@example.org",
+            PASSWORD,
+            first_name="Colin",
+            last_name="Price",
+        )
+        TeamMembership.objects.create(team=team, user=coordinator, role="coordinator")
+        User.objects.create_superuser(
+            "admin", "admin@example.org", PASSWORD, first_name="Adam", last_name="Reid"
+        )
+
+        now = timezone.now()
+        self._patients(team, PATIENTS, nurse, now)
         self._carer_and_newcomer(team, now)
-        self._demo_devices()
-        self.stdout.write(self.style.SUCCESS("Demo data loaded."))
-        self._print_logins()
 
     def _check_in(self, patient, baseline, at, answers):
         answers = dict(answers)
@@ -334,12 +407,17 @@ class Command(BaseCommand):
             "  nurse        nurse        (triage queue)\n"
             "  coordinator  coordinator  (edits the team's contact list)\n"
             "  admin        admin        (Django admin: teams, contacts, patients)\n"
-            "The nurse, the coordinator and the admin then enter a code from an\n"
+            "A second team (Riverside General Hospital), which the first team's staff\n"
+            "never see, nor its nurse theirs:\n"
+            "  patient      gus          (an amber change in his bowels this morning)\n"
+            "  patient      hana         (a quiet week)\n"
+            "  nurse        nina         (her own team's triage queue only)\n"
+            "The nurses, the coordinator and the admin then enter a code from an\n"
             "authenticator app holding the demo key (time-based, 6 digits):\n"
             "  ON4W 24DU N5WS 25DS MFRW WZLS FVSG K3LP\n"
             "  otpauth://totp/Symptom%20tracker%3Ademo?secret=ON4W24DUN5WS25DSMFRWWZLSFVSGK3LP"
             "&issuer=Symptom%20tracker\n"
             '  or the code now: .venv/bin/python -c "from django_otp.oath import totp; '
             "print('%06d' % totp(b'symptom-tracker-demo'))\"\n"
-            "Open http://127.0.0.1:8000/\n" + self._invitation()
+            f"Open {settings.SITE_URL}/ (SITE_URL; WEB_PORT sets its port)\n" + self._invitation()
         )
