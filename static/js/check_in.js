@@ -7,8 +7,11 @@
      have none, so they are never filled. Without JavaScript the same buttons submit the
      form and the server shows it filled in, with the same words (patients/forms/check_in.py,
      filled_message).
-   - Warning signs: once any is answered yes, a "send now" block at the end of the warning
-     signs appears, so nobody has to scroll thousands of pixels to the Send button. */
+   - Warning signs: once any is answered yes, a "send now" block appears directly under that
+     question, in sight (the page scrolls just enough if it would be below the window) and
+     next in the Tab order, and a polite status says so; nobody has to scroll thousands of
+     pixels to the Send button. Without JavaScript the block stays hidden and the form's
+     own Send button sends, as it always does. */
 (function () {
   "use strict";
 
@@ -103,19 +106,53 @@
   var sendNow = warnings && warnings.querySelector("[data-warning-send]");
   var warningStatus = warnings && warnings.querySelector("[data-warning-status]");
   if (sendNow && warningStatus) {
-    var update = function (announceIt) {
-      var yes = warnings.querySelector('input[type="radio"][value="yes"]:checked') !== null;
-      if (yes === !sendNow.hidden) return;
-      sendNow.hidden = !yes;
-      // Polite, and focus stays where it is: the person may have more to answer.
-      if (!yes) warningStatus.textContent = "";
-      else if (announceIt) {
-        var button = sendNow.querySelector(".send-now");
-        announce(warningStatus, "You answered yes to a warning sign. The button \u201c" +
-          button.textContent.trim() + "\u201d is now at the end of the warning signs.");
-      }
+    var home = sendNow.parentNode;
+    var homeNext = sendNow.nextSibling;
+    var questionOf = function (radio) { return radio.closest("fieldset.choice-group"); };
+    var yesAnswers = function () {
+      return warnings.querySelectorAll('input[type="radio"][value="yes"]:checked');
     };
-    warnings.addEventListener("change", function () { update(true); });
-    update(false); // a page sent back with a warning sign already yes
+    /* The block goes directly under the question just answered yes (or, when that one
+       goes back to no, under the last one still yes): on screen, and next in the Tab order. */
+    var place = function (question) {
+      if (question) question.after(sendNow);
+      else home.insertBefore(sendNow, homeNext);
+    };
+    var update = function (changed, announceIt) {
+      var yes = yesAnswers();
+      var anchor = null;
+      if (changed && changed.value === "yes" && changed.checked) anchor = questionOf(changed);
+      else if (yes.length) {
+        anchor = questionOf(yes[yes.length - 1]);
+        if (!sendNow.hidden && sendNow.previousElementSibling &&
+          sendNow.previousElementSibling.querySelector('input[value="yes"]:checked')) {
+          anchor = null; // where it is, under a question still yes: it stays
+        }
+      }
+      if (!yes.length) {
+        sendNow.hidden = true;
+        place(null);
+        warningStatus.textContent = "";
+        return;
+      }
+      if (anchor) place(anchor);
+      sendNow.hidden = false;
+      if (!announceIt || !anchor) return;
+      var button = sendNow.querySelector(".send-now").textContent.trim();
+      var said = "The button \u201c" + button + "\u201d is now just after ";
+      if (changed.value === "yes") {
+        // Scrolled only as far as needed to show it whole; focus stays on the answer.
+        sendNow.scrollIntoView({ block: "nearest" });
+        said = "You answered yes to a warning sign. " + said + "this question.";
+      } else {
+        var legend = anchor.querySelector("legend");
+        said += "\u201c" + (legend ? legend.textContent.trim() : "") + "\u201d.";
+      }
+      announce(warningStatus, said);
+    };
+    warnings.addEventListener("change", function (event) {
+      if (event.target.matches('input[type="radio"]')) update(event.target, true);
+    });
+    update(null, false); // a page sent back with a warning sign already yes
   }
 })();
