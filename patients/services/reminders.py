@@ -5,10 +5,11 @@ import smtplib
 from datetime import timedelta
 
 from django.conf import settings
+from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.core import signing
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.db.models import Max, Prefetch
+from django.db.models import Exists, Max, OuterRef, Prefetch
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -16,7 +17,8 @@ from django.utils import timezone
 from base.tasks import queue_after_commit
 from clinical.reminders import ReminderState, reminder_due
 
-from ..models import Patient, Reminder, Treatment
+from ..models import Baseline, Patient, Reminder, Treatment
+from .advice import whom_to_call
 
 REMINDER_STALE = timedelta(minutes=10)
 
@@ -30,7 +32,11 @@ def send_due_reminders(*, now=None) -> int:
     """
     now = now or timezone.now()
     candidates = (
-        Patient.objects.filter(reminders=True)
+        Patient.objects.filter(reminders=True, user__is_active=True)
+        # Only after the first visit: a password chosen (an invited patient has none
+        # yet, so a check-in link would not work) and the usual recorded.
+        .exclude(user__password__startswith=UNUSABLE_PASSWORD_PREFIX)
+        .filter(Exists(Baseline.objects.filter(patient=OuterRef("pk"))))
         .select_related("care_team")
         .annotate(
             last_check_in=Max("check_ins__local_date"),
@@ -77,8 +83,11 @@ def deliver_reminder(reminder_id: int, *, now=None) -> bool:
     patient = reminder.patient
     if not patient.reminders or not patient.user.email:
         return False
+    calls = {call.situation: call for call in whom_to_call(patient, now=now)}
     context = {
         "patient": patient,
+        "call_now": calls.get("now"),  # whom to phone if unwell now: the same routing
+        "emergency": calls["emergency"],
         "check_in_url": settings.SITE_URL + reverse("patients:check_in"),
         "stop_url": settings.SITE_URL
         + reverse("patients:stop_reminders", args=[reminder_stop_token(patient.pk)]),

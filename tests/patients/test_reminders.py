@@ -115,3 +115,34 @@ def test_a_bad_time_is_refused_and_nothing_changes(patient_client, patient):
 
 def test_a_nurse_has_no_reminder_settings(nurse_client):
     assert nurse_client.get(reverse("patients:reminders")).status_code == 404
+
+
+def test_an_invited_patient_who_has_not_chosen_a_password_gets_none(patient):
+    patient.user.set_unusable_password()
+    patient.user.save()
+
+    assert send_due_reminders(now=TUESDAY_1830) == 0
+    assert not Reminder.objects.exists()
+
+
+def test_a_patient_who_has_not_recorded_their_usual_gets_none(patient):
+    patient.baselines.all().delete()
+
+    assert send_due_reminders(now=TUESDAY_1830) == 0
+    assert not Reminder.objects.exists()
+
+
+def test_the_reminder_says_whom_to_phone_now_and_the_emergency_number(patient, settings):
+    settings.EMERGENCY_NUMBER = "112"
+    send_due_reminders(now=TUESDAY_1830)
+
+    deliver_reminder(Reminder.objects.get().pk, now=TUESDAY_1830)
+
+    body = mail.outbox[0].body
+    # 18:30 on a Tuesday: the weekday nurse has gone home, the 24-hour line answers.
+    assert (
+        "If you feel unwell now, do not wait for the check-in: "
+        "call Acute oncology 24-hour line on 020 7946 0999." in body
+    )
+    assert "In an emergency, call 112." in body
+    assert "020 7946 0101" not in body
