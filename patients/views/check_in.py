@@ -19,6 +19,7 @@ from ..services.check_ins import (
     record_baseline,
     record_check_in,
 )
+from ..services.open_alarm import open_alarm_for
 from ..templatetags.symptoms import acting_for
 
 
@@ -121,6 +122,10 @@ def check_in_result(request, patient, pk):
     if request.carer:
         audit.record(request, "viewed", patient, obj=saved)
     evaluation = evaluate(saved)
+    # A red or emergency check-in of the last 24 hours, not resolved and more urgent
+    # than this one, comes first: a later all-clear does not undo it.
+    alarm = open_alarm_for(patient)
+    leads = alarm is not None and alarm.outranks(saved.urgency)
     return render(
         request,
         "patients/check_in_result.html",
@@ -130,5 +135,8 @@ def check_in_result(request, patient, pk):
             "advice": advice_for(patient, saved.urgency),
             "team_alerted": saved.alerted_at is not None,
             "today": patient.local_date(),
+            "alarm": alarm if leads or (alarm and alarm.check_in_id == saved.pk) else None,
+            "alarm_leads": leads,
+            "alarm_advice": advice_for(patient, alarm.urgency) if leads else None,
         },
     )

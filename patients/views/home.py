@@ -5,7 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from clinical.urgency import EMERGENCY, GREEN, RED
+from clinical.urgency import GREEN
 
 from ..access import (
     CARING_FOR,
@@ -18,6 +18,7 @@ from ..access import (
     patient_required,
 )
 from ..services.advice import advice_for
+from ..services.open_alarm import open_alarm_for
 
 
 @login_required
@@ -41,7 +42,7 @@ def home(request):
 def dashboard(request, patient):
     today = patient.local_date()
     latest = patient.check_ins.filter(local_date=today).first()
-    urgent = latest is not None and latest.urgency in (RED, EMERGENCY)
+    alarm = open_alarm_for(patient)
     return render(
         request,
         "patients/dashboard.html",
@@ -49,8 +50,10 @@ def dashboard(request, patient):
             "patient": patient,
             "baseline": patient.active_baseline,
             "today_check_in": latest,
-            # Today's latest check-in needs a call now: home leads with whom to call.
-            "urgent_advice": advice_for(patient, latest.urgency) if urgent else None,
+            # A red or emergency check-in of the last 24 hours, not resolved: home
+            # leads with whom to call, however many check-ins came after it.
+            "alarm": alarm,
+            "alarm_advice": advice_for(patient, alarm.urgency) if alarm else None,
             "advice": advice_for(patient, GREEN),
             "other_links": len(cared_for(request.user)) > 1 if request.carer else False,
         },

@@ -10,7 +10,7 @@ from django.utils import timezone
 from patients.services.advice import advice_for
 
 from ..conftest import login
-from ..factories import make_check_in
+from ..factories import make_check_in, make_flag
 
 HOME = reverse("patients:home")
 
@@ -64,10 +64,10 @@ def test_after_an_emergency_check_in_home_leads_with_the_emergency_number(
     assert box and "Emergency: call 112 now" in box and 'href="tel:112"' in box
 
 
-def test_a_later_check_in_today_that_is_better_replaces_the_urgent_box(patient_client, patient):
-    make_check_in(
-        patient, at=timezone.now() - timedelta(minutes=30), stools_per_day=9, urgency="red"
-    )
+def test_a_later_better_check_in_replaces_the_urgent_box_once_resolved(patient_client, patient):
+    earlier = timezone.now() - timedelta(minutes=30)
+    red = make_check_in(patient, at=earlier, stools_per_day=9, urgency="red", evaluated_at=earlier)
+    make_flag(red, status="resolved", resolved_at=timezone.now())  # issue 13, item 2
     make_check_in(patient, stools_per_day=1, urgency="green")
 
     assert urgent_box(patient_client.get(HOME).text) is None

@@ -1,0 +1,108 @@
+"""The open alarm: a red or emergency finding of the last 24 hours that the team has
+not resolved, which every advice page, the home page and a carer's pages lead with
+until then (issue 13, item 2), saying once the team has seen it.
+
+It is read in one query, bounded by the patient's own rows: the flags of their
+episodes that are not resolved (the partial unique index on patient and symptom),
+and the check-ins the worker has not evaluated yet, whose verdict is the one the
+request showed (CheckIn.urgency): the advice never waits for a worker.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db import models
+from django.utils import timezone
+
+from clinical.urgency import EMERGENCY, RANK, RED
+
+from ..models import ACKNOWLEDGED, OPEN, Acknowledgement, CheckIn, Flag, Patient
+
+URGENT = (EMERGENCY, RED)
+WINDOW = timedelta(hours=24)
+
+
+@dataclass(frozen=True)
+class OpenAlarm:
+    """The finding a page leads with: its urgency, the check-in it came from, when,
+    and when the team saw it (None while nobody has)."""
+
+    urgency: str
+    check_in_id: int
+    at: datetime
+    seen_at: datetime | None
+
+    @property
+    def emergency(self) -> bool:
+        return self.urgency == EMERGENCY
+
+    def outranks(self, urgency: str) -> bool:
+        """Whether it is more urgent than a check-in at `urgency`: a page about that
+        check-in leads with it rather than with the check-in's own advice."""
+        return RANK[self.urgency] > RANK[urgency]
+
+
+def _rank() -> models.Case:
+    return models.Case(
+        models.When(urgency=EMERGENCY, then=models.Value(1)),
+        default=models.Value(0),
+        output_field=models.IntegerField(),
+    )
+
+
+def open_alarm_for(patient: Patient, *, now=None) -> OpenAlarm | None:
+    """The patient's most urgent open alarm (an emergency before a red, then the
+    newest), or None.
+
+    1. Flags at red or emergency of the last 24 hours in the patient's episodes that
+       are not resolved; one is seen when its episode is acknowledged (a worse flag
+       reopens an episode, so an acknowledged episode's flags are all seen), at its
+       latest acknowledgement.
+    2. Check-ins of the last 24 hours at red or emergency that the worker has not
+       evaluated yet: unseen, by the request's verdict.
+    3. Both in one query, the most urgent and newest first.
+    """
+    now = now or timezone.now()
+    since = now - WINDOW
+    acknowledged = (
+        Acknowledgement.objects.filter(episode=models.OuterRef("episode"))
+        .order_by("-at", "-pk")
+        .values("at")[:1]
+    )
+    flags = (
+        Flag.objects.filter(
+            episode__patient=patient,
+            episode__status__in=[OPEN, ACKNOWLEDGED],
+            urgency__in=URGENT,
+            created_at__gte=since,
+        )
+        .annotate(
+            rank=_rank(),
+            at=models.F("created_at"),
+            seen_at=models.Case(
+                models.When(episode__status=ACKNOWLEDGED, then=models.Subquery(acknowledged)),
+                default=models.Value(None),
+                output_field=models.DateTimeField(),
+            ),
+        )
+        .values_list("rank", "at", "urgency", "check_in_id", "seen_at")
+        .order_by()
+    )
+    waiting = (
+        CheckIn.objects.filter(
+            patient=patient, evaluated_at=None, urgency__in=URGENT, submitted_at__gte=since
+        )
+        .annotate(
+            rank=_rank(),
+            at=models.F("submitted_at"),
+            check_in_ref=models.F("pk"),
+            seen_at=models.Value(None, output_field=models.DateTimeField()),
+        )
+        .values_list("rank", "at", "urgency", "check_in_ref", "seen_at")
+        .order_by()
+    )
+    row = flags.union(waiting, all=True).order_by("-rank", "-at").first()
+    if row is None:
+        return None
+    _, at, urgency, check_in_id, seen_at = row
+    return OpenAlarm(urgency=urgency, check_in_id=check_in_id, at=at, seen_at=seen_at)
