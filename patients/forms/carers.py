@@ -20,6 +20,9 @@ class CarerInviteForm(forms.ModelForm):
         model = Carer
         fields = ["name", "email"]
         labels = {"name": "Their name", "email": "Their email address"}
+        error_messages = {
+            "name": {"max_length": "Please make the name shorter: at most %(limit_value)d letters."}
+        }
 
     def __init__(self, *args, patient, **kwargs):
         super().__init__(*args, **kwargs)

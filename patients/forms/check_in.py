@@ -125,6 +125,28 @@ _SCORE_CHOICES = {
 }
 _YESNO_CHOICES = _FixedChoices((("no", "No"), ("yes", "Yes")))
 
+# Plain words for every slip, in place of Django's ("Ensure this value is greater than
+# or equal to 0.", "Select a valid choice. 9 is not one of the available choices.").
+_CHOOSE = {"invalid_choice": "Choose one of the answers shown."}
+
+
+def _between(low: int, high: int, example: int) -> dict:
+    """A number too low or too high, or not a whole number: what to type instead."""
+    said = f"Enter a number from {low} to {high}."
+    return {
+        "min_value": said,
+        "max_value": said,
+        "invalid": f"Enter a whole number from {low} to {high}, for example {example}.",
+    }
+
+
+def too_long(what: str) -> dict:
+    """The message for a box of text too long (`what`: "this", "your question" ...)."""
+    return {
+        "max_length": f"Please make {what} shorter: at most %(limit_value)d characters "
+        "(it has %(show_value)d)."
+    }
+
 
 def answer_field(item: Item, *, usual=None, whose="your", label=None, shared=False) -> forms.Field:
     """The form field for one catalogue item; `usual` is the patient's baseline value.
@@ -168,6 +190,7 @@ def _new_answer_field(item: Item, usual, whose: str, label) -> forms.Field:
             required=False,
             widget=forms.RadioSelect,
             help_text=help_text,
+            error_messages=_CHOOSE,
         )
     elif item.kind == YESNO:
         field = forms.TypedChoiceField(
@@ -177,6 +200,7 @@ def _new_answer_field(item: Item, usual, whose: str, label) -> forms.Field:
             empty_value=None,
             required=False,
             widget=forms.RadioSelect,
+            error_messages=_CHOOSE,
         )
     elif item.kind == COUNT:
         field = forms.IntegerField(
@@ -186,7 +210,7 @@ def _new_answer_field(item: Item, usual, whose: str, label) -> forms.Field:
             required=False,
             help_text=help_text,
             widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
-            error_messages={"max_value": f"Enter a number from 0 to {STOOLS_MAX}."},
+            error_messages=_between(0, STOOLS_MAX, 3),
         )
     elif item.kind == WELLBEING:
         field = forms.IntegerField(
@@ -196,10 +220,7 @@ def _new_answer_field(item: Item, usual, whose: str, label) -> forms.Field:
             required=False,
             help_text=help_text,
             widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
-            error_messages={
-                "min_value": "Enter a number from 0 to 10.",
-                "max_value": "Enter a number from 0 to 10.",
-            },
+            error_messages=_between(0, 10, 7),
         )
     elif item.kind == TEMPERATURE:
         field = TemperatureField(
@@ -226,6 +247,14 @@ AS_USUAL = "as_usual_"
 ALL_AREAS = "all"
 AREA_SLUGS: dict[str, str] = {slugify(area): area for area in AREAS}
 CHECK_IN_AREAS: tuple[str, ...] = (WARNING, *(a for a in AREAS if a != WARNING))
+# The check-in's fields in the order the page asks them (the warning signs first, the
+# free text last): the order its errors are found and listed in the summary at the top.
+CHECK_IN_ORDER: tuple[str, ...] = (
+    *(item.key for area in CHECK_IN_AREAS for item in ITEMS if item.area == area),
+    "free_text",
+    "new_medicines",
+    "form_token",
+)
 
 _WIDGETS = {
     SCORE: "patients/widgets/choices.html",
@@ -425,12 +454,14 @@ class CheckInForm(forms.Form):
         required=False,
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages=too_long("this"),
     )
     new_medicines = forms.CharField(
         label="Have you taken any new medicines since your last check-in? Which?",
         required=False,
         max_length=1000,
         widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages=too_long("this"),
         help_text=_(
             "Please do not start new medicines (such as anti-diarrhoea tablets) "
             "before speaking to your team."
@@ -455,6 +486,7 @@ class CheckInForm(forms.Form):
             self.fields[item.key] = answer_field(item, usual=usual, whose=self.whose, shared=shared)
             if shared:
                 self._shared.add(item.key)
+        self.fields = {name: self.fields[name] for name in CHECK_IN_ORDER}
         self.filled = filled
         self.filled_text = ""
         if filled == ALL_AREAS:

@@ -441,7 +441,8 @@ def test_errors_are_listed_at_the_top_with_a_link_to_each_question(patient_clien
     assert "There is a problem" in text and "Nothing has been sent yet." in text
     # A radio group's link goes to its first choice; a box's to the box.
     assert (
-        '<a href="#id_nausea_0" data-error-link>Feeling sick (nausea)</a>: Select a valid' in text
+        '<a href="#id_nausea_0" data-error-link>Feeling sick (nausea)</a>: Choose one of the'
+        in text
     )
     assert '<a href="#id_wellbeing" data-error-link>Overall, how well do you feel today?' in text
     assert ": Enter a number from 0 to 10." in text
