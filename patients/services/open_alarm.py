@@ -17,6 +17,7 @@ from django.utils import timezone
 from clinical.urgency import EMERGENCY, RANK, RED
 
 from ..models import ACKNOWLEDGED, OPEN, Acknowledgement, CheckIn, Flag, Patient
+from .advice import advice_for
 
 URGENT = (EMERGENCY, RED)
 WINDOW = timedelta(hours=24)
@@ -106,3 +107,10 @@ def open_alarm_for(patient: Patient, *, now=None) -> OpenAlarm | None:
         return None
     _, at, urgency, check_in_id, seen_at = row
     return OpenAlarm(urgency=urgency, check_in_id=check_in_id, at=at, seen_at=seen_at)
+
+
+def open_alarm_context(patient: Patient) -> dict:
+    """What templates/patients/_open_alarm.html needs on a page that leads with the
+    open alarm when there is one: the alarm, and whom to phone for it."""
+    alarm = open_alarm_for(patient)
+    return {"alarm": alarm, "alarm_advice": advice_for(patient, alarm.urgency) if alarm else None}

@@ -7,6 +7,7 @@ from clinical.urgency import GREEN
 from .. import notebook
 from ..access import patient_or_carer, patient_required
 from ..services.advice import advice_for, note_beyond_hours, whom_to_call
+from ..services.open_alarm import open_alarm_context
 
 
 @patient_or_carer
@@ -28,6 +29,7 @@ def contacts(request, patient):
             "card": request.GET.get("card") == "1",
             "welcome": request.GET.get("welcome") == "1",
             "today": patient.local_date(),
+            **open_alarm_context(patient),  # an open red or emergency leads (issue 13)
         },
     )
 

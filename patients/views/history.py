@@ -15,6 +15,7 @@ from ..access import patient_or_carer
 from ..charts import legend, symptom_chart, window_start
 from ..models import Flag
 from ..services.advice import advice_for
+from ..services.open_alarm import open_alarm_context
 from ..templatetags.symptoms import acting_for
 from ..templatetags.symptoms import words as in_words
 
@@ -47,6 +48,7 @@ def check_in_list(request, patient):
             "page": page,
             "time_zone": patient.time_zone,
             "urgent_line": advice_for(patient, GREEN).urgent_line,
+            **open_alarm_context(patient),  # an open red or emergency leads (issue 13)
             **_history_charts(patient, who=acting_for(request.carer)),
         },
     )

@@ -274,3 +274,25 @@ def test_another_patients_emergency_is_not_alice_s(patient, other_patient):
     evaluated(chest_pain(other_patient, minutes_ago=3), "chest_pain", "emergency")
 
     assert open_alarm_for(patient) is None
+
+
+# The carer's other pages
+
+
+@pytest.mark.parametrize("page", ["patients:contacts", "patients:check_ins"])
+def test_the_carers_contacts_and_check_ins_lead_with_the_emergency(carer_client, patient, page):
+    emergency = chest_pain(patient, minutes_ago=10)
+    make_check_in(patient)
+
+    text = carer_client.get(reverse(page)).text
+
+    box = alarm_box(text)
+    assert box and "Emergency: call 999 now" in box and result(emergency) in box
+    assert text.index("<h1") < text.index(box) < text.index("<h2", text.index(box) + len(box))
+
+
+def test_the_printed_card_does_not_carry_the_alarm(patient_client, patient):
+    chest_pain(patient)
+
+    assert alarm_box(patient_client.get(reverse("patients:contacts") + "?card=1").text) is None
+    assert alarm_box(patient_client.get(reverse("patients:contacts")).text)
