@@ -21,7 +21,9 @@ class CarerInviteForm(forms.ModelForm):
         fields = ["name", "email"]
         labels = {"name": "Their name", "email": "Their email address"}
         error_messages = {
-            "name": {"max_length": "Please make the name shorter: at most %(limit_value)d letters."}
+            "name": {
+                "max_length": "Please make the name shorter: at most %(limit_value)d characters."
+            }
         }
 
     def __init__(self, *args, patient, **kwargs):
