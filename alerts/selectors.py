@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime, timedelta
 from django.db.models import (
     Count,
     F,
+    Max,
     OuterRef,
     Prefetch,
     Q,
@@ -91,6 +92,42 @@ def queue_row(episode) -> tuple:
     flag.episode = episode
     treatments = episode.patient.treatments.all()
     return flag, BY_KEY.get(episode.symptom), treatments[0] if treatments else None
+
+
+def queue_rows(episodes, *, now: datetime | None = None) -> list[tuple]:
+    """queue_row for each episode of a page, in order, with two things the row says:
+    `flag.treatment_above`, true on a patient's second and later rows of the page
+    (their treatment is shown once, on their first row), and
+    `flag.episode.just_opened`, opened less than a minute ago ("just now")."""
+    now = now or timezone.now()
+    first_rows = {}
+    rows = []
+    for episode in episodes:
+        flag, item, treatment = queue_row(episode)
+        flag.treatment_above = first_rows.setdefault(episode.patient_id, flag) is not flag
+        episode.just_opened = now - episode.opened_at < timedelta(minutes=1)
+        rows.append((flag, item, treatment))
+    return rows
+
+
+def queue_version(user) -> str:
+    """A short string that changes whenever the clinician's worklist changes in a way
+    its rows show: an episode opened, resolved, acknowledged, or joined by a flag
+    (raised or not: the newest flag id grows), for the user's teams only.
+
+    The queue's page asks for it every few seconds (static/js/queue.js, ?since=) and
+    renders its rows only when it changed, so an open queue shows a new red within
+    seconds at the cost of one aggregate over the teams' worklist (the rows of index
+    episode_team_worklist: open episodes, not history), after episodes_for_clinician
+    reads the user's teams: two queries, whatever the size of the team's history.
+    """
+    worklist = episodes_for_clinician(user).filter(status__in=[OPEN, ACKNOWLEDGED])
+    found = worklist.order_by().aggregate(
+        episodes=Count("pk"),
+        unseen=Count("pk", filter=Q(status=OPEN)),
+        newest_flag=Max("latest_flag_id"),
+    )
+    return f"{found['episodes']}.{found['unseen']}.{found['newest_flag'] or 0}"
 
 
 # Missed check-ins (REFERENCE.md R16)

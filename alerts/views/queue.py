@@ -1,5 +1,6 @@
 """The triage queue, most urgent first, and the list of missed check-ins."""
 
+from django.http import HttpResponse
 from django.shortcuts import render
 
 from clinical.reminders import FOLLOW_UP_DAYS, MISSED_AFTER_DAYS
@@ -17,7 +18,17 @@ QUEUE_PAGE_SIZE = 50
 @clinician_required
 def queue(request):
     """The triage queue; with ?partial=1, only its results region (counts and
-    table), which static/js/queue.js fetches to refresh the page in place."""
+    table), which static/js/queue.js fetches to refresh the page in place.
+
+    With ?partial=1&since=<version> (the version the page shows, from
+    selectors.queue_version), the check queue.js makes every few seconds: 204 and
+    nothing rendered when the worklist has not changed since, else the region.
+    The version is read before the rows, so that a change between the two reads
+    shows at the next check rather than never."""
+    version = selectors.queue_version(request.user)
+    partial = request.GET.get("partial")
+    if partial and request.GET.get("since") == version:
+        return _partial_headers(HttpResponse(status=204), version)
     form = QueueFilterForm(request.GET, teams=list(teams_of(request.user)))
     values = form.values
     shown, counts = selectors.queue_episodes(request.user, **values)
@@ -31,7 +42,8 @@ def queue(request):
         "form": form,
         "status": values["status"],
         "resolved_days": selectors.RESOLVED_DAYS,
-        "rows": [selectors.queue_row(episode) for episode in page],
+        "rows": selectors.queue_rows(page),
+        "version": version,
         "page": page,
         "page_url": f"{filters}{joiner}page=",
         "counts": counts,
@@ -39,10 +51,14 @@ def queue(request):
         "refresh_url": request.path
         + (f"{filters}{joiner}page={page.number}" if page.number > 1 else filters),
     }
-    if not request.GET.get("partial"):
+    if not partial:
         return render(request, "alerts/queue.html", context)
-    response = render(request, "alerts/_queue_results.html", context)
+    return _partial_headers(render(request, "alerts/_queue_results.html", context), version)
+
+
+def _partial_headers(response, version: str):
     response["X-Queue-Results"] = "1"  # not a login page met after the session ended
+    response["X-Queue-Version"] = version
     response["Cache-Control"] = "no-store"
     return response
 

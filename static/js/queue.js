@@ -1,14 +1,20 @@
 /*
  * The triage queue refreshes itself in place.
  *
- * Every data-refresh-seconds (30) the page fetches its own URL, with the same
- * filters, plus partial=1, and swaps only #queue-results (counts, last update,
- * table). The filter form is outside it, so a select the nurse has open or
+ * Every data-check-seconds (3) the page asks its own URL, with the same filters,
+ * plus partial=1 and since=<the version it shows> (data-queue-version): the
+ * server answers 204, having rendered nothing, when the worklist has not changed
+ * (one aggregate over the teams' open episodes), else the results region, so a
+ * new red shows within seconds. Every data-refresh-seconds (30) it fetches the
+ * region whatever the version (the "Updated" time, "minutes ago"). Either way it
+ * swaps only #queue-results (counts, last update, table), with data-queue-version
+ * in it. The filter form is outside it, so a select the nurse has open or
  * half-changed is left alone. The row at the top of the screen stays where it
  * was (flags that arrive above it do not push it down) and the focused link is
- * focused again. Hidden tabs do not refresh; a tab shown again refreshes at
- * once if it is due. New flags are announced politely and highlighted.
- * The refresh is not activity: a queue left alone logs a nurse out after the
+ * focused again. Hidden tabs do not check; a tab shown again checks at once.
+ * New flags are announced politely and highlighted. Neither the check nor the
+ * refresh is activity (both carry partial=1, which is_background in
+ * accounts/two_factor.py reads): a queue left alone logs a nurse out after the
  * idle timeout (accounts.middleware), and the page then reloads to the
  * login page. Without JavaScript the page works the same, with a Refresh link.
  */
@@ -24,9 +30,23 @@
   var busy = false;
   var stopped = false;
 
+  function secondsAttribute(name, fallback) {
+    var seconds = parseFloat(region.getAttribute(name));
+    return (seconds > 0 ? seconds : fallback) * 1000;
+  }
+
   function intervalMs() {
-    var seconds = parseFloat(region.getAttribute("data-refresh-seconds"));
-    return (seconds > 0 ? seconds : 30) * 1000;
+    return secondsAttribute("data-check-seconds", 3);
+  }
+
+  function refreshDue() {
+    return Date.now() - lastRefresh >= secondsAttribute("data-refresh-seconds", 30);
+  }
+
+  /* The version of the worklist the region shows (selectors.queue_version). */
+  function shownVersion() {
+    var holder = region.querySelector("[data-queue-version]");
+    return holder ? holder.getAttribute("data-queue-version") : "";
   }
 
   function schedule(ms) {
@@ -36,10 +56,12 @@
     timer = window.setTimeout(refresh, Math.max(0, ms));
   }
 
-  function partialUrl() {
+  /* The region's URL; with `since`, a check that answers 204 when nothing changed. */
+  function partialUrl(since) {
     var url = new URL(window.location.href);
     url.hash = "";
     url.searchParams.set("partial", "1");
+    if (since) url.searchParams.set("since", since);
     return url.toString();
   }
 
@@ -129,11 +151,13 @@
     announce(before, flagsIn(region));
   }
 
-  function refresh() {
+  /* A check (since the version shown), or a full refresh when one is due or asked for. */
+  function refresh(full) {
     if (busy || stopped) return;
     busy = true;
     window.clearTimeout(timer);
-    fetch(partialUrl(), {
+    var whole = full === true || refreshDue();
+    fetch(partialUrl(whole ? "" : shownVersion()), {
       credentials: "same-origin",
       cache: "no-store",
       headers: { Accept: "text/html" },
@@ -149,11 +173,15 @@
           return null;
         }
         if (!response.ok) throw new Error("HTTP " + response.status);
+        if (response.status === 204) return ""; // nothing new since the version shown
         return response.text();
       })
       .then(function (html) {
         if (html === null) return;
-        swap(html);
+        if (html) {
+          swap(html);
+          lastRefresh = Date.now();
+        }
         showProblem("");
       })
       .catch(function () {
@@ -161,7 +189,6 @@
       })
       .then(function () {
         busy = false;
-        lastRefresh = Date.now();
         schedule(intervalMs());
       });
   }
@@ -171,7 +198,7 @@
       window.clearTimeout(timer);
       timer = null;
     } else {
-      schedule(intervalMs() - (Date.now() - lastRefresh));
+      schedule(0); // a check: cheap, and whatever arrived while hidden shows at once
     }
   });
 
@@ -180,7 +207,7 @@
     var link = event.target.closest("[data-queue-refresh]");
     if (!link || stopped || event.ctrlKey || event.metaKey || event.shiftKey) return;
     event.preventDefault();
-    refresh();
+    refresh(true);
   });
 
   schedule(intervalMs());

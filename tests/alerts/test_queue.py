@@ -419,3 +419,58 @@ def test_a_patient_who_moves_team_takes_their_episodes_to_the_new_teams_queue(
     login(client, other_nurse)
     assert shown(client.get(QUEUE)) == [waiting]
     assert shown(client.get(QUEUE, {"status": "resolved"})) == [closed]
+
+
+# A patient's treatment once, and "just now" (issue 13, item 12)
+
+
+def rows_of(response) -> list[str]:
+    """The HTML of each row of the queue's table, in order."""
+    body = response.text.split("<tbody>", 1)[1].split("</tbody>", 1)[0]
+    return body.split("<tr ")[1:]
+
+
+def test_a_patients_treatment_is_shown_on_their_first_row_only(nurse_client, patient, carol):
+    flag(patient, "chest_pain", "emergency", hours_ago=4)
+    flag(carol, "cough", "red", hours_ago=3)
+    flag(patient, "cough", "red", hours_ago=2)
+    flag(patient, "rash", "amber", hours_ago=1)
+
+    rows = rows_of(nurse_client.get(QUEUE))
+
+    names = ["Alice Morgan" if "Alice Morgan" in r else "Carol Reyes" for r in rows]
+    assert names == ["Alice Morgan", "Carol Reyes", "Alice Morgan", "Alice Morgan"]
+    treatment = "<dt>Treatment</dt>"
+    assert [treatment in r for r in rows] == [True, True, False, False]
+    above = "Treatment as on this patient&rsquo;s first row above."
+    assert [above in r for r in rows] == [False, False, True, True]
+
+
+def test_a_patients_first_row_on_a_later_page_shows_their_treatment(nurse_client, team, patient):
+    from alerts.views.queue import QUEUE_PAGE_SIZE
+
+    for n in range(QUEUE_PAGE_SIZE - 1):
+        someone = PatientFactory(care_team=team)
+        flag(someone, "rash", "red", hours_ago=n + 10)
+    flag(patient, "cough", "red", hours_ago=2)  # page 1, the last row
+    flag(patient, "rash", "amber", hours_ago=2)
+    flag(patient, "headache", "amber", hours_ago=1)
+
+    first, second = nurse_client.get(QUEUE), nurse_client.get(QUEUE, {"page": 2})
+
+    assert "Alice Morgan" in rows_of(first)[-1]
+    rows = rows_of(second)
+    assert len(rows) == 2 and all("Alice Morgan" in r for r in rows)
+    assert "<dt>Treatment</dt>" in rows[0] and "first row above" not in rows[0]
+    assert "<dt>Treatment</dt>" not in rows[1] and "first row above" in rows[1]
+
+
+def test_an_episode_opened_under_a_minute_ago_was_raised_just_now(nurse_client, patient):
+    at = timezone.now() - timedelta(seconds=20)
+    make_flag(make_check_in(patient, at=at), "cough", "red", rule="R9", created_at=at)
+    flag(patient, "rash", "amber", hours_ago=2)
+
+    rows = rows_of(nurse_client.get(QUEUE))
+
+    assert "just now" in rows[0] and "minutes ago" not in rows[0]
+    assert "2\xa0hours ago" in rows[1] and "just now" not in rows[1]
