@@ -1,7 +1,9 @@
 """British English by default, American English on request (Django's translation
 framework); and the text-size control."""
 
+import ast
 import gettext
+import io
 import re
 import uuid
 from decimal import Decimal
@@ -9,9 +11,12 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
 from django.urls import reverse
+from django.utils import translation
 
-from patients.models import CheckIn, Treatment
+from patients.models import Carer, CheckIn, Treatment
 
 from ..factories import make_check_in
 
@@ -195,3 +200,114 @@ def test_the_emails_say_nothing_that_differs_between_british_and_american_englis
         for text in (message.subject, message.body):
             assert not BRITISH.findall(text), (message.subject, BRITISH.findall(text))
             assert not [m for m in changed if m and m in text], message.subject
+
+
+# Every British-only string has an American form ------------------------------------
+
+BASE = Path(settings.BASE_DIR)
+# Words and phrasings an American reader would not write. "diarrhoea" too: American
+# clinical usage (CTCAE, FDA labels) spells it "diarrhea", so a patient reads it so.
+BRITISH_ONLY = re.compile(
+    r"\b(?:(?<!have )forgotten your|colour\w*|centres?|organis\w*|programmes?"
+    r"|diarrhoea|whilst|mums?|mobile|tumm(?:y|ies)|poo|holidays?|ring|recognis\w*"
+    r"|realis\w*|apologis\w*|authoris\w*|minimis\w*|prioritis\w*|summaris\w*|behaviour"
+    r"|favour\w*|licence|grey|postcode|surname|fortnight|paracetamol|oedema|anaemi\w*"
+    r"|haem\w*|oesoph\w*|tumours?|litres?|cancelled|travell\w*|analys(?:e|ed|ing)"
+    r"|been sick|feeling sick|tablets?|at the weekend|in hospital|GP|A&E)\b",
+    re.IGNORECASE,
+)
+GETTEXT_CALLS = {"_", "gettext", "gettext_lazy", "gettext_noop", "pgettext", "pgettext_lazy"}
+TRANSLATED = re.compile(
+    r"\{%\s*(?:translate|trans)\s+\"(?P<one>[^\"]*)\"[^%]*%\}"
+    r"|\{%\s*(?:blocktranslate|blocktrans)(?P<options>[^%]*)%\}(?P<block>.*?)"
+    r"\{%\s*(?:endblocktranslate|endblocktrans)\s*%\}",
+    re.S,
+)
+
+
+def template_strings(text: str):
+    """(msgid or None, text) for each piece of a template a reader may see: the
+    translatable strings by their msgid, and the untranslated text (no tags,
+    variables, comments or attributes) with None."""
+    text = re.sub(r"\{#.*?#\}", " ", text, flags=re.S)
+    text = re.sub(r"\{%\s*comment\s*%\}.*?\{%\s*endcomment\s*%\}", " ", text, flags=re.S)
+    for match in TRANSLATED.finditer(text):
+        if match["one"] is not None:
+            yield match["one"], match["one"]
+        else:
+            block = re.sub(r"\{\{\s*(\w+)\s*\}\}", r"%(\1)s", match["block"])
+            if "trimmed" in match["options"]:
+                block = " ".join(line.strip() for line in block.splitlines() if line.strip())
+            yield block, block
+    rest = TRANSLATED.sub(" ", text)
+    rest = re.sub(r"\{%.*?%\}|\{\{.*?\}\}|<[^>]*>", " ", rest, flags=re.S)
+    yield None, rest
+
+
+def python_msgids(source: str):
+    """The msgids of a module: each string given to gettext and its kin."""
+    for node in ast.walk(ast.parse(source)):
+        if (
+            isinstance(node, ast.Call)
+            and getattr(node.func, "id", getattr(node.func, "attr", None)) in GETTEXT_CALLS
+            and node.args
+            and isinstance(node.args[-1], ast.Constant)
+        ):
+            yield node.args[-1].value
+
+
+def british_only_strings():
+    """Every string a reader may see that has a British-only word, as
+    (where, msgid or None if it is not translatable, the string)."""
+    for path in sorted((BASE / "templates").rglob("*.*")):
+        for msgid, text in template_strings(path.read_text()):
+            text = " ".join(text.split())
+            if msgid is not None and BRITISH_ONLY.search(text):
+                yield str(path.relative_to(BASE)), msgid, text
+            for match in BRITISH_ONLY.finditer(text) if msgid is None else ():
+                around = text[max(0, match.start() - 40) : match.end() + 20]
+                yield str(path.relative_to(BASE)), None, around
+    for app in ("accounts", "alerts", "base", "clinical", "patients", "symptom_tracker"):
+        for path in sorted((BASE / app).rglob("*.py")):
+            if "migrations" in path.parts:
+                continue
+            for msgid in python_msgids(path.read_text()):
+                if BRITISH_ONLY.search(msgid):
+                    yield str(path.relative_to(BASE)), msgid, msgid
+
+
+def test_every_british_only_string_has_an_american_form():
+    found = list(british_only_strings())
+    assert len(found) >= 15  # the scan reads the sources: the catalogue's, the pages'
+    missing = []
+    with translation.override("en-us"):
+        for where, msgid, text in found:
+            american = translation.gettext(msgid) if msgid is not None else text
+            if BRITISH_ONLY.search(american):
+                missing.append(f"{where}: {text!r} (US: {american!r})")
+    assert not missing, "British-only strings with no American form:\n" + "\n".join(missing)
+
+
+def test_the_login_page_in_american_english(client):
+    assert "Forgotten your password?" in client.get(reverse("login")).text
+    page = client.get(reverse("login"), **US).text
+    assert "Forgot your password?" in page and "Forgotten" not in page
+
+
+def test_the_temperature_unit_the_reader_uses_is_offered_first(patient_client):
+    british = patient_client.get(reverse("patients:check_in")).text
+    american = patient_client.get(reverse("patients:check_in"), **US).text
+    assert british.index('id="id_temperature_unit_c"') < british.index('id="id_temperature_unit_f"')
+    assert american.index('id="id_temperature_unit_f"') < american.index(
+        'id="id_temperature_unit_c"'
+    )
+
+
+@pytest.mark.django_db
+def test_the_demo_carer_logs_in_with_their_email_address(settings):
+    """As the login page tells carers: their username is their email address."""
+    settings.CELERY_TASK_ALWAYS_EAGER = False  # nothing to deliver here
+    call_command("seed_demo", stdout=io.StringIO())
+    carers = get_user_model().objects.filter(pk__in=Carer.objects.values("user"))
+    assert carers.exists()
+    assert all(carer.username == carer.email for carer in carers)

@@ -354,7 +354,7 @@ class Command(BaseCommand):
         admin and invited, who has not chosen a password yet (her link is printed)."""
         User = get_user_model()
         sam = User.objects.create_user(
-            "sam", "sam@example.org", PASSWORD, first_name="Sam", last_name="Morgan"
+            "sam@example.org", "sam@example.org", PASSWORD, first_name="Sam", last_name="Morgan"
         )
         Carer.objects.create(
             patient=Patient.objects.get(user__username="alice"),
