@@ -10,7 +10,7 @@ export PATH := $(BIN):$(PATH)
 WEB_PORT ?= 8000
 export WEB_PORT
 
-.PHONY: setup run test lint format bench load clean
+.PHONY: setup run dev test lint format bench load clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -18,17 +18,37 @@ $(STAMP): requirements.txt requirements-dev.txt
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
 	touch $(STAMP)
 
-# A development .env: DEBUG asked for, and a random SECRET_KEY kept on this machine.
+# A development .env: a random SECRET_KEY kept on this machine.
 .env:
-	$(PYTHON) -c "import secrets; print('DEBUG=1'); print('SECRET_KEY=' + secrets.token_urlsafe(50))" > .env
+	$(PYTHON) -c "import secrets; print('SECRET_KEY=' + secrets.token_urlsafe(50))" > .env
 
 setup: $(STAMP) .env
 	mkdir -p var
 
+# `make run` serves the product's own pages (its 404 and 500, not Django's debug
+# pages) over plain http on this machine: DEBUG off whatever .env says, no https
+# redirect or secure-only cookies, static files served by WhiteNoise from their
+# folders (STATIC_MANIFEST=0: no collectstatic). `make dev`, or DEBUG=1 make run, asks
+# for the debug pages. Each variable may be set to override it.
+RUN_ENV = DEBUG=$${DEBUG:-0} \
+	ALLOWED_HOSTS="$${ALLOWED_HOSTS:-localhost,127.0.0.1,[::1]}" \
+	SECURE_SSL_REDIRECT=$${SECURE_SSL_REDIRECT:-0} SECURE_COOKIES=$${SECURE_COOKIES:-0} \
+	SECURE_HSTS_SECONDS=$${SECURE_HSTS_SECONDS:-0} STATIC_MANIFEST=$${STATIC_MANIFEST:-0} \
+	SMS_FILE="$${SMS_FILE:-$${VAR_DIR:-var}/sms.log}"
+
+# Ctrl-C stops every process (honcho sends each a SIGTERM; the workers' solo pool
+# has no child to die loudly) and the recipe ends quietly instead of "Error 130".
+# honcho reads no .env of its own (--env /dev/null): it would put .env's values over
+# these; the settings read .env, under the environment.
 run: setup
-	$(BIN)/python manage.py migrate --no-input
-	$(BIN)/python manage.py seed_demo
-	SMS_FILE=$${SMS_FILE:-var/sms.log} $(BIN)/honcho start -f Procfile
+	$(RUN_ENV) $(BIN)/python manage.py migrate --no-input
+	$(RUN_ENV) $(BIN)/python manage.py seed_demo
+	@echo "Serving on http://127.0.0.1:$(WEB_PORT)/ (links in alerts use SITE_URL; Ctrl-C stops)"
+	@trap 'echo "make run: stopped."; exit 0' INT TERM; \
+	$(RUN_ENV) $(BIN)/honcho start -f Procfile --env /dev/null
+
+dev:
+	DEBUG=1 $(MAKE) run
 
 test: setup
 	DEBUG=0 $(BIN)/python -m pytest $(PYTEST_ARGS)
