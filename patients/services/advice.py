@@ -7,6 +7,7 @@ from datetime import datetime, time, timedelta
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from clinical.routing import Route, route
 from clinical.urgency import AMBER, EMERGENCY, GREEN, PHONE_NOW, RED, routed_as
@@ -90,11 +91,11 @@ class CallFirst:
 
 
 SITUATIONS = {
-    "now": "Now",
-    "weekday": "On weekdays in the day",
-    "tonight": "Tonight",
-    "weekend": "At the weekend",
-    "emergency": "In an emergency (chest pain, severe breathlessness, collapse)",
+    "now": _("Now"),
+    "weekday": _("On weekdays in the day"),
+    "tonight": _("Tonight"),
+    "weekend": _("At the weekend"),  # "On the weekend" in American English
+    "emergency": _("In an emergency (chest pain, severe breathlessness, collapse)"),
 }
 
 

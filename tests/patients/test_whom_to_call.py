@@ -144,3 +144,13 @@ def test_the_contacts_page_leads_with_the_sentences_and_says_each_contacts_hours
     assert "Weekdays 9am to 5pm" not in text and "Any time, day or night" not in text
     assert text.count("Available Monday to Friday, 09:00\u201317:00.") == 1
     assert "Reached through the 24-hour line if it cannot take your call." in text
+
+
+def test_in_american_english_the_weekend_is_on_the_weekend(alice):
+    from django.utils import translation
+
+    with translation.override("en-us"):
+        said = sentences(alice, TUESDAY_MORNING)
+
+    assert f"On the weekend, call {LINE}." in said
+    assert not any("At the weekend" in sentence for sentence in said)

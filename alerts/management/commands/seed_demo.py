@@ -403,7 +403,7 @@ class Command(BaseCommand):
             "  patient      alice        (baseline 1 stool a day; try a check-in with 9 stools)\n"
             "  patient      bob          (a red bowel episode, escalated)\n"
             "  patient      eve          (has missed her check-ins)\n"
-            "  carer        sam          (alice's carer: her contacts, advice, history)\n"
+            "  carer        sam@example.org  (alice's carer: her contacts, advice, history)\n"
             "  nurse        nurse        (triage queue)\n"
             "  coordinator  coordinator  (edits the team's contact list)\n"
             "  admin        admin        (Django admin: teams, contacts, patients)\n"
