@@ -143,7 +143,9 @@ def test_the_contacts_page_leads_with_the_sentences_and_says_each_contacts_hours
     assert text.index("At the weekend</strong>, call Acute") < text.index("contact-card")
     assert "Weekdays 9am to 5pm" not in text and "Any time, day or night" not in text
     assert text.count("Available Monday to Friday, 09:00\u201317:00.") == 1
-    assert "Reached through the 24-hour line if it cannot take your call." in text
+    # The registrar, on duty all day every day, says when a patient calls them at all.
+    assert "Only if the 24-hour line does not answer: it puts you through." in text
+    assert "Reached through the 24-hour line" not in text
 
 
 def test_in_american_english_the_weekend_is_on_the_weekend(alice):

@@ -78,7 +78,7 @@ CONTACTS = [
         sms_number="+447700900300",
         handles_red=True,
         always_on_duty=True,
-        when_to_call="Reached through the 24-hour line if it cannot take your call.",
+        when_to_call="Only if the 24-hour line does not answer: it puts you through.",
     ),
 ]
 
