@@ -55,6 +55,9 @@ def test_a_yes_to_a_warning_sign_brings_send_now_into_the_window(
     # Whole in the window with no scrolling by the patient (the page moves only as far as
     # needed to show it, and the answer just given stays in sight).
     expect(send_now).to_be_in_viewport(ratio=1)
+    # The page scrolls smoothly (Bootstrap's scroll-behavior): wait for the whole block,
+    # its call button under the send button included, before measuring.
+    expect(page.locator("[data-warning-send]")).to_be_in_viewport(ratio=1)
     assert in_window(send_now.bounding_box(), viewport), send_now.bounding_box()
     call = page.locator("[data-warning-send]").get_by_role("link", name="Call 999")
     assert in_window(call.bounding_box(), viewport), call.bounding_box()
