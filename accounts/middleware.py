@@ -26,10 +26,11 @@ class StaffIdleTimeoutMiddleware:
     """Log a clinician or admin out after STAFF_IDLE_TIMEOUT_SECONDS without activity.
 
     A screen left open on a ward shows patients' records to whoever walks past.
-    Activity is a page the person asked for: the triage queue's refresh every 30 s
-    (`?partial=1`, static/js/queue.js) is not, so a queue left on screen times out
-    too; its next refresh gets a 401, and queue.js reloads the page, which goes to
-    the login page and from there back to the queue. Patients and carers keep
+    Activity is a page the person asked for: the triage queue's check for anything
+    new every 3 s and its refresh every 30 s (`?partial=1`, static/js/queue.js) are
+    not, so a queue left on screen times out too; its next request gets a 401, and
+    queue.js reloads the page, which goes to the login page and from there back to
+    the queue. Patients and carers keep
     Django's usual session. It acts once the URL is resolved, so that the pages
     open to anyone (the login page itself, logging out) are served as they are.
     """
