@@ -30,9 +30,9 @@ class StaffIdleTimeoutMiddleware:
     new every 3 s and its refresh every 30 s (`?partial=1`, static/js/queue.js) are
     not, so a queue left on screen times out too; its next request gets a 401, and
     queue.js reloads the page, which goes to the login page and from there back to
-    the queue. Patients and carers keep
-    Django's usual session. It acts once the URL is resolved, so that the pages
-    open to anyone (the login page itself, logging out) are served as they are.
+    the queue. Patients and carers keep Django's usual session. It acts once the URL
+    is resolved, so that the pages open to anyone (the login page itself, logging
+    out) are served as they are.
     """
 
     def __init__(self, get_response):
