@@ -139,6 +139,22 @@ class Chart:
         return tuple(d for d in self.days if d.value is not None)
 
     @property
+    def reported_yes(self) -> bool:
+        """A yes/no item answered yes on a day of the window."""
+        return self.marks_only and any(d.value is True for d in self.days)
+
+    @property
+    def at_usual(self) -> bool:
+        """Answered in the window, every day at the usual and never flagged: a flat
+        line on the dashed one, nothing a chart would show."""
+        answered = self.answered
+        return (
+            self.baseline is not None
+            and bool(answered)
+            and all(d.value == self.baseline and not d.urgency for d in answered)
+        )
+
+    @property
     def plot_left(self) -> int:
         return self.left
 
@@ -310,6 +326,47 @@ def _detail(item: Item, days: list[Day], baseline) -> str:
         days_word = "day" if len(flagged) == 1 else "days"
         parts.append(f"flagged on {len(flagged)} {days_word} (worst {highest(flagged)})")
     return "; ".join(parts) + "."
+
+
+@dataclass(frozen=True)
+class Summary:
+    """A patient's charts sorted for a short page: only those that show a change are
+    drawn; the rest are named in a line each (see `summarise`)."""
+
+    changed: tuple[Chart, ...]  # symptoms that moved from the usual, or have none
+    signs: tuple[Chart, ...]  # warning signs answered yes on a day of the window
+    at_usual: tuple[Chart, ...]  # at the usual on every day answered
+    unanswered: tuple[Chart, ...]  # a usual recorded, not answered in the window
+    quiet_signs: tuple[Chart, ...]  # warning signs answered, never yes
+
+    @property
+    def drawn(self) -> tuple[Chart, ...]:
+        return self.changed + self.signs
+
+
+def summarise(charts: Iterable[Chart]) -> Summary:
+    """Which charts a patient's page draws and which it names in one line.
+
+    1. A warning sign (yes/no) is drawn only if it was answered yes in the window;
+       one answered only no is named among the quiet signs.
+    2. A symptom whose every answer was its usual, never flagged, is named among
+       those at the usual; one not answered in the window (drawn because a usual is
+       recorded) among the unanswered.
+    3. Every other chart is drawn: a symptom that moved from its usual, and the
+       temperature (it has no usual to compare with). Order is kept throughout.
+    """
+    groups: dict[str, list[Chart]] = {
+        "changed": [], "signs": [], "at_usual": [], "unanswered": [], "quiet_signs": []
+    }  # fmt: skip
+    for chart in charts:
+        if chart.marks_only:
+            group = "signs" if chart.reported_yes else "quiet_signs"
+        elif not chart.answered:
+            group = "unanswered"
+        else:
+            group = "at_usual" if chart.at_usual else "changed"
+        groups[group].append(chart)
+    return Summary(**{name: tuple(group) for name, group in groups.items()})
 
 
 def legend() -> tuple[tuple[str, str, str], ...]:

@@ -7,12 +7,12 @@ from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.shortcuts import render
 
-from clinical.catalogue import ITEMS, WELLBEING, YESNO
+from clinical.catalogue import ITEMS, WELLBEING
 from clinical.urgency import GREEN
 
 from .. import audit
 from ..access import patient_or_carer
-from ..charts import legend, symptom_chart, window_start
+from ..charts import legend, summarise, symptom_chart, window_start
 from ..models import Flag
 from ..services.advice import advice_for
 from ..services.open_alarm import open_alarm_context
@@ -58,8 +58,11 @@ def _history_charts(patient, *, who=None) -> dict:
     """The patient's charts of the last 30 days (patients/charts.py), with plain words.
 
     A chart for each item answered in the window or with a usual recorded, as the
-    care team sees it; `worst` is the day to mention, `legend` the key in plain words
-    (`who`: the patient's first name, for a carer).
+    care team sees it; then only those that show something are drawn (`summarise`):
+    a warning sign answered no every day, a symptom at the usual every day, or one
+    not answered, is named in a line instead (issue 13, item 12). `worst` is the day
+    to mention, `legend` the key in plain words (`who`: the patient's first name,
+    for a carer). No query per chart: two reads, whatever the number of items.
     """
 
     today = patient.local_date()
@@ -73,29 +76,19 @@ def _history_charts(patient, *, who=None) -> dict:
     # A patient who moved west can have a check-in dated after their new today.
     end = max([today, *(c.local_date for c in recent)])
     baseline = patient.active_baseline
-    line_charts, mark_charts = [], []
+    charts = []
     for item in ITEMS:
         usual = getattr(baseline, item.key, None) if item.has_baseline else None
         points = [(c.local_date, v) for c in recent if (v := getattr(c, item.key)) is not None]
         if not points and usual is None:
             continue
         item_flags = [(day, urgency) for day, symptom, urgency in flags if symptom == item.key]
-        chart = symptom_chart(
-            item, points, usual, today=end, flags=item_flags, tick_words=partial(in_words, item)
+        charts.append(
+            symptom_chart(
+                item, points, usual, today=end, flags=item_flags, tick_words=partial(in_words, item)
+            )
         )
-        answered = chart.answered
-        worst = None
-        if answered and item.kind != YESNO:
-            pick = min if item.kind == WELLBEING else max
-            worst_value = pick(d.value for d in answered)
-            worst = [d for d in answered if d.value == worst_value][-1]
-        entry = {
-            "chart": chart,
-            "worst": worst,
-            "latest": answered[-1] if answered else None,
-            "yes_days": [d for d in answered if d.value is True],
-        }
-        (mark_charts if chart.marks_only else line_charts).append(entry)
+    summary = summarise(charts)
     words = {
         "mark-none": f"{who}'s answer" if who else "your answer",
         "mark-amber": "Amber: today",
@@ -105,7 +98,27 @@ def _history_charts(patient, *, who=None) -> dict:
     }
     return {
         "window": (window_start(end), end),
-        "line_charts": line_charts,
-        "mark_charts": mark_charts,
+        "any_answers": bool(charts),
+        "line_charts": [_entry(c) for c in summary.changed],
+        "mark_charts": [_entry(c) for c in summary.signs],
+        "at_usual": [c.item for c in summary.at_usual],
+        "unanswered": [c.item for c in summary.unanswered],
+        "quiet_signs": [c.item for c in summary.quiet_signs],
         "legend": [(css, path, words[css]) for css, path, _ in legend()],
+    }
+
+
+def _entry(chart) -> dict:
+    """A drawn chart with the days its words mention."""
+    answered = chart.answered
+    worst = None
+    if answered and not chart.marks_only:
+        pick = min if chart.item.kind == WELLBEING else max
+        worst_value = pick(d.value for d in answered)
+        worst = [d for d in answered if d.value == worst_value][-1]
+    return {
+        "chart": chart,
+        "worst": worst,
+        "latest": answered[-1] if answered else None,
+        "yes_days": [d for d in answered if d.value is True],
     }
