@@ -31,7 +31,7 @@ from clinical.catalogue import (
     YESNO,
     Item,
 )
-from clinical.words import celsius, fahrenheit, usual_text
+from clinical.words import celsius, fahrenheit, plain_name, usual_text
 
 
 def _yes(value: str) -> bool:
@@ -265,29 +265,44 @@ _WIDGETS = {
 }
 
 
-def filled_message(filled: int, left: int, *, whose: str = "your", everything: bool) -> str:
-    """What "as usual" did, exactly (static/js/check_in.js says the same in the page).
-
-    `filled`: answers filled with the usual; `left`: questions with no usual, left
-    blank (for the whole form: besides the warning signs and the temperature).
-    """
+def filled_message(filled: int, left: int, *, whose: str = "your") -> str:
+    """What a body area's "as usual" did, exactly (static/js/check_in.js says the same
+    in the page). `filled`: answers filled with the usual; `left`: questions of the
+    area with no usual recorded, left blank."""
     answers = "1 answer" if filled == 1 else f"{filled} answers"
     said = f"Filled in {answers} with {whose} usual."
-    if everything:
-        if left:
-            others = f"{left} other question{'' if left == 1 else 's'}"
-            what = f"the warning signs, temperature and {others}"
-        else:
-            what = "the warning signs and temperature"
-        return (
-            f"{said} Questions with no usual ({what}) are left for you to answer. "
-            "Change anything that is different today, then send."
-        )
     if left == 1:
         said += " 1 question here has no usual and is left for you to answer."
     elif left:
         said += f" {left} questions here have no usual and are left for you to answer."
     return f"{said} Change anything that is different today."
+
+
+def filled_all_message(*, filled: int, left=(), whose: str = "your", kept_yes=False) -> str:
+    """What the whole form's "as usual" did, exactly: every question with a usual
+    filled with it, every warning sign answered No (a Yes already given is kept),
+    the temperature left blank. `left`: the items with no usual recorded, named.
+
+    The page's script shows these same words (the button carries them), so that
+    with and without JavaScript the patient reads the same thing."""
+    warnings = (
+        "No to the other warning signs (the Yes already given is kept)"
+        if kept_yes
+        else "No to every warning sign"
+    )
+    if left:
+        answers = "1 answer" if filled == 1 else f"{filled} answers"
+        said = (
+            f"Filled in {answers} with {whose} usual and {warnings}. "
+            f"No usual is recorded for these, so they are left for you to answer: "
+            f"{names_of(left)}."
+        )
+    else:
+        said = f"Filled in every answer with {whose} usual and {warnings}."
+    return (
+        f"{said} The temperature is left blank: add it if you have taken it. "
+        "Change anything that is different today, then send."
+    )
 
 
 class Area(LayoutObject):
@@ -303,6 +318,16 @@ class Area(LayoutObject):
         self.can_fill = can_fill
         self.filled = filled  # what "as usual" just did here, said in words
         self.warning = title == WARNING
+        # Once every question here is answered by "as usual", static/js/check_in.js
+        # folds the area to this line, with a button that shows the questions again.
+        names = [n for f in self.fields for n in getattr(f, "fields", [f])]
+        self.foldable = can_fill or self.warning
+        if self.warning:
+            self.fold_text = f"Answered No to all {len(names)} warning signs."
+        elif "temperature_c" in names:
+            self.fold_text = "Answered as usual. Temperature not taken."
+        else:
+            self.fold_text = "Answered as usual."
 
     def render(self, form, context, template_pack=None, **kwargs):
         """The area's HTML. A form not sent yet draws the same HTML for the same usual
@@ -367,17 +392,44 @@ _RENDERED: dict[tuple, str] = {}
 _RENDERED_MAX = 2000
 
 
+def usual_left(baseline) -> list[Item]:
+    """The items a recorded usual leaves blank (a usual recorded before every item was
+    required): the engine compares them with none (REFERENCE.md), "as usual" cannot
+    fill them, and the patient is asked to complete it."""
+    if baseline is None:
+        return []
+    return [item for item in BASELINE_ITEMS if getattr(baseline, item.key, None) is None]
+
+
+def names_of(items) -> str:
+    """Questions named in plain words, in form order: 'Feeling sick (nausea), Rash'."""
+    return ", ".join(plain_name(item) for item in items)
+
+
+def _required_message(item: Item) -> str:
+    """What to do about a question of the usual left blank: none is an answer too."""
+    if item.kind == SCORE:
+        return f"Choose an answer: “{item.choices[0]}” if you do not usually have it."
+    if item.kind == COUNT:
+        return "Enter how many times on a typical day, for example 1."
+    return "Enter a number from 0 to 10."
+
+
 class BaselineForm(forms.Form):
     """How the patient feels normally, before or at the start of treatment.
 
     The same large choices, grouped by body area, as the check-in; no "as usual",
     and the questions about the last 24 hours asked about a typical day instead.
+    Every question needs an answer ("None" is one), so that "none" and "not
+    answered" never look alike and "as usual" can fill in every answer.
     """
 
     def __init__(self, *args, current=None, **kwargs):
         super().__init__(*args, **kwargs)
         for item in BASELINE_ITEMS:
             field = answer_field(item, label=BASELINE_QUESTIONS.get(item.key))
+            field.required = True
+            field.error_messages["required"] = _required_message(item)
             if current is not None:
                 field.initial = getattr(current, item.key)
             self.fields[item.key] = field
@@ -400,11 +452,17 @@ class BaselineForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
-        if not self.errors and all(v is None for v in self.values().values()):
-            # Saved, it would replace a usual already recorded with nothing at all.
+        blank = [
+            item
+            for item in BASELINE_ITEMS
+            if any(e.code == "required" for e in self.errors.as_data().get(item.key, []))
+        ]
+        if blank:
+            questions = "1 question is" if len(blank) == 1 else f"{len(blank)} questions are"
             raise forms.ValidationError(
-                "Answer at least one question before saving. A question left blank "
-                "counts as having no symptoms."
+                f"{questions} not answered yet. Please answer every question: "
+                "if you do not usually have a symptom, choose “None” (or "
+                "“Never”): it is an answer too."
             )
         return cleaned
 
@@ -422,10 +480,12 @@ def as_usual_request(data) -> str | None:
 
 
 def usual_filled_form(data, *, baseline, who=None) -> "CheckInForm | None":
-    """Without JavaScript: the posted answers shown again, one area filled with the usual.
+    """Without JavaScript: the posted answers shown again, filled with the usual.
 
-    Only items with a recorded usual are filled (never a warning sign or the
-    temperature); nothing is validated or saved.
+    A body area's button fills that area's items that have a recorded usual. The
+    whole form's button fills every item that has one and answers every warning
+    sign No, keeping a Yes already given; the temperature is never filled. Nothing
+    is validated or saved: the patient reads the answers, changes any, and sends.
     """
     slug = as_usual_request(data)
     if slug is None:
@@ -439,7 +499,14 @@ def usual_filled_form(data, *, baseline, who=None) -> "CheckInForm | None":
         value = getattr(baseline, item.key, None)
         if value is not None and slug in (ALL_AREAS, slugify(item.area)):
             initial[item.key] = value
-    return CheckInForm(initial=initial, baseline=baseline, filled=slug, who=who)
+    kept_yes = False
+    if slug == ALL_AREAS:
+        for item in ITEMS:
+            if item.kind == YESNO:
+                kept_yes |= initial.get(item.key) == "yes"
+                if initial.get(item.key) != "yes":
+                    initial[item.key] = "no"
+    return CheckInForm(initial=initial, baseline=baseline, filled=slug, who=who, kept_yes=kept_yes)
 
 
 def default_temperature_unit() -> str:
@@ -468,9 +535,10 @@ class CheckInForm(forms.Form):
         ),
     )
 
-    def __init__(self, *args, baseline=None, filled=None, who=None, **kwargs):
-        """`filled`: the area just filled with the usual, or "all" (no JavaScript);
-        `who`: the patient's first name when a carer checks in for them."""
+    def __init__(self, *args, baseline=None, filled=None, who=None, kept_yes=False, **kwargs):
+        """`filled`: the area just filled with the usual, or "all" (no JavaScript),
+        `kept_yes` when a warning sign was Yes already; `who`: the patient's first
+        name when a carer checks in for them."""
         super().__init__(*args, **kwargs)
         if not self.is_bound:
             self.initial.setdefault("form_token", uuid.uuid4())
@@ -490,13 +558,7 @@ class CheckInForm(forms.Form):
         self.filled = filled
         self.filled_text = ""
         if filled == ALL_AREAS:
-            with_usual = [i for i in BASELINE_ITEMS if self.fields[i.key].usual is not None]
-            self.filled_text = filled_message(
-                len(with_usual),
-                len(BASELINE_ITEMS) - len(with_usual),
-                whose=self.whose,
-                everything=True,
-            )
+            self.filled_text = self.as_usual_said[1 if kept_yes else 0]
         source = self.data if self.is_bound else self.initial
         unit = source.get("temperature_unit") or default_temperature_unit()
         unit = "F" if unit == "F" else "C"
@@ -536,11 +598,25 @@ class CheckInForm(forms.Form):
             fields = [Field(key, template=_WIDGETS[self.fields[key].item.kind]) for key in keys]
             said = None
             if filled == slugify(area):
-                said = filled_message(
-                    with_usual, len(keys) - with_usual, whose=self.whose, everything=False
-                )
+                said = filled_message(with_usual, len(keys) - with_usual, whose=self.whose)
             areas.append(Area(area, *fields, can_fill=with_usual > 0, filled=said))
         return areas
+
+    @cached_property
+    def usual_left(self) -> list[Item]:
+        """The items of the usual with no answer recorded (an older, incomplete usual)."""
+        return [item for item in BASELINE_ITEMS if self.fields[item.key].usual is None]
+
+    @cached_property
+    def as_usual_said(self) -> tuple[str, str]:
+        """What the whole form's "as usual" says it did: with no warning sign Yes yet,
+        and with one Yes kept (the page's script shows whichever is true)."""
+        left = self.usual_left
+        filled = len(BASELINE_ITEMS) - len(left)
+        return (
+            filled_all_message(filled=filled, left=left, whose=self.whose),
+            filled_all_message(filled=filled, left=left, whose=self.whose, kept_yes=True),
+        )
 
     @property
     def can_fill(self) -> bool:

@@ -10,7 +10,7 @@ from clinical.urgency import AMBER
 
 from .. import audit
 from ..access import get_check_in, patient_or_carer, patient_required
-from ..forms.check_in import BaselineForm, CheckInForm, usual_filled_form
+from ..forms.check_in import BaselineForm, CheckInForm, names_of, usual_filled_form, usual_left
 from ..services.advice import advice_for
 from ..services.check_ins import (
     TooManyCheckIns,
@@ -42,8 +42,17 @@ def baseline(request, patient):
         )
         return redirect("patients:home")
     rows = [(item, getattr(current, item.key)) for item in BASELINE_ITEMS] if current else []
+    left = usual_left(current)
     return render(
-        request, "patients/baseline.html", {"form": form, "current": current, "rows": rows}
+        request,
+        "patients/baseline.html",
+        {
+            "form": form,
+            "current": current,
+            "rows": rows,
+            "left": left,
+            "left_names": names_of(left),
+        },
     )
 
 

@@ -17,6 +17,7 @@ from ..access import (
     patient_or_carer,
     patient_required,
 )
+from ..forms.check_in import usual_left
 from ..services.advice import advice_for
 from ..services.open_alarm import open_alarm_for
 
@@ -49,6 +50,8 @@ def dashboard(request, patient):
         {
             "patient": patient,
             "baseline": patient.active_baseline,
+            # An older usual with questions left blank: the patient is asked to complete it.
+            "usual_left": len(usual_left(patient.active_baseline)),
             "today_check_in": latest,
             # A red or emergency check-in of the last 24 hours, not resolved: home
             # leads with whom to call, however many check-ins came after it.

@@ -2,11 +2,15 @@
    allows scripts from its static files only.
 
    - Error summary: focused when the page opens with errors; each link moves to its question.
-   - "As usual": fill a body area (or the whole check-in) with the patient's usual answers.
-     Each question with a usual carries it in data-usual; warning signs and the temperature
-     have none, so they are never filled. Without JavaScript the same buttons submit the
-     form and the server shows it filled in, with the same words (patients/forms/check_in.py,
-     filled_message).
+   - "As usual": a body area's button fills that area with the patient's usual answers (each
+     question with a usual carries it in data-usual). The whole form's button fills every
+     question that has a usual, answers every warning sign No (a Yes already given is kept)
+     and leaves the temperature blank; it never sends: the patient reads, changes, sends.
+     Its words come from the server on the button (data-said, data-said-kept), the same
+     words the page shows without JavaScript (patients/forms/check_in.py).
+   - Folding: an area whose every question is answered by "as usual" folds to one line
+     (data-area-fold) with a button (aria-expanded) that shows its questions again, so an
+     ordinary day is a short page. Without JavaScript nothing folds.
    - Warning signs: once any is answered yes, a "send now" block appears directly under that
      question, in sight (the page scrolls just enough if it would be below the window) and
      next in the Tab order, and a polite status says so; nobody has to scroll thousands of
@@ -54,26 +58,26 @@
     return count;
   }
 
-  /* Questions with no usual in scope; for the whole form, besides the warning signs and
-     the temperature, which never have one. */
-  function withoutUsual(scope, everything) {
-    var left = 0;
-    scope.querySelectorAll("[data-item]:not([data-usual])").forEach(function (item) {
-      if (everything && (item.closest(".area-warning") || item.classList.contains("temperature-item"))) return;
-      left += 1;
+  /* Every warning sign not answered Yes is answered No; true if a Yes was kept. */
+  function noToWarnings() {
+    var keptYes = false;
+    form.querySelectorAll(".area-warning fieldset.choice-group").forEach(function (question) {
+      if (question.querySelector('input[value="yes"]:checked')) { keptYes = true; return; }
+      var no = question.querySelector('input[type="radio"][value="no"]');
+      if (no && !no.checked) {
+        no.checked = true;
+        no.dispatchEvent(new Event("change", { bubbles: true }));
+      }
     });
-    return left;
+    return keptYes;
   }
 
-  function filledMessage(filled, left, everything) {
+  function withoutUsual(scope) {
+    return scope.querySelectorAll("[data-item]:not([data-usual])").length;
+  }
+
+  function filledMessage(filled, left) {
     var said = "Filled in " + (filled === 1 ? "1 answer" : filled + " answers") + " with " + whose + " usual.";
-    if (everything) {
-      var what = left
-        ? "the warning signs, temperature and " + left + " other question" + (left === 1 ? "" : "s")
-        : "the warning signs and temperature";
-      return said + " Questions with no usual (" + what + ") are left for you to answer." +
-        " Change anything that is different today, then send.";
-    }
     if (left === 1) said += " 1 question here has no usual and is left for you to answer.";
     else if (left) said += " " + left + " questions here have no usual and are left for you to answer.";
     return said + " Change anything that is different today.";
@@ -85,7 +89,50 @@
     window.setTimeout(function () { status.textContent = text; }, 50);
   }
 
+  /* Folding an area to one line, and showing its questions again (the line goes:
+     the area stays open while the patient changes anything). */
+  function setFolded(section, folded) {
+    var line = section.querySelector("[data-area-fold]");
+    var questions = section.querySelector(".area-questions");
+    if (!line || !questions) return;
+    line.hidden = !folded;
+    questions.hidden = folded;
+    section.classList.toggle("area-folded", folded);
+    line.querySelector(".area-fold-toggle").setAttribute("aria-expanded", folded ? "false" : "true");
+  }
+
+  function answered(item) {
+    if (item.querySelector('input[type="radio"]:checked')) return true;
+    var box = item.querySelector('input[type="number"], input[type="text"]');
+    return Boolean(box && box.value.trim() !== "");
+  }
+
+  /* Folded when every question is answered (the temperature, optional, when blank). */
+  function foldIfAnswered(section) {
+    if (!section.querySelector("[data-area-fold]")) return;
+    // Never hides an error, or a warning sign answered Yes (and its "send now" block).
+    if (section.querySelector('.has-error, input[value="yes"]:checked')) return;
+    var complete = Array.prototype.every.call(section.querySelectorAll("[data-item]"), function (item) {
+      if (item.classList.contains("temperature-item")) {
+        var box = item.querySelector("input[type='number']");
+        return !box || box.value.trim() === "";
+      }
+      return answered(item);
+    });
+    if (complete) setFolded(section, true);
+  }
+
   form.addEventListener("click", function (event) {
+    var toggle = event.target.closest(".area-fold-toggle");
+    if (toggle) {
+      var section = toggle.closest("section.area");
+      setFolded(section, false);
+      // Focus moves to the first answer shown (the button itself has gone).
+      var first = section.querySelector(".area-questions input:checked, .area-questions input");
+      if (first) first.focus({ preventScroll: true });
+      section.scrollIntoView({ block: "start", behavior: "instant" });
+      return;
+    }
     var button = event.target.closest("button[data-fill]");
     if (!button) return;
     event.preventDefault();
@@ -96,10 +143,19 @@
     var status = holder && holder.querySelector(".as-usual-status");
     if (!scope || !status) return;
     var count = fill(scope);
+    var said;
+    if (everything) {
+      var keptYes = noToWarnings();
+      said = button.getAttribute(keptYes ? "data-said-kept" : "data-said");
+    } else {
+      said = filledMessage(count, withoutUsual(scope));
+    }
     form.querySelectorAll(".as-usual-status").forEach(function (other) {
       if (other !== status) other.textContent = "";
     });
-    announce(status, filledMessage(count, withoutUsual(scope, everything), everything));
+    var sections = everything ? form.querySelectorAll("section.area") : [scope];
+    Array.prototype.forEach.call(sections, foldIfAnswered);
+    announce(status, said);
   });
 
   var warnings = form.querySelector(".area-warning");

@@ -8,6 +8,7 @@ import pytest
 import time_machine
 from django.urls import reverse
 
+from clinical.catalogue import BASELINE_ITEMS
 from patients.models import Baseline, CheckIn
 
 from ..conftest import login
@@ -16,9 +17,22 @@ TUESDAY_10 = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
 BASELINE = reverse("patients:baseline")
 
 
+def complete(**values) -> dict:
+    """A whole usual, as the page requires: none (0) for every symptom, 1 stool a day,
+    wellbeing 8, then `values`."""
+    usual = {item.key: 0 for item in BASELINE_ITEMS}
+    return {**usual, "stools_per_day": 1, "wellbeing": 8, **values}
+
+
 def record(client, **values):
-    """Post the baseline page. The wall clock runs on: the fixtures' baseline was recorded
-    a moment ago by it, and the newest baseline is the active one."""
+    """Post the baseline page, every question answered (`values` over a whole usual).
+    The wall clock runs on: the fixtures' baseline was recorded a moment ago by it, and
+    the newest baseline is the active one."""
+    return post(client, **complete(**values))
+
+
+def post(client, **values):
+    """Post the baseline page with exactly `values`."""
     return client.post(BASELINE, {k: str(v) for k, v in values.items()}, follow=True)
 
 
@@ -41,7 +55,7 @@ def test_it_records_a_first_baseline(client, patient):
         2,
         7,
     )
-    assert baseline.nausea is None
+    assert baseline.nausea == 0  # none, answered
     assert baseline.recorded_by == patient.user
     assert baseline.created_at == TUESDAY_10
     # The first visit's last step: the contact list.
@@ -158,14 +172,91 @@ def test_a_baseline_with_every_question_blank_is_refused_and_keeps_the_usual(
 ):
     kept = patient.active_baseline
 
-    response = record(patient_client)
+    response = post(patient_client)
 
     assert response.status_code == 200
-    assert "Answer at least one question before saving." in response.text
+    assert f"{len(BASELINE_ITEMS)} questions are not answered yet." in response.text
     assert "Nothing has been saved yet." in response.text
     assert list(Baseline.objects.filter(patient=patient)) == [kept]
     assert patient.active_baseline == kept
 
-    # One answer is enough: the blanks count as no symptoms.
-    assert record(patient_client, fatigue=0).redirect_chain[-1][1] == 302
-    assert Baseline.objects.filter(patient=patient).count() == 2
+
+def test_a_new_baseline_needs_every_question_answered_and_names_those_left(patient_client, patient):
+    answers = complete()
+    del answers["nausea"], answers["wellbeing"]
+
+    response = post(patient_client, **answers)
+
+    assert response.status_code == 200 and Baseline.objects.filter(patient=patient).count() == 1
+    html = response.text
+    assert "There is a problem" in html
+    assert "2 questions are not answered yet. Please answer every question: if you do not " in (
+        html
+    )
+    # Each one listed at the top, in form order, linked to its question, in plain words.
+    errors = response.context["form"].errors
+    assert errors["nausea"] == ["Choose an answer: \u201cNone\u201d if you do not usually have it."]
+    assert errors["wellbeing"] == ["Enter a number from 0 to 10."]
+    assert re.search(
+        r'<a href="#id_nausea_0" data-error-link>Feeling sick \(nausea\)</a>: Choose an answer',
+        html,
+    )
+    assert html.index('href="#id_nausea_0"') < html.index('href="#id_wellbeing"')
+    assert 'id="id_nausea_error"' in html  # and beside the question
+
+
+@pytest.mark.parametrize(
+    ("key", "message"),
+    [
+        ("vomiting", "Choose an answer: \u201cNever\u201d if you do not usually have it."),
+        ("stools_per_day", "Enter how many times on a typical day, for example 1."),
+    ],
+)
+def test_a_blank_says_what_none_is_for_that_question(patient_client, key, message):
+    answers = complete()
+    del answers[key]
+
+    response = post(patient_client, **answers)
+
+    assert response.context["form"].errors[key] == [message]
+    assert "1 question is not answered yet." in response.text
+
+
+def test_none_is_an_answer_and_is_shown_chosen_when_the_page_opens_again(patient_client, patient):
+    record(patient_client, nausea=0, fatigue=2)
+
+    assert patient.active_baseline.nausea == 0
+    html = patient_client.get(BASELINE).text
+    assert re.search(r'name="nausea" id="id_nausea_0" value="0" checked', html)
+    assert "no answer yet" not in html
+
+
+def test_an_older_usual_with_blanks_is_kept_and_the_patient_is_asked_to_complete_it(
+    patient_client, patient
+):
+    # The fixture's usual was recorded before every question was required: 4 answers.
+    left = len(BASELINE_ITEMS) - 4
+
+    page = patient_client.get(BASELINE).text
+    home = patient_client.get(reverse("patients:home")).text
+    check_in_page = patient_client.get(reverse("patients:check_in")).text
+
+    assert f"{left} questions of your usual have no answer yet" in page
+    assert "Feeling sick (nausea)" in page
+    assert f"Your usual has {left} questions with no answer." in home
+    assert "Complete my usual" in home
+    assert f"Your usual has {left} questions with no answer" in check_in_page
+    assert "Complete my usual" in check_in_page
+    # Still used as it is: a check-in is compared with it (blanks count as none).
+    response = check_in(patient_client, stools_per_day=1, nausea=1)
+    assert CheckIn.objects.get().baseline == patient.active_baseline
+    assert "Thank you" in response.text
+
+
+def test_a_whole_usual_asks_for_nothing_more(patient_client):
+    record(patient_client)
+
+    home = patient_client.get(reverse("patients:home")).text
+    check_in_page = patient_client.get(reverse("patients:check_in")).text
+
+    assert "Complete my usual" not in home and "Complete my usual" not in check_in_page

@@ -103,8 +103,11 @@ def test_check_in_form_as_usual_without_javascript(both):
     mine = words(both.patient.post(CHECK_IN, data))
     theirs = words(both.carer.post(CHECK_IN, data))
 
-    assert_says(mine, "Filled in 4 answers with your usual.")
-    assert_says(theirs, "Filled in 4 answers with Alice's usual.")
+    assert_says(mine, "Filled in 4 answers with your usual and No to every warning sign.")
+    assert_says(theirs, "Filled in 4 answers with Alice's usual and No to every warning sign.")
+    assert_says(theirs, "Alice's usual has 16 questions with no answer", "Please ask Alice")
+    assert_says(mine, "Your usual has 16 questions with no answer", "Complete my usual")
+    assert_never(theirs, "Complete my usual")
 
 
 def test_check_in_form_with_no_usual_recorded(both, patient):

@@ -199,20 +199,38 @@ def test_as_usual_fills_only_that_areas_items_that_have_a_usual_and_saves_nothin
     assert f'name="form_token" value="{data["form_token"]}"' in html
 
 
-def test_fill_everything_with_the_usual_leaves_warning_signs_and_temperature_alone(
-    patient_client,
-):
+def test_fill_everything_answers_every_usual_and_no_to_every_warning_sign(patient_client):
     data = form(temperature_c="37.9", wellbeing=3)
     data["as_usual_all"] = "1"
 
     response = patient_client.post(CHECK_IN, data)
 
     html = response.text
-    assert CheckIn.objects.count() == 0
+    assert CheckIn.objects.count() == 0  # not sent: the patient reads, changes, sends
     assert box_value(html, "stools_per_day") == "1" and box_value(html, "wellbeing") == "8"
     assert checked(html, "fatigue") == "1" and checked(html, "joint_pain") == "0"
-    assert checked(html, "nausea") is None and checked(html, "chest_pain") is None
-    assert box_value(html, "temperature_c") == "37.9"
+    assert checked(html, "nausea") is None  # no usual recorded: left
+    for item in ITEMS:
+        if item.kind == YESNO:
+            assert checked(html, item.key) == "no", item.key
+    assert box_value(html, "temperature_c") == "37.9"  # never filled, kept as typed
+    assert "Nothing has been sent yet" not in html and "invalid-feedback" not in html
+
+
+def test_fill_everything_keeps_a_yes_already_given_to_a_warning_sign(patient_client):
+    data = {**form(chest_pain="yes"), "as_usual_all": "1"}
+
+    html = patient_client.post(CHECK_IN, data).text
+
+    assert checked(html, "chest_pain") == "yes" and checked(html, "fainting") == "no"
+    assert "and No to the other warning signs (the Yes already given is kept)." in html
+    assert CheckIn.objects.count() == 0
+
+
+def test_fill_everything_leaves_the_temperature_blank_when_none_was_typed(patient_client):
+    html = patient_client.post(CHECK_IN, {**form(), "as_usual_all": "1"}).text
+
+    assert box_value(html, "temperature_c") is None
 
 
 def test_after_as_usual_the_form_sends_the_filled_answers(patient_client, patient):
@@ -372,23 +390,27 @@ def test_the_emergency_number_is_a_large_call_button_on_each_page(patient_client
 # "As usual" says exactly what it did ----------------------------------------------------
 
 
-def test_fill_everything_says_how_many_were_filled_and_what_was_left(patient_client):
+def test_fill_everything_says_how_many_were_filled_and_names_what_was_left(patient_client):
     data = {**form(), "as_usual_all": "1"}
 
     html = patient_client.post(CHECK_IN, data).text
 
-    # The fixture's usual: stools, fatigue, wellbeing and joint pain; 16 other questions
-    # have none recorded.
-    assert (
-        "Filled in 4 answers with your usual. Questions with no usual (the warning signs, "
-        "temperature and 16 other questions) are left for you to answer. Change anything "
-        "that is different today, then send."
-    ) in html
+    # The fixture's usual (recorded before every question was required): stools,
+    # fatigue, wellbeing and joint pain; the 16 others are named.
+    said = re.search(r'<p class="as-usual-status" role="status">([^<]*)</p>', html).group(1)
+    assert said.startswith(
+        "Filled in 4 answers with your usual and No to every warning sign. No usual is "
+        "recorded for these, so they are left for you to answer: Tummy pain, Feeling sick "
+        "(nausea), Being sick (vomiting), "
+    )
+    assert said.endswith(
+        "The temperature is left blank: add it if you have taken it. Change anything that "
+        "is different today, then send."
+    )
+    assert "Tiredness" not in said
 
 
-def test_with_every_usual_recorded_only_warning_signs_and_temperature_are_left(
-    patient_client, patient
-):
+def test_with_every_usual_recorded_every_answer_is_filled(patient_client, patient):
     from clinical.catalogue import BASELINE_ITEMS
     from patients.services.check_ins import record_baseline
 
@@ -401,29 +423,54 @@ def test_with_every_usual_recorded_only_warning_signs_and_temperature_are_left(
     html = patient_client.post(CHECK_IN, {**form(), "as_usual_all": "1"}).text
 
     assert (
-        f"Filled in {len(BASELINE_ITEMS)} answers with your usual. Questions with no usual "
-        "(the warning signs and temperature) are left for you to answer."
+        "Filled in every answer with your usual and No to every warning sign. The "
+        "temperature is left blank: add it if you have taken it. Change anything that is "
+        "different today, then send."
     ) in html
+    for item in BASELINE_ITEMS:
+        value = box_value(html, item.key) if item.kind != SCORE else checked(html, item.key)
+        assert value == "1", item.key
+    assert "Complete my usual" not in html
 
 
-def test_the_page_script_says_the_same_words(patient_client):
+def test_the_page_script_shows_the_servers_words_for_the_whole_form(patient_client):
     from pathlib import Path
 
     from django.conf import settings
 
-    script = (Path(settings.BASE_DIR) / "static" / "js" / "check_in.js").read_text()
+    html = patient_client.get(CHECK_IN).text
+    button = re.search(r'<button type="submit" name="as_usual_all"[^>]*>', html).group(0)
+    assert 'data-said="Filled in 4 answers with your usual and No to every warning sign.' in (
+        button
+    )
+    assert "data-said-kept=" in button and "(the Yes already given is kept)" in button
 
-    for words in (
+    script = (Path(settings.BASE_DIR) / "static" / "js" / "check_in.js").read_text()
+    assert 'button.getAttribute(keptYes ? "data-said-kept" : "data-said")' in script
+    for words in (  # a body area's button: the same words as filled_message
         ' with " + whose + " usual.',
-        "Questions with no usual (",
-        "the warning signs and temperature",
-        "the warning signs, temperature and ",
-        ") are left for you to answer.",
         " 1 question here has no usual and is left for you to answer.",
         " questions here have no usual and are left for you to answer.",
-        " Change anything that is different today, then send.",
+        " Change anything that is different today.",
     ):
         assert words in script, words
+
+
+def test_each_area_can_fold_to_one_line_once_answered_as_usual(patient_client):
+    html = patient_client.get(CHECK_IN).text
+
+    folds = re.findall(
+        r'<div class="area-fold" data-area-fold hidden>\s*<p class="area-fold-text">([^<]*)</p>'
+        r'\s*<button type="button" class="btn btn-outline-secondary area-fold-toggle" '
+        r'aria-expanded="false" aria-controls="area-([a-z-]+)-questions">',
+        html,
+    )
+    said = dict((slug, text) for text, slug in folds)
+    assert said["warning-signs"] == "Answered No to all 9 warning signs."
+    assert said["bowels-and-tummy"] == "Answered as usual."
+    assert said["how-you-are-overall"] == "Answered as usual. Temperature not taken."
+    for slug in said:  # what it folds is there, shown, for a page without JavaScript
+        assert f'<div class="area-questions" id="area-{slug}-questions">' in html
 
 
 # The error summary ----------------------------------------------------------------------

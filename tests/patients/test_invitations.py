@@ -13,6 +13,7 @@ from django.test import RequestFactory
 from django.urls import reverse
 from django.utils import timezone
 
+from clinical.catalogue import BASELINE_ITEMS
 from patients.admin import PatientAdmin
 from patients.invitations import invite_patient, patient_invitation_url
 from patients.models import Baseline, Patient
@@ -151,7 +152,7 @@ def test_first_visit_goes_password_usual_then_who_to_phone(client, newcomer):
     assert "one at a time" not in page.text
 
     saved = client.post(
-        reverse("patients:baseline"), {"stools_per_day": "1", "fatigue": "1"}, follow=True
+        reverse("patients:baseline"), whole_usual(stools_per_day=1, fatigue=1), follow=True
     )
 
     assert Baseline.objects.filter(patient=newcomer).count() == 1
@@ -159,6 +160,12 @@ def test_first_visit_goes_password_usual_then_who_to_phone(client, newcomer):
     assert "Last step: here is who to phone" in saved.text
     assert "tel:" in saved.text
     assert "You are all set up" in saved.text
+
+
+def whole_usual(**values) -> dict:
+    """Every question of the usual answered, as the page requires: none, then `values`."""
+    usual = {item.key: "0" for item in BASELINE_ITEMS}
+    return {**usual, "wellbeing": "8", **{k: str(v) for k, v in values.items()}}
 
 
 def test_after_the_usual_is_recorded_the_first_visit_page_no_longer_says_first(patient_client):
@@ -171,7 +178,7 @@ def test_after_the_usual_is_recorded_the_first_visit_page_no_longer_says_first(p
 
 def test_a_second_baseline_goes_home_not_to_the_welcome(patient_client, patient):
     response = patient_client.post(
-        reverse("patients:baseline"), {"stools_per_day": "2"}, follow=True
+        reverse("patients:baseline"), whole_usual(stools_per_day=2), follow=True
     )
     assert response.redirect_chain[-1][0] == reverse("patients:home")
 
