@@ -63,6 +63,24 @@ def open_alarm_for(patient: Patient, *, now=None) -> OpenAlarm | None:
        evaluated yet: unseen, by the request's verdict.
     3. Both in one query, the most urgent and newest first.
     """
+    row = _candidates([patient.pk], now=now).order_by("-rank", "-at").first()
+    return _alarm(row) if row is not None else None
+
+
+def open_alarms_for(patient_ids, *, now=None) -> dict[int, OpenAlarm]:
+    """Each of these patients' most urgent open alarm, by patient id, in one query
+    (a carer choosing among the patients they help): as `open_alarm_for`, the rows
+    of the last 24 hours sorted in Python, a few at most per patient."""
+    alarms: dict[int, OpenAlarm] = {}
+    rows = _candidates(list(patient_ids), now=now).order_by("-rank", "-at")
+    for row in rows:
+        alarms.setdefault(row[-1], _alarm(row))
+    return alarms
+
+
+def _candidates(patient_ids: list[int], *, now=None):
+    """The open alarms of these patients, unsorted: (rank, at, urgency, check-in id,
+    seen at, patient id) rows of a union of flags and check-ins not yet evaluated."""
     now = now or timezone.now()
     since = now - WINDOW
     acknowledged = (
@@ -72,7 +90,7 @@ def open_alarm_for(patient: Patient, *, now=None) -> OpenAlarm | None:
     )
     flags = (
         Flag.objects.filter(
-            episode__patient=patient,
+            episode__patient__in=patient_ids,
             episode__status__in=[OPEN, ACKNOWLEDGED],
             urgency__in=URGENT,
             created_at__gte=since,
@@ -85,27 +103,30 @@ def open_alarm_for(patient: Patient, *, now=None) -> OpenAlarm | None:
                 default=models.Value(None),
                 output_field=models.DateTimeField(),
             ),
+            whose=models.F("episode__patient_id"),
         )
-        .values_list("rank", "at", "urgency", "check_in_id", "seen_at")
+        .values_list("rank", "at", "urgency", "check_in_id", "seen_at", "whose")
         .order_by()
     )
     waiting = (
         CheckIn.objects.filter(
-            patient=patient, evaluated_at=None, urgency__in=URGENT, submitted_at__gte=since
+            patient__in=patient_ids, evaluated_at=None, urgency__in=URGENT, submitted_at__gte=since
         )
         .annotate(
             rank=_rank(),
             at=models.F("submitted_at"),
             check_in_ref=models.F("pk"),
             seen_at=models.Value(None, output_field=models.DateTimeField()),
+            whose=models.F("patient_id"),
         )
-        .values_list("rank", "at", "urgency", "check_in_ref", "seen_at")
+        .values_list("rank", "at", "urgency", "check_in_ref", "seen_at", "whose")
         .order_by()
     )
-    row = flags.union(waiting, all=True).order_by("-rank", "-at").first()
-    if row is None:
-        return None
-    _, at, urgency, check_in_id, seen_at = row
+    return flags.union(waiting, all=True)
+
+
+def _alarm(row) -> OpenAlarm:
+    _, at, urgency, check_in_id, seen_at, _patient = row
     return OpenAlarm(urgency=urgency, check_in_id=check_in_id, at=at, seen_at=seen_at)
 
 

@@ -19,7 +19,7 @@ from ..access import (
 )
 from ..forms.check_in import usual_left
 from ..services.advice import advice_for
-from ..services.open_alarm import open_alarm_for
+from ..services.open_alarm import open_alarm_for, open_alarms_for
 
 
 @login_required
@@ -31,12 +31,26 @@ def home(request):
     links = cared_for(request.user)
     if links:
         if carer_link(request) is None or (len(links) > 1 and "choose" in request.GET):
-            return render(request, "patients/carer_choose.html", {"links": links})
+            return _choose(request, links)
         return dashboard(request)
     if request.user.is_staff:
         return redirect("admin:index")
     ended = carer_access_ended(request.user)
     return render(request, "patients/no_role.html", {"carer_access_ended": ended})
+
+
+def _choose(request, links):
+    """Whom the carer is helping, led by any of those patients' open alarms (issue 13,
+    item 2): the alarms in one query, whom to phone only for a patient who has one."""
+    alarms = open_alarms_for(link.patient_id for link in links)
+    for link in links:
+        link.alarm = alarms.get(link.patient_id)
+        link.alarm_advice = advice_for(link.patient, link.alarm.urgency) if link.alarm else None
+    return render(
+        request,
+        "patients/carer_choose.html",
+        {"links": links, "alarmed": [link for link in links if link.alarm]},
+    )
 
 
 @patient_or_carer
