@@ -61,15 +61,20 @@ def _record_verdict(check_in: CheckIn, evaluation, *, now) -> list[int]:
     # The episodes its flags may join, locked in one order (as escalation locks
     # them), before any is changed.
     symptoms = [f.symptom for f in evaluation.alerting_findings]
-    if symptoms:
-        # The patient's team, read under the lock a move to another team takes
-        # (Patient.save updates the row, then its episodes): a new episode gets
-        # the team the patient is in, and a move waits for it and takes it along.
-        check_in.patient.care_team_id = (
-            Patient.objects.select_for_update(no_key=True)
-            .values_list("care_team_id", flat=True)
-            .get(pk=check_in.patient_id)
-        )
+    if not symptoms:
+        # Nothing to flag (almost every check-in): only the verdict, if it changed.
+        # (Building the locking query below for no symptom cost the worker more than
+        # judging the check-in.)
+        _record_urgency(check_in, evaluation)
+        return []
+    # The patient's team, read under the lock a move to another team takes
+    # (Patient.save updates the row, then its episodes): a new episode gets
+    # the team the patient is in, and a move waits for it and takes it along.
+    check_in.patient.care_team_id = (
+        Patient.objects.select_for_update(no_key=True)
+        .values_list("care_team_id", flat=True)
+        .get(pk=check_in.patient_id)
+    )
     episodes = Episode.objects.filter(patient=check_in.patient, symptom__in=symptoms)
     list(episodes.exclude(status=RESOLVED).select_for_update().order_by("pk"))
     any_alerted = False
@@ -89,14 +94,19 @@ def _record_verdict(check_in: CheckIn, evaluation, *, now) -> list[int]:
         )
         episode.took(flag)  # the queue's row: its newest flag, one more check-in
         any_alerted = any_alerted or alerted
-    if check_in.urgency != evaluation.urgency:
-        check_in.urgency = evaluation.urgency
-        check_in.save(update_fields=["urgency"])
+    _record_urgency(check_in, evaluation)
     if not any_alerted:
         # Its flags are the only ones it has (they are written under the claim
         # just taken) and none alerts: raise_alert would find nothing to raise.
         return []
     return raise_alert(check_in, now=now)
+
+
+def _record_urgency(check_in: CheckIn, evaluation) -> None:
+    """The worker's verdict on the check-in, where it differs from the request's."""
+    if check_in.urgency != evaluation.urgency:
+        check_in.urgency = evaluation.urgency
+        check_in.save(update_fields=["urgency"])
 
 
 def _episode_for(patient, finding, now) -> tuple[Episode, bool]:
