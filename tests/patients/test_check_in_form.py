@@ -461,7 +461,7 @@ def test_each_area_can_fold_to_one_line_once_answered_as_usual(patient_client):
 
     folds = re.findall(
         r'<div class="area-fold" data-area-fold hidden>\s*<p class="area-fold-text">([^<]*)</p>'
-        r'\s*<button type="button" class="btn btn-outline-secondary area-fold-toggle" '
+        r'\s*<button type="button" class="btn btn-outline-dark area-fold-toggle" '
         r'aria-expanded="false" aria-controls="area-([a-z-]+)-questions">',
         html,
     )
