@@ -197,8 +197,10 @@
       var button = sendNow.querySelector(".send-now").textContent.trim();
       var said = "The button \u201c" + button + "\u201d is now just after ";
       if (changed.value === "yes") {
-        // Scrolled only as far as needed to show it whole; focus stays on the answer.
-        sendNow.scrollIntoView({ block: "nearest" });
+        // Scrolled only as far as needed to show it whole, by whole pixels (scrollIntoView
+        // can leave a fraction of a pixel under the edge); focus stays on the answer.
+        var below = sendNow.getBoundingClientRect().bottom - window.innerHeight;
+        if (below > 0) window.scrollBy({ top: Math.ceil(below) + 8 });
         said = "You answered yes to a warning sign. " + said + "this question.";
       } else {
         var legend = anchor.querySelector("legend");

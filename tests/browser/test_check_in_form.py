@@ -44,7 +44,7 @@ def test_an_as_usual_check_in_takes_under_ten_interactions(chromium, server, ali
     act(page.get_by_role("button", name="Log in").click)
     act(page.get_by_role("link", name="Do today's check-in").click)
     act(page.get_by_role("button", name="Fill in my usual answers").click)
-    page.get_by_text(re.compile(r"Filled in \d+ answers with your usual")).wait_for()
+    page.get_by_text(re.compile(r"Filled in \d+ answers with your usual and No")).wait_for()
     shot(page, "patient-check-in-as-usual-390")
     act(page.get_by_role("button", name="Send my check-in").click)
 
@@ -52,7 +52,7 @@ def test_an_as_usual_check_in_takes_under_ten_interactions(chromium, server, ali
     assert act.count < 10
     saved = CheckIn.objects.get(patient=alice)
     assert (saved.stools_per_day, saved.fatigue, saved.wellbeing, saved.joint_pain) == (1, 1, 8, 0)
-    assert saved.chest_pain is None and saved.temperature_c is None
+    assert saved.chest_pain is False and saved.temperature_c is None  # No to warning signs
     assert saved.urgency == "green"
     page.close()
 
