@@ -76,6 +76,23 @@ def record(
     neither. `role` is worked out when not given: a carer acting through
     `patient_or_carer`, the patient themselves, a team member, staff.
     """
+    made = event(request_or_user, action, patient, obj, detail, role=role)
+    insert(made)  # a new row only (AuditEvent.save's rule), by a statement written once
+    return made
+
+
+def event(
+    request_or_user,
+    action: str,
+    patient: Patient | int | None,
+    obj=None,
+    detail: str = "",
+    *,
+    role: str | None = None,
+) -> AuditEvent:
+    """The event `record` appends, not saved: for a caller that writes it in the same
+    statement as the row it is about (base.rows.insert_pair; `obj` not saved yet
+    leaves `object_id` to that)."""
     if action not in ACTIONS:
         raise ValueError(f"Unknown audit action {action!r}")
     request = request_or_user if isinstance(request_or_user, HttpRequest) else None
@@ -86,7 +103,7 @@ def record(
     if role not in ROLES:
         raise ValueError(f"Unknown audit role {role!r}")
     patient_id = patient.pk if isinstance(patient, Patient) else patient
-    event = AuditEvent(
+    return AuditEvent(
         actor_id=user.pk if user is not None else None,
         actor_label=user.get_username() if user is not None and role in STAFF_ROLES else "",
         actor_role=role,
@@ -94,12 +111,10 @@ def record(
         patient_id=patient_id,
         patient_ref=patient_ref(patient_id) if patient_id is not None else "",
         object_type=obj._meta.label_lower if obj is not None else "",
-        object_id=str(obj.pk) if obj is not None else "",
+        object_id=str(obj.pk) if obj is not None and obj.pk is not None else "",
         detail=detail[:300],
         ip=client_address(request) if request is not None and role != "patient" else None,
     )
-    insert(event)  # a new row only (AuditEvent.save's rule), by a statement written once
-    return event
 
 
 def record_listing(request, patients, *, model, detail: str) -> list[AuditEvent]:

@@ -3,18 +3,20 @@ the core loop.
 
 A check-in is judged at once, in the request, for the patient's advice (the same
 pure engine the worker runs for flags); once it is saved, `check_in_recorded` is
-sent inside the transaction, and alerts queues the worker's evaluation on commit.
+sent, and alerts queues the worker's evaluation on commit.
 
 The request reads what judging needs with the patient's row, in one query
 (`load_for_check_in`: the usual, the treatment, the 2 days before, the hour's
-limit), runs the engine once, and writes the check-in and its audit row in one
-transaction. A patient may send CHECK_INS_PER_HOUR check-ins an hour, carers
-included; `record_check_in` says which are never refused.
+limit), runs the engine once, and writes the check-in and its audit row together
+(one statement on PostgreSQL: base.rows.insert_pair). A patient may send
+CHECK_INS_PER_HOUR check-ins an hour, carers included; `record_check_in` says which
+are never refused.
 """
 
 import json
 import uuid
 import zoneinfo
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
@@ -24,7 +26,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from base.rows import execute_prepared, insert
+from base.rows import execute_prepared, insert, insert_pair
 from clinical.catalogue import AMBER_FLAG, ITEMS, RED_FLAG
 from clinical.engine import Evaluation, PastCheckIn, Treatment, evaluate_check_in
 from clinical.urgency import EMERGENCY, RED
@@ -201,11 +203,20 @@ def _converters(field, alias: str = "x") -> list:
 
 
 def _first_of(model, alias: str, of_patient: str, newest_first: tuple[str, str]) -> str:
-    """LEFT JOIN of the patient's first row of `model` in the order `newest_first`."""
+    """LEFT JOIN of the patient's first row of `model` in the order `newest_first`.
+
+    On PostgreSQL a LATERAL subquery: read from the patient's rows on an index,
+    whatever the statistics (joined on `id = (subquery)`, the planner may hash the
+    whole table, as it did for treatments without them)."""
     pk, order = (
         _column(model, "id", alias),
         ", ".join(f"{_column(model, name, 'x')} DESC" for name in newest_first),
     )
+    if connection.vendor == "postgresql":
+        return (
+            f"LEFT OUTER JOIN LATERAL (SELECT * FROM {_table(model)} x WHERE {of_patient} "  # noqa: S608
+            f"ORDER BY {order} LIMIT 1) {alias} ON TRUE"
+        )
     return (
         f"LEFT OUTER JOIN {_table(model)} {alias} ON {pk} = (SELECT {_column(model, 'id', 'x')} "  # noqa: S608
         f"FROM {_table(model)} x WHERE {of_patient} ORDER BY {order} LIMIT 1)"
@@ -466,16 +477,21 @@ def record_check_in(
     check_in.urgency = evaluation.urgency
     if limit and context.limited_until and not never_refused(answers, evaluation):
         raise TooManyCheckIns(context.limited_until)
+    created = audit.event(actor, "created", patient, obj=check_in) if actor is not None else None
     try:
-        with transaction.atomic():
-            insert(check_in)
-            check_in_recorded.send(sender=CheckIn, check_in=check_in)
-            if actor is not None:
-                audit.record(actor, "created", patient, obj=check_in)
+        # The check-in and its audit row, both or neither, in one statement on
+        # PostgreSQL (insert_pair); inside a caller's transaction, under a savepoint,
+        # so that a duplicate token leaves that transaction usable.
+        with transaction.atomic() if connection.in_atomic_block else nullcontext():
+            if created is None:
+                insert(check_in)
+            else:
+                insert_pair(check_in, created, link="object_id")
     except IntegrityError:
         # The same token saved by a concurrent request a moment ago.
         earlier = CheckIn.objects.get(form_token=form_token, patient=patient)
         return earlier, evaluate(earlier), False
+    check_in_recorded.send(sender=CheckIn, check_in=check_in)
     return check_in, evaluation, True
 
 
