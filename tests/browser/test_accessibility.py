@@ -47,6 +47,7 @@ def open_check_in_filled_in(page, url):
     so the ticked (filled) colours of the choices are checked too."""
     page.goto(f"{url}/check-in/")
     page.get_by_role("button", name="Fill in my usual answers").click()
+    page.get_by_role("button", name="Show the warning signs").click()  # folded by "as usual"
     page.locator("#id_fainting_1").check()
 
 
