@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "base",
     "patients",
     "alerts",
+    "fhir",
     "accounts",
 ]
 
@@ -253,6 +254,17 @@ CHECK_INS_PER_HOUR = envint("CHECK_INS_PER_HOUR", 12)
 # Keys the audit trail's pseudonymous patient references (patients.audit); falls back
 # to SECRET_KEY. Set it, and keep it, so that references survive a SECRET_KEY rotation.
 AUDIT_PSEUDONYM_KEY = envstr("AUDIT_PSEUDONYM_KEY", "")
+
+# FHIR R4 (fhir/): the system of a Patient's identifier (the hospital number): set it to
+# the URI the hospital's record uses for its local patient numbers, so that the record
+# matches our patients to its own. The tracker's own CodeSystem (item, urgency and rule
+# codes) is published at FHIR_CODE_SYSTEM_URL.
+FHIR_PATIENT_IDENTIFIER_SYSTEM = envstr(
+    "FHIR_PATIENT_IDENTIFIER_SYSTEM", f"{SITE_URL}/fhir/r4/NamingSystem/hospital-number"
+)
+FHIR_CODE_SYSTEM_URL = envstr(
+    "FHIR_CODE_SYSTEM_URL", f"{SITE_URL}/fhir/r4/CodeSystem/symptom-tracker"
+)
 
 # Celery. Redis when REDIS_URL is set; otherwise kombu's filesystem transport
 # under var/, which needs no server, so the worker and beat really run.
