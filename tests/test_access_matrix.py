@@ -32,6 +32,7 @@ from django.contrib import admin
 from django.db import connection, transaction
 from django.urls import URLPattern, URLResolver, get_resolver, path, reverse
 
+from clinical.catalogue import BASELINE_ITEMS
 from patients.notebook import SUGGESTED_QUESTIONS
 
 from .personas import PERSONAS, SHARED_SETTINGS, build_world, shared_settings
@@ -252,7 +253,13 @@ PROJECT = {
     "patients:baseline": Row(
         PATIENT_ONLY,
         post=PATIENTS_POST,
-        data={"stools_per_day": "3", "fatigue": "1"},
+        # A usual answers every item: none (0) for the rest (issue 13, item 3).
+        data={
+            **{item.key: "0" for item in BASELINE_ITEMS},
+            "stools_per_day": "3",
+            "fatigue": "1",
+            "wellbeing": "8",
+        },
         writes=frozenset(PATIENTS),
     ),
     "patients:check_in": Row(

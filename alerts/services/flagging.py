@@ -76,10 +76,12 @@ def _record_verdict(check_in: CheckIn, evaluation, *, now) -> list[int]:
         .get(pk=check_in.patient_id)
     )
     episodes = Episode.objects.filter(patient=check_in.patient, symptom__in=symptoms)
-    list(episodes.exclude(status=RESOLVED).select_for_update().order_by("pk"))
+    open_episodes: dict[str, Episode] = {}
+    for episode in episodes.exclude(status=RESOLVED).select_for_update().order_by("pk"):
+        open_episodes.setdefault(episode.symptom, episode)
     any_alerted = False
     for finding in evaluation.alerting_findings:
-        episode, alerted = _episode_for(check_in.patient, finding, now)
+        episode, alerted = _episode_for(check_in.patient, finding, now, open_episodes)
         flag = Flag.objects.create(
             check_in=check_in,
             episode=episode,
@@ -109,21 +111,18 @@ def _record_urgency(check_in: CheckIn, evaluation) -> None:
         check_in.save(update_fields=["urgency"])
 
 
-def _episode_for(patient, finding, now) -> tuple[Episode, bool]:
+def _episode_for(patient, finding, now, open_episodes: dict) -> tuple[Episode, bool]:
     """The open episode a finding belongs to, and whether it alerts.
 
-    No open episode for the symptom: a new one, which alerts. An open one at a
-    lower urgency: raised (and open again until acknowledged), which alerts. At
-    the same or a higher urgency: the finding joins it and alerts nobody.
+    `open_episodes`: the patient's open episodes of the check-in's symptoms, by
+    symptom, locked already (a new one is added to it). No open episode for the
+    symptom: a new one, which alerts. An open one at a lower urgency: raised (and
+    open again until acknowledged), which alerts. At the same or a higher urgency:
+    the finding joins it and alerts nobody.
     """
-    episode = (
-        Episode.objects.select_for_update()
-        .filter(patient=patient, symptom=finding.symptom)
-        .exclude(status=RESOLVED)
-        .first()
-    )
+    episode = open_episodes.get(finding.symptom)
     if episode is None:
-        episode = Episode.objects.create(
+        episode = open_episodes[finding.symptom] = Episode.objects.create(
             patient=patient, symptom=finding.symptom, urgency=finding.urgency, opened_at=now
         )
         return episode, True

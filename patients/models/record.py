@@ -220,7 +220,11 @@ class CheckIn(CheckInAnswers):
         ("carer", "Carer"),
         ("clinician", "Clinician, by phone"),
     ]
-    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="check_ins")
+    # No index of its own: the indexes below all begin with the patient, and each
+    # index is one more write for every check-in.
+    patient = models.ForeignKey(
+        Patient, on_delete=models.CASCADE, related_name="check_ins", db_index=False
+    )
     baseline = models.ForeignKey(
         Baseline,
         null=True,

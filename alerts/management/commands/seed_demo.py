@@ -21,6 +21,7 @@ from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from alerts.services import escalation, flagging, triage
+from clinical.catalogue import BASELINE_ITEMS
 from patients.invitations import patient_invitation_url
 from patients.models import (
     Baseline,
@@ -84,6 +85,14 @@ CONTACTS = [
 
 USUAL = dict(stools_per_day=1, fatigue=1, wellbeing=8, joint_pain=1)
 DAY = timedelta(days=1)
+
+
+def complete_usual(values: dict) -> dict:
+    """A usual answers every item (as the usual page asks): none (0) for each 0-4
+    item the story leaves out. Every story gives the stool count and the wellbeing."""
+    return {**{item.key: 0 for item in BASELINE_ITEMS}, **values}
+
+
 MINUTE = timedelta(minutes=1)
 
 # username, first, last, hospital number, medicines, baseline,
@@ -264,7 +273,9 @@ class Command(BaseCommand):
                 schedule="every 3 weeks",
                 next_dose_date=(now + 9 * DAY).date(),
             )
-            base = Baseline.objects.create(patient=patient, created_at=now - 63 * DAY, **baseline)
+            base = Baseline.objects.create(
+                patient=patient, created_at=now - 63 * DAY, **complete_usual(baseline)
+            )
             made = [self._check_in(patient, base, now - ago, answers) for ago, answers in days]
             self._play(story, made[-1], nurse, now)
 
