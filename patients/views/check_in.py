@@ -19,7 +19,7 @@ from ..services.check_ins import (
     record_baseline,
     record_check_in,
 )
-from ..services.open_alarm import open_alarm_for
+from ..services.open_alarm import open_alarm_context, open_alarm_for
 from ..templatetags.symptoms import acting_for
 
 
@@ -82,7 +82,7 @@ def check_in(request, patient):
     # An "as usual" button pressed without JavaScript: show the form filled in, save nothing.
     refilled = usual_filled_form(request.POST, baseline=baseline, who=who)
     if refilled is not None:
-        return render(request, "patients/check_in.html", {"form": refilled, "baseline": baseline})
+        return _form_page(request, patient, {"form": refilled, "baseline": baseline})
     if request.method != "POST" and request.session.get(CHECK_IN_ZONE) != patient.time_zone:
         request.session[CHECK_IN_ZONE] = patient.time_zone
     form = CheckInForm(request.POST or None, baseline=baseline, who=who)
@@ -104,15 +104,23 @@ def check_in(request, patient):
         if not created:
             messages.info(request, "This check-in was already sent; it has been saved once.")
         return redirect("patients:check_in_result", pk=saved.pk)
-    return render(request, "patients/check_in.html", {"form": form, "baseline": baseline})
+    return _form_page(request, patient, {"form": form, "baseline": baseline})
+
+
+def _form_page(request, patient, context, status=200):
+    """The check-in page, led by an open red or emergency alarm when there is one
+    (issue 13): a patient or carer about to check in again sees first what to do
+    about it. Drawn only when the form is shown, never on a check-in that is sent."""
+    context = {**context, **open_alarm_context(patient)}
+    return render(request, "patients/check_in.html", context, status=status)
 
 
 def _refused(request, patient, form, until):
     """Over the hour's limit: nothing saved; the form comes back as it was typed, with
     when the next check-in is taken (in the patient's zone) and whom to phone now."""
-    return render(
+    return _form_page(
         request,
-        "patients/check_in.html",
+        patient,
         {
             "form": form,
             "baseline": patient.check_in_context.baseline,

@@ -63,5 +63,12 @@ def test_a_later_green_check_in_leads_with_the_emergencys_call_button(
     assert on_screen(page, home_call), f"home's call button is below the fold: {width}px"
     shot(page, f"patient-open-emergency-home-{width}")
     axe.check(page, "home with an open emergency")
+
+    # About to check in again: the form's page leads with it too.
+    page.goto(f"{server.url}/check-in/")
+    form_call = page.locator("#open-alarm").get_by_role("link", name="Call 999")
+    assert on_screen(page, form_call), f"the check-in page's call button is below: {width}px"
+    shot(page, f"patient-open-emergency-check-in-{width}")
+    axe.check(page, "check-in form with an open emergency")
     page.close()
     axe.assert_clean()

@@ -291,6 +291,25 @@ def test_the_carers_contacts_and_check_ins_lead_with_the_emergency(carer_client,
     assert text.index("<h1") < text.index(box) < text.index("<h2", text.index(box) + len(box))
 
 
+@pytest.mark.parametrize("who", ["patient", "carer"])
+def test_the_check_in_form_leads_with_the_open_emergency(client, patient, carer, who):
+    """About to check in again, the patient or their carer first sees what to do."""
+    emergency = chest_pain(patient, minutes_ago=10)
+    login(client, patient.user if who == "patient" else carer)
+
+    text = client.get(reverse("patients:check_in")).text
+
+    box = alarm_box(text)
+    assert box and "Emergency: call 999 now" in box and result(emergency) in box
+    assert text.index("<h1") < text.index(box) < text.index("<form", text.index(box))
+
+
+def test_the_check_in_form_with_nothing_open_has_no_alarm(patient_client, patient):
+    make_check_in(patient, at=timezone.now() - timedelta(minutes=5))
+
+    assert alarm_box(patient_client.get(reverse("patients:check_in")).text) is None
+
+
 def test_the_printed_card_does_not_carry_the_alarm(patient_client, patient):
     chest_pain(patient)
 
