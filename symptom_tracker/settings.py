@@ -14,6 +14,8 @@ from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 from base.queues import ALERTS, REMINDERS, URGENT
+from fhir.scopes import ALL_READ as FHIR_ALL_READ
+from fhir.scopes import SCOPES as FHIR_SCOPES
 
 from .env import envbool, envint, envlist, envstr, read_env_file
 
@@ -60,6 +62,7 @@ INSTALLED_APPS = [
     "alerts",
     "fhir",
     "accounts",
+    "oauth2_provider",
 ]
 
 MIDDLEWARE = [
@@ -72,6 +75,9 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    # The FHIR API knows no session: its requests are a token's or no one's, so the
+    # idle timeout and the second factor below never act on them (fhir/auth.py).
+    "fhir.auth.TokenOnlyMiddleware",
     "symptom_tracker.middleware.NoStoreWhenLoggedInMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # After the messages: both may log out or redirect with a message.
@@ -265,6 +271,37 @@ FHIR_PATIENT_IDENTIFIER_SYSTEM = envstr(
 FHIR_CODE_SYSTEM_URL = envstr(
     "FHIR_CODE_SYSTEM_URL", f"{SITE_URL}/fhir/r4/CodeSystem/symptom-tracker"
 )
+
+# The FHIR API's OAuth 2.0 (django-oauth-toolkit, README "API (FHIR R4)"): record
+# systems get a token by client credentials only, for read scopes only
+# (SMART v1 style `system/*.read`, `system/Patient.read`...), that lasts
+# FHIR_TOKEN_SECONDS; tokens and client secrets are stored only as hashes.
+FHIR_TOKEN_SECONDS = envint("FHIR_TOKEN_SECONDS", 300)
+# Named, as the toolkit asks, because fhir.ClientAccess refers to it.
+OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
+OAUTH2_PROVIDER = {
+    "ACCESS_TOKEN_EXPIRE_SECONDS": FHIR_TOKEN_SECONDS,
+    "SCOPES": FHIR_SCOPES,
+    "DEFAULT_SCOPES": [FHIR_ALL_READ],
+    "OAUTH2_VALIDATOR_CLASS": "fhir.oauth.ClientCredentialsValidator",
+    "PKCE_REQUIRED": True,
+    "REFRESH_TOKEN_GRACE_PERIOD_SECONDS": 0,
+    **{
+        f"COMPLIANT_BCP_RFC9700_{gate}": True
+        for gate in (
+            "IMPLICIT_GRANT",
+            "PASSWORD_GRANT",
+            "PKCE_METHOD",
+            "ACCESS_TOKEN_TRANSPORT",
+            "AUTHZ_RESPONSE_ISS",
+            "TOKEN_STORAGE",
+            "REFRESH_TOKEN",
+            "REDIRECT_URI_SCHEME",
+            "REDIRECT_URI_MATCHING",
+            "PKCE_REQUIRED",
+        )
+    },
+}
 
 # Celery. Redis when REDIS_URL is set; otherwise kombu's filesystem transport
 # under var/, which needs no server, so the worker and beat really run.

@@ -1,0 +1,3 @@
+from .access import ClientAccess
+
+__all__ = ["ClientAccess"]
