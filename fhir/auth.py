@@ -123,6 +123,23 @@ def token_view(view):
     return csrf_exempt(wrapped)
 
 
+def open_view(view):
+    """An API view anyone may read without a token (the CapabilityStatement and the
+    SMART configuration, as FHIR and SMART ask): GET and HEAD only, the session
+    ignored as for `token_view`."""
+
+    @functools.wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if request.method not in ("GET", "HEAD"):
+            response = error_response(ApiError(405, "not-supported", "GET only."))
+            response["Allow"] = "GET, HEAD"
+            return response
+        return view(request, *args, **kwargs)
+
+    wrapped.fhir_token_only = True
+    return csrf_exempt(wrapped)
+
+
 class TokenOnlyMiddleware:
     """Drops the session's user from a request to a token-only view (`token_view`, the
     token endpoint): what it may read is its token's to say. Installed after the

@@ -84,6 +84,14 @@ def for_clinician(queryset, user, *, patient: str = ""):
     return queryset.filter(**{f"{path}__{MEMBER}": user})
 
 
+def for_teams(queryset, team_ids, *, patient: str = ""):
+    """The rows of `queryset` about the patients of the care teams `team_ids`: what a
+    record system's API client granted those teams reads (fhir.access). `patient` is
+    the lookup from a row to its patient, as for `for_clinician`."""
+    path = f"{patient}__care_team" if patient else "care_team"
+    return queryset.filter(**{f"{path}__in": list(team_ids)})
+
+
 def patients_for_clinician(user):
     return for_clinician(Patient.objects.all(), user)
 

@@ -17,5 +17,7 @@ urlpatterns = [
     path("text-size/", preferences.set_text_size, name="set_text_size"),
     path("health/", include("symptom_tracker.health")),
     path("triage/", include("alerts.urls")),
+    # The FHIR API: token-only, no session (fhir/auth.py); before the patients' pages.
+    path("fhir/", include("fhir.urls")),
     path("", include("patients.urls")),
 ]
