@@ -350,6 +350,32 @@ PROJECT = {
     "patients:my_data_csv": Row(PATIENT_ONLY, writes=frozenset(PATIENTS)),
     # Unnamed: the admin's login is ours (symptom_tracker/urls.py).
     "admin/login/": Row(everyone(LOGIN, nurse_1fa=TWO_FA)),
+    # The FHIR API (fhir/): a record system's token or nothing. A session, the
+    # half-logged-in nurse's included, is ignored: no one here holds a token (401 on
+    # every method, before the method is looked at). The token endpoint takes a POST
+    # of a client's credentials (none here: refused, nothing written).
+    "fhir:token": Row(
+        everyone(405, nurse_1fa=405),
+        handles="POST OPTIONS",
+        post=everyone(401, nurse_1fa=401),
+        other={"OPTIONS": everyone(200, nurse_1fa=200)},
+        data={"grant_type": "client_credentials"},
+    ),
+    "fhir:metadata": Row(everyone(200, nurse_1fa=200), handles="GET HEAD"),
+    "fhir:smart_configuration": Row(everyone(200, nurse_1fa=200), handles="GET HEAD"),
+    "fhir:everything": Row(
+        everyone(401, nurse_1fa=401),
+        path=rev("fhir:everything", lambda o: [o.alice.pk]),
+        handles=ALL,
+    ),
+    "fhir:read": Row(
+        everyone(401, nurse_1fa=401),
+        path=rev("fhir:read", lambda o: ["Patient", o.alice.pk]),
+        handles=ALL,
+    ),
+    "fhir:search": Row(
+        everyone(401, nurse_1fa=401), path=rev("fhir:search", lambda o: ["Flag"]), handles=ALL
+    ),
 }
 
 
@@ -425,6 +451,8 @@ STAFF_GETS = {
     "admin:alerts_notification_delete": 403,
     # Carers are the patient's to invite.
     "admin:patients_carer_add": 403,
+    # An API client is revoked, never deleted.
+    "admin:fhir_clientaccess_delete": 403,
     # The audit trail is append-only.
     "admin:patients_auditevent_add": 403,
     "admin:patients_auditevent_change": READ_ONLY,
@@ -610,6 +638,11 @@ class Sample:
             model = apps.get_model("axes", name)
             if not model.objects.exists():
                 model.objects.create(**axes, **extra)
+        from fhir.models import ClientAccess
+        from fhir.oauth import create_client
+
+        if not ClientAccess.objects.exists():
+            create_client(name="EPR", teams=[world.alice.care_team])
         self.preferred = {
             type(world.alice): world.alice,
             type(world.alice.user): world.alice.user,
