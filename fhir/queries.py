@@ -89,12 +89,15 @@ def _acknowledged_at() -> Subquery:
 
 def notifications_of(patients) -> QuerySet:
     """Notifications (Communication resources), each with `acknowledged_at` read in the
-    same query, its alert, check-in, patient and contact joined, and the check-in's
-    flags prefetched (one more query)."""
+    same query, its alert, check-in, patient and contact joined, and the contact's
+    hours and the check-in's flags prefetched (two more queries)."""
     return (
         Notification.objects.filter(alert__check_in__patient__in=_patient_ids(patients))
         .select_related("alert__check_in__patient", "contact")
-        .prefetch_related(Prefetch("alert__check_in__flags", queryset=Flag.objects.order_by("pk")))
+        .prefetch_related(
+            "contact__hours",
+            Prefetch("alert__check_in__flags", queryset=Flag.objects.order_by("pk")),
+        )
         .annotate(acknowledged_at=_acknowledged_at())
         .order_by("created_at", "pk")
     )
