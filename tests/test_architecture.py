@@ -13,7 +13,7 @@ import pytest
 from django.core.management import call_command
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("clinical", "base", "patients", "alerts", "accounts", "symptom_tracker")
+PACKAGES = ("clinical", "base", "patients", "alerts", "accounts", "fhir", "symptom_tracker")
 
 # Which packages each may import: the layers, lowest first. symptom_tracker is the
 # project package (settings, URLs, Celery): it wires everything and nothing imports it.
@@ -23,7 +23,9 @@ MAY_IMPORT = {
     "patients": {"clinical", "base"},
     "alerts": {"clinical", "base", "patients"},
     "accounts": {"clinical", "base", "patients"},
-    "symptom_tracker": {"clinical", "base", "patients", "alerts", "accounts"},
+    # FHIR R4 views of the record: reads patients and alerts; nothing imports it.
+    "fhir": {"clinical", "base", "patients", "alerts", "accounts"},
+    "symptom_tracker": {"clinical", "base", "patients", "alerts", "accounts", "fhir"},
 }
 
 
