@@ -284,8 +284,12 @@ OAUTH2_PROVIDER = {
     "SCOPES": FHIR_SCOPES,
     "DEFAULT_SCOPES": [FHIR_ALL_READ],
     "OAUTH2_VALIDATOR_CLASS": "fhir.oauth.ClientCredentialsValidator",
+    # Settings of grants the API does not offer, set as RFC 9700 asks, so that a
+    # client could not be given one that is unsafe.
     "PKCE_REQUIRED": True,
     "REFRESH_TOKEN_GRACE_PERIOD_SECONDS": 0,
+    "REFRESH_TOKEN_REUSE_PROTECTION": True,
+    "ALLOWED_REDIRECT_URI_SCHEMES": ["https"],
     **{
         f"COMPLIANT_BCP_RFC9700_{gate}": True
         for gate in (
