@@ -141,3 +141,25 @@ def insert_pair(first, second, *, link: str) -> None:
     setattr(second, link, str(first.pk))
     for instance in (first, second):
         instance._state.adding, instance._state.db = False, connection.alias
+
+
+def update_columns(instance, names: list[str]) -> None:
+    """instance.save(update_fields=names) of a saved row, as one statement written
+    once a model and set of fields and prepared on PostgreSQL. No model signal is
+    sent and save() is not called: only for fields nothing else derives (the
+    worker's writes to an episode as a flag joins it)."""
+    model = type(instance)
+    key = (connection.vendor, model, tuple(names))
+    if key not in _UPDATES:
+        meta, quote = model._meta, connection.ops.quote_name
+        fields = [meta.get_field(name) for name in names]
+        sets = ", ".join(f"{quote(f.column)} = %s" for f in fields)
+        sql = f"UPDATE {quote(meta.db_table)} SET {sets} WHERE {quote(meta.pk.column)} = %s"  # noqa: S608 - names only
+        _UPDATES[key] = (fields, sql, f"UPDATE {quote(meta.db_table)}")
+    fields, sql, said = _UPDATES[key]
+    values = [f.get_db_prep_save(f.pre_save(instance, False), connection) for f in fields]
+    with connection.cursor() as cursor:
+        execute_prepared(cursor, sql, [*values, instance.pk], said=said)
+
+
+_UPDATES: dict[tuple, tuple] = {}

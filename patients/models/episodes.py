@@ -22,6 +22,7 @@ from django.contrib.auth import get_user_model
 from django.db import models
 from django.utils import timezone
 
+from base.rows import update_columns
 from clinical.urgency import CHOICES as URGENCY_CHOICES
 from clinical.urgency import RANK
 
@@ -112,7 +113,7 @@ class Episode(models.Model):
         lock the worker holds on the episode to add a flag."""
         self.latest_flag = flag
         self.flag_count += 1
-        self.save(update_fields=["latest_flag", "flag_count"])
+        update_columns(self, ["latest_flag", "flag_count"])  # a statement written once
 
     @property
     def acknowledgement(self) -> "Acknowledgement | None":
