@@ -148,7 +148,9 @@ def too_long(what: str) -> dict:
     }
 
 
-def answer_field(item: Item, *, usual=None, whose="your", label=None, shared=False) -> forms.Field:
+def answer_field(
+    item: Item, *, usual=None, whose="your", label=None, shared=False, language=None
+) -> forms.Field:
     """The form field for one catalogue item; `usual` is the patient's baseline value.
 
     `whose` names the usual ("your", or "Alice's" when a carer checks in for Alice);
@@ -161,7 +163,7 @@ def answer_field(item: Item, *, usual=None, whose="your", label=None, shared=Fal
     them change nothing: tests/patients/test_check_in_form.py checks it); copying
     them cost a check-in's request more than its engine and its reads together.
     """
-    key = (item.key, repr(usual), whose, label, translation.get_language())
+    key = (item.key, repr(usual), whose, label, language or translation.get_language())
     prototype = _PROTOTYPES.get(key)
     if prototype is None:
         if len(_PROTOTYPES) >= _PROTOTYPES_MAX:
@@ -548,10 +550,13 @@ class CheckInForm(forms.Form):
         # (`helper`): validating changes no field, but drawing does (crispy-forms
         # adds classes, "is-invalid" among them, to a field's widget).
         self._shared = set()
+        language = translation.get_language()
         for item in ITEMS:
             usual = getattr(baseline, item.key, None) if item.has_baseline else None
             shared = self.is_bound and item.kind != TEMPERATURE  # its unit is this form's
-            self.fields[item.key] = answer_field(item, usual=usual, whose=self.whose, shared=shared)
+            self.fields[item.key] = answer_field(
+                item, usual=usual, whose=self.whose, shared=shared, language=language
+            )
             if shared:
                 self._shared.add(item.key)
         self.fields = {name: self.fields[name] for name in CHECK_IN_ORDER}
