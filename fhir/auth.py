@@ -100,23 +100,31 @@ def authenticate(request) -> ApiClient:
     return ApiClient(access=access, scopes=tuple(found.scopes), team_ids=team_ids)
 
 
-def token_view(view):
-    """An API view: GET (and HEAD) only, with the request's client as `request.client`
-    (authenticated first, before anything else is read), every error an
-    OperationOutcome. Marked for TokenOnlyMiddleware and exempt from CSRF, which
-    guards cookies the API does not read."""
+def token_view(view=None, *, methods=("GET", "HEAD")):
+    """An API view: GET (and HEAD) only, or `methods` (an export's status URL also
+    takes DELETE), with the request's client as `request.client` (authenticated
+    first, before anything else is read), every error an OperationOutcome. Marked
+    for TokenOnlyMiddleware and exempt from CSRF, which guards cookies the API does
+    not read."""
+    if view is None:
+        return functools.partial(token_view, methods=methods)
 
     @functools.wraps(view)
     def wrapped(request, *args, **kwargs):
         try:
             request.client = authenticate(request)
-            if request.method not in ("GET", "HEAD"):
-                raise ApiError(405, "not-supported", "This API is read-only: GET only.")
+            if request.method not in methods:
+                words = (
+                    "This API is read-only: GET only."
+                    if methods == ("GET", "HEAD")
+                    else f"This URL takes {', '.join(methods)} only."
+                )
+                raise ApiError(405, "not-supported", words)
             return view(request, *args, **kwargs)
         except ApiError as error:
             response = error_response(error)
             if error.status == 405:
-                response["Allow"] = "GET, HEAD"
+                response["Allow"] = ", ".join(methods)
             return response
 
     wrapped.fhir_token_only = True

@@ -689,3 +689,17 @@ def communication_resource(notification) -> dict:
     if notification.level:
         resource["note"] = [{"text": f"Escalation {notification.level}"}]
     return resource
+
+
+def group_resource(team, quantity: int) -> dict:
+    """Group: a care team's patients, as Bulk Data's Group/{id}/$export names them
+    (the team's id). Its members are not listed: $export is how they are read."""
+    return {
+        "resourceType": "Group",
+        "id": str(team.pk),
+        "type": "person",
+        "actual": True,
+        "name": f"Patients of {team.name}",
+        "quantity": quantity,
+        "managingEntity": ref("Organization", team.pk, team.name),
+    }

@@ -16,6 +16,7 @@ READ_ONLY = (
     "Practitioner",
     "CareTeam",
     "Organization",
+    "Group",
     "Questionnaire",
     "CodeSystem",
     "DetectedIssue",
@@ -60,6 +61,15 @@ def _resource(kind: str) -> dict:
         resource["searchParam"] = [
             {"name": name, "type": SEARCH_TYPES[name], "documentation": SEARCH_DOCS[name]}
             for name in sorted(PARAMETERS[kind])
+        ]
+    if kind == "Group":
+        resource["operation"] = [
+            {
+                "name": "export",
+                "definition": "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/group-export",
+                "documentation": "A care team's patients as NDJSON files (Bulk Data "
+                "Access: Prefer: respond-async; _type, _since); the Group's id is the team's",
+            }
         ]
     if kind == "Patient":
         resource["operation"] = [
@@ -115,6 +125,15 @@ def capability_statement(base: str, request) -> dict:
                     f"valid {settings.FHIR_TOKEN_SECONDS} seconds.",
                 },
                 "resource": [_resource(kind) for kind in kinds],
+                "operation": [
+                    {
+                        "name": "export",
+                        "definition": "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/export",
+                        "documentation": "Bulk Data Access: the client's teams' patients as "
+                        "NDJSON files, one a type (Prefer: respond-async; _type, _since); "
+                        f"files kept {settings.FHIR_EXPORT_TTL_HOURS} hours",
+                    }
+                ],
             }
         ],
     }

@@ -7,6 +7,7 @@ READ_TYPES = (
     "Practitioner",
     "CareTeam",
     "Organization",
+    "Group",
     "Questionnaire",
     "CodeSystem",
     "QuestionnaireResponse",

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views
+from . import export_views, views
 
 app_name = "fhir"
 
@@ -15,6 +15,12 @@ urlpatterns = [
         name="smart_configuration",
     ),
     path("r4/Patient/<str:pk>/$everything", views.everything, name="everything"),
+    # Bulk export (fhir/export_views.py): before the read and search patterns, which
+    # would take "$export" for a resource type.
+    path("r4/$export", export_views.system_export, name="export"),
+    path("r4/Group/<str:pk>/$export", export_views.group_export, name="group_export"),
+    path("r4/$export-status/<uuid:job_id>", export_views.export_status, name="export_status"),
+    path("r4/$export-file/<uuid:job_id>/<str:name>", export_views.export_file, name="export_file"),
     path("r4/<str:kind>/<str:pk>", views.read, name="read"),
     path("r4/<str:kind>", views.search, name="search"),
 ]

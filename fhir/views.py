@@ -93,6 +93,12 @@ def _read_team(builder, kind):
     return read
 
 
+def _read_group(client, pk):
+    """A care team as the Group of its patients (Group/{id}/$export's)."""
+    team = _one(CareTeam.objects.filter(pk__in=client.team_ids), "Group", pk)
+    return builders.group_resource(team, team.patients.count()), None, team
+
+
 def _read_fixed(kind, fixed_id, builder):
     def read(client, pk):
         if pk != fixed_id:
@@ -144,6 +150,7 @@ READERS = {
     "Practitioner": (_read_practitioner, None),
     "CareTeam": (_read_team(builders.care_team_resource, "CareTeam"), CareTeam),
     "Organization": (_read_team(builders.organization_resource, "Organization"), CareTeam),
+    "Group": (_read_group, CareTeam),
     "Questionnaire": (
         _read_fixed("Questionnaire", builders.QUESTIONNAIRE_ID, builders.questionnaire_resource),
         None,

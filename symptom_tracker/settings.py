@@ -13,7 +13,7 @@ import dj_database_url
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
-from base.queues import ALERTS, REMINDERS, URGENT
+from base.queues import ALERTS, EXPORTS, REMINDERS, URGENT
 from fhir.scopes import ALL_READ as FHIR_ALL_READ
 from fhir.scopes import SCOPES as FHIR_SCOPES
 
@@ -277,6 +277,14 @@ FHIR_CODE_SYSTEM_URL = envstr(
 # (SMART v1 style `system/*.read`, `system/Patient.read`...), that lasts
 # FHIR_TOKEN_SECONDS; tokens and client secrets are stored only as hashes.
 FHIR_TOKEN_SECONDS = envint("FHIR_TOKEN_SECONDS", 300)
+# FHIR bulk export ($export, fhir/export.py): NDJSON files under FHIR_EXPORT_DIR, a
+# folder a job, written by the exports queue's worker, deleted (with the job)
+# FHIR_EXPORT_TTL_HOURS after the kick-off or the export's end. The web processes
+# serve the files, so with several machines the folder is shared storage.
+FHIR_EXPORT_DIR = Path(envstr("FHIR_EXPORT_DIR", str(VAR_DIR / "exports")))
+FHIR_EXPORT_TTL_HOURS = envint("FHIR_EXPORT_TTL_HOURS", 24)
+# Rows read (and resources held in memory) at a time while writing an export.
+FHIR_EXPORT_BATCH = envint("FHIR_EXPORT_BATCH", 200)
 # Named, as the toolkit asks, because fhir.ClientAccess refers to it.
 OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
 OAUTH2_PROVIDER = {
@@ -339,6 +347,8 @@ CELERY_TASK_ROUTES = {
     "alerts.tasks.send_due_notifications": {"queue": URGENT},
     # accounts' password-reset email keeps its first name, patients.tasks.send_password_reset_email
     "patients.tasks.*": {"queue": REMINDERS},
+    # FHIR bulk exports ($export): long, never urgent, on a queue of their own.
+    "fhir.tasks.*": {"queue": EXPORTS},
 }
 CELERY_TASK_ACKS_LATE = True
 # Celery's Django fixup closes a worker's database connection before and after every
@@ -372,6 +382,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "alerts.tasks.refresh_team_figures",
         "schedule": 300.0,
         "options": {"queue": REMINDERS},
+    },
+    # FHIR bulk export files and jobs past FHIR_EXPORT_TTL_HOURS (fhir/export.py).
+    "delete-expired-fhir-exports": {
+        "task": "fhir.tasks.delete_expired_exports",
+        "schedule": 600.0,
+        "options": {"queue": EXPORTS},
     },
 }
 

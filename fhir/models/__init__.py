@@ -1,3 +1,4 @@
 from .access import ClientAccess
+from .export import ExportJob
 
-__all__ = ["ClientAccess"]
+__all__ = ["ClientAccess", "ExportJob"]
