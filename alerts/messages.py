@@ -66,4 +66,5 @@ def alert_message(notification) -> Message:
             "acknowledge_url": context["ack_url"],
             "queue_url": context["queue_url"],
         },
+        notification_id=notification.pk,
     )

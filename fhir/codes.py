@@ -81,7 +81,12 @@ RULES: dict[str, str] = {
     "R16": "No check-in for 3 days on treatment or follow-up",
 }
 
-CHANNELS: dict[str, str] = {"email": "Email", "sms": "SMS", "webhook": "Webhook"}
+CHANNELS: dict[str, str] = {
+    "email": "Email",
+    "sms": "SMS",
+    "webhook": "Webhook",
+    "fhir": "FHIR transaction",
+}
 
 # Answer scales of the 0-4 items: code prefix per label tuple.
 SCALES: dict[tuple[str, ...], str] = {

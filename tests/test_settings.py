@@ -84,6 +84,7 @@ def test_beat_runs_escalation_and_the_outbox_sweep_every_minute():
         "alerts.tasks.send_due_notifications": 60.0,
         "patients.tasks.send_due_reminders": 300.0,
         "alerts.tasks.refresh_team_figures": 300.0,
+        "fhir.tasks.delete_expired_exports": 600.0,
     }
     for name in tasks:
         assert name in celery_app.tasks

@@ -12,13 +12,16 @@ class ChannelError(Exception):
 @dataclass(frozen=True)
 class Message:
     """What an alert says. `short` (SMS, chat) carries no symptom details, only that
-    a patient needs review and the acknowledge link; `data` is the webhook's JSON."""
+    a patient needs review and the acknowledge link; `data` is the webhook's JSON;
+    `notification_id` names the notification, for a channel that sends records built
+    from it (the fhir app's push)."""
 
     subject: str
     body: str
     short: str
     html: str = ""
     data: dict = field(default_factory=dict)
+    notification_id: int | None = None
 
 
 class Channel:

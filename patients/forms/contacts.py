@@ -118,6 +118,7 @@ class ContactRowForm(forms.ModelForm):
                 Column("sms_number", css_class="col-md-4"),
                 Column("webhook_url", css_class="col-md-4"),
             ),
+            Row(Column("fhir_url", css_class="col-md-8")),
             Row(
                 Column("handles_amber", css_class="col-sm-6 col-lg-3"),
                 Column("handles_red", css_class="col-sm-6 col-lg-3"),
@@ -128,7 +129,12 @@ class ContactRowForm(forms.ModelForm):
         )
 
     def _mark_broken_channels(self):
-        fields = {"sms": "sms_number", "email": "email", "webhook": "webhook_url"}
+        fields = {
+            "sms": "sms_number",
+            "email": "email",
+            "webhook": "webhook_url",
+            "fhir": "fhir_url",
+        }
         for broken in self.instance.broken_channels.all():
             field = self.fields[fields[broken.channel]]
             field.widget.attrs["class"] = "border-danger border-2"

@@ -124,7 +124,7 @@ class HttpsURLField(models.URLField):
         return super().formfield(**{**options, **kwargs})
 
 
-CHANNEL_KINDS = [("sms", "SMS"), ("email", "Email"), ("webhook", "Webhook")]
+CHANNEL_KINDS = [("sms", "SMS"), ("email", "Email"), ("webhook", "Webhook"), ("fhir", "FHIR")]
 
 
 class Contact(models.Model):
@@ -161,6 +161,12 @@ class Contact(models.Model):
         default=new_webhook_secret,
         help_text="Shared secret for the X-Signature header (HMAC-SHA256); see the README",
     )
+    fhir_url = HttpsURLField(
+        "alert FHIR endpoint",
+        blank=True,
+        help_text="The base URL of the hospital record's FHIR R4 server: each alert is "
+        "sent to it as a transaction Bundle (signed like a webhook)",
+    )
     handles_amber = models.BooleanField(default=False)
     handles_red = models.BooleanField("handles red (and emergency)", default=False)
     always_on_duty = models.BooleanField("on duty 24/7", default=False)
@@ -176,6 +182,7 @@ class Contact(models.Model):
         "email",
         "sms_number",
         "webhook_url",
+        "fhir_url",
         "handles_amber",
         "handles_red",
         "always_on_duty",
@@ -195,7 +202,7 @@ class Contact(models.Model):
         if self.pk:
             before = (
                 Contact.objects.filter(pk=self.pk)
-                .values("email", "sms_number", "webhook_url")
+                .values("email", "sms_number", "webhook_url", "fhir_url")
                 .first()
             )
             if before:
@@ -205,6 +212,7 @@ class Contact(models.Model):
                         ("email", "email"),
                         ("sms", "sms_number"),
                         ("webhook", "webhook_url"),
+                        ("fhir", "fhir_url"),
                     )
                     if before[field] != getattr(self, field)
                 ]
@@ -221,7 +229,12 @@ class Contact(models.Model):
 
     def addresses(self) -> list[tuple[str, str]]:
         """(channel kind, address) for every alert channel the contact has."""
-        pairs = (("sms", self.sms_number), ("email", self.email), ("webhook", self.webhook_url))
+        pairs = (
+            ("sms", self.sms_number),
+            ("email", self.email),
+            ("webhook", self.webhook_url),
+            ("fhir", self.fhir_url),
+        )
         return [(kind, address) for kind, address in pairs if address]
 
     def channels(self) -> list[tuple[str, str]]:
@@ -234,7 +247,8 @@ class Contact(models.Model):
             raise ValidationError("A contact handles amber, red, or both.")
         if not self.addresses():
             raise ValidationError(
-                "A contact that takes alerts needs an alert email, SMS number or webhook."
+                "A contact that takes alerts needs an alert email, SMS number, webhook or FHIR "
+                "endpoint."
             )
 
 

@@ -194,7 +194,8 @@ def test_it_refuses_a_contact_with_no_alert_channel(admin_client_):
     )
 
     assert (
-        "A contact that takes alerts needs an alert email, SMS number or webhook." in response.text
+        "A contact that takes alerts needs an alert email, SMS number, webhook or FHIR endpoint."
+        in response.text
     )
     assert not CareTeam.objects.filter(name="Day unit").exists()
 
