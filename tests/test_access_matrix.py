@@ -82,6 +82,7 @@ TEAM = {"nurse", "coordinator"}
 CARERS = {"carer", "other_carer"}
 PATIENTS_POST = row(LOGIN, REDIRECT, REDIRECT, 404, 404, 404, 404, 404, 404, 404)
 SUGGESTED_KEY = next(iter(SUGGESTED_QUESTIONS))
+EXPORT_JOB = "6f1c2a4e-0000-4000-8000-000000000001"  # a bulk export's status URL
 
 
 @dataclass(frozen=True)
@@ -375,6 +376,24 @@ PROJECT = {
     ),
     "fhir:search": Row(
         everyone(401, nurse_1fa=401), path=rev("fhir:search", lambda o: ["Flag"]), handles=ALL
+    ),
+    # Bulk export: the kick-offs, a job's status URL (GET polls, DELETE cancels) and its
+    # files are a token's too; no one here holds one (401 on every method).
+    "fhir:export": Row(everyone(401, nurse_1fa=401), handles=ALL),
+    "fhir:group_export": Row(
+        everyone(401, nurse_1fa=401),
+        path=rev("fhir:group_export", lambda o: [o.alice.care_team_id]),
+        handles=ALL,
+    ),
+    "fhir:export_status": Row(
+        everyone(401, nurse_1fa=401),
+        path=rev("fhir:export_status", lambda o: [EXPORT_JOB]),
+        handles=ALL,
+    ),
+    "fhir:export_file": Row(
+        everyone(401, nurse_1fa=401),
+        path=rev("fhir:export_file", lambda o: [EXPORT_JOB, "Patient.ndjson"]),
+        handles=ALL,
     ),
 }
 
