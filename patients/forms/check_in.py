@@ -9,6 +9,7 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Field, Layout, LayoutObject, Submit
 from django import forms
 from django.conf import settings
+from django.forms.utils import pretty_name
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.choices import BaseChoiceIterator
@@ -516,7 +517,38 @@ def default_temperature_unit() -> str:
     return "F" if translation.get_language() == "en-us" else "C"
 
 
+class LazyBoundField(forms.BoundField):
+    """A BoundField that works out its names, label and help text when first asked
+    (Django works them all out as the form is validated, for each of a check-in's
+    34 fields, though a form that is sent and valid draws none of them)."""
+
+    def __init__(self, form, field, name):
+        self.form, self.field, self.name = form, field, name
+        self.renderer = form.renderer
+
+    @cached_property
+    def html_name(self):
+        return self.form.add_prefix(self.name)
+
+    @cached_property
+    def html_initial_name(self):
+        return self.form.add_initial_prefix(self.name)
+
+    @cached_property
+    def html_initial_id(self):
+        return self.form.add_initial_prefix(self.auto_id)
+
+    @cached_property
+    def label(self):
+        return pretty_name(self.name) if self.field.label is None else self.field.label
+
+    @cached_property
+    def help_text(self):
+        return self.field.help_text or ""
+
+
 class CheckInForm(forms.Form):
+    bound_field_class = LazyBoundField
     form_token = forms.UUIDField(widget=forms.HiddenInput)
     free_text = forms.CharField(
         label="Anything else you are struggling with?",
