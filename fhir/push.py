@@ -93,12 +93,19 @@ def _identifier_system(kind: str) -> str:
 
 def _rewrite(value, local: dict[str, str], patient: str):
     """Every `reference` under `value`: to an entry's fullUrl, the patient's
-    conditional reference, or this API's absolute URL; contained (#) ones kept."""
+    conditional reference, or this API's absolute URL; contained (#) ones kept.
+    Empty arrays and objects are dropped."""
     if isinstance(value, list):
         return [_rewrite(v, local, patient) for v in value]
     if not isinstance(value, dict):
         return value
-    rewritten = {k: _rewrite(v, local, patient) for k, v in value.items()}
+    # An empty array or object is not valid FHIR JSON, which a strict server refuses
+    # (the API's builders leave a webhook's or push's contact with `telecom: []`).
+    rewritten = {
+        k: v
+        for k, v in ((k, _rewrite(v, local, patient)) for k, v in value.items())
+        if v != [] and v != {}
+    }
     reference = value.get("reference")
     if isinstance(reference, str) and not reference.startswith("#"):
         if reference in local:

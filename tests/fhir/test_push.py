@@ -106,6 +106,7 @@ def test_references_point_inside_the_bundle_at_the_patient_by_number_or_at_the_a
     about = by_kind["Communication"]["about"][0]["reference"]
     assert about in full_urls  # the DetectedIssue
     assert by_kind["Communication"]["recipient"][0]["reference"] == "#recipient"
+    assert "[]" not in json.dumps(bundle) and "{}" not in json.dumps(bundle)
     assert by_kind["Flag"]["author"]["reference"].endswith(
         f"/fhir/r4/Organization/{patient.care_team_id}"
     )
