@@ -60,9 +60,7 @@ def test_charts_show_the_answered_items_against_the_usual(patient_client, patien
     # has a usual but no answer (wellbeing 8, joint pain 0), a warning sign said no.
     assert chart_ids(text) == ["stools_per_day", "fatigue", "temperature_c"]
     assert "<strong>Not answered</strong> in the last 30 days: joint pain, wellbeing." in text
-    assert (
-        "<strong>No warning signs reported</strong> in the last 30 days: chest pain." in text
-    )
+    assert "<strong>No warning signs reported</strong> in the last 30 days: chest pain." in text
     assert "Last 30 days: 27 Oct to 25 Nov 2026" in text
     assert 'href="/static/css/charts.css"' in text
     assert "<strong>Stools</strong>:\n    your usual is 1 a day. Highest: 9 a day on 24 Nov" in text
