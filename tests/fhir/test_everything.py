@@ -12,11 +12,9 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
-from clinical.catalogue import BASELINE_ITEMS
 from fhir.everything import everything_bundle
 from fhir.validation import validate
 from patients.models import Patient
-from patients.services.check_ins import record_check_in
 
 from .helpers import story
 
@@ -90,22 +88,12 @@ def test_an_unknown_number_exits_1_with_the_error_on_stderr(tmp_path):
     assert "No patient has the hospital number 'RXH9999999'" in result.stderr
 
 
-def test_the_demo_patient_exports_check_ins_flags_and_notifications(
-    django_capture_on_commit_callbacks, mailoutbox
-):
-    """The demo's alice (RXH1000001) after the check-in the demo suggests (9 stools):
-    her Bundle has her, her check-ins as QuestionnaireResponses and Observations, the
-    flag and the notifications it raised."""
+def test_the_demo_patient_exports_check_ins_flags_and_notifications():
+    """The demo's alice (RXH1000001), as `make run` seeds her: her Bundle has her,
+    her check-ins as QuestionnaireResponses and Observations, the flag of her episode
+    of five weeks ago (resolved) and the notifications it sent."""
     call_command("seed_demo", stdout=StringIO())
     alice = Patient.objects.get(hospital_number="RXH1000001")
-    usual = {item.key: getattr(alice.active_baseline, item.key) for item in BASELINE_ITEMS}
-    with django_capture_on_commit_callbacks(execute=True):
-        record_check_in(
-            patient=alice,
-            answers={**usual, "stools_per_day": 9},
-            entered_by="patient",
-            user=alice.user,
-        )
     out = StringIO()
     call_command("fhir_export", "--patient", "RXH1000001", stdout=out)
     bundle = validate(json.loads(out.getvalue()))
@@ -117,3 +105,4 @@ def test_the_demo_patient_exports_check_ins_flags_and_notifications(
     assert counted["Communication"] >= 1
     flags = [e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "Flag"]
     assert any(f["code"]["coding"][-1]["code"] == "stools_per_day" for f in flags)
+    assert {f["status"] for f in flags} == {"inactive"}  # resolved by the nurse

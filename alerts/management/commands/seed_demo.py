@@ -20,6 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from alerts.models import Notification
 from alerts.services import escalation, flagging, triage
 from clinical.catalogue import BASELINE_ITEMS
 from patients.invitations import patient_invitation_url
@@ -105,8 +106,12 @@ PATIENTS = [
         "RXH1000001",
         "pembrolizumab",
         USUAL,
-        [(d * DAY, USUAL) for d in range(7, 0, -1)],
-        None,
+        [
+            # Five weeks ago: loose stools, amber; the nurse phoned, it settled.
+            (35 * DAY, dict(USUAL, stools_per_day=4, fatigue=2)),
+            *((d * DAY, USUAL) for d in range(7, 0, -1)),
+        ],
+        "settled",
     ),
     (
         "bob",
@@ -339,7 +344,23 @@ class Command(BaseCommand):
         return check_in
 
     def _play(self, story, check_in, nurse, now):
-        if story == "escalate":  # nobody answered within 15 minutes
+        if story == "settled":  # an episode of weeks ago, phoned about and resolved
+            earlier = check_in.patient.check_ins.filter(flags__isnull=False).first()
+            flag = earlier.flags.order_by("pk").first()
+            at = earlier.submitted_at
+            Notification.objects.filter(alert__check_in=earlier).update(
+                status="sent", sent_at=at + MINUTE
+            )
+            triage.acknowledge_flag(flag, nurse, now=at + 18 * MINUTE)
+            triage.record_action(
+                flag,
+                nurse,
+                kind="phoned",
+                now=at + 30 * MINUTE,
+                note="Four loose stools, no blood or pain; fluids; ring if more.",
+            )
+            triage.resolve_flag(flag, nurse, now=at + 2 * DAY, note="Back to usual; no action.")
+        elif story == "escalate":  # nobody answered within 15 minutes
             escalation.escalate_overdue_alerts(now=now - 20 * MINUTE)
         elif story == "acknowledge":
             flag = check_in.flags.order_by("pk").first()
