@@ -616,15 +616,26 @@ def snapshot() -> dict[str, tuple[int, str]]:
 
 class Changes:
     """Whether anything was written since the last look: SQLite counts the rows
-    every statement changed, so the digest is taken only when that count moved."""
+    every statement changed, and PostgreSQL the rows each table had inserted,
+    updated or deleted in the current transaction (the test's, rolled back after it:
+    pg_stat_xact_user_tables); the digest is taken only when that count moved."""
 
     def __init__(self):
         self.before = snapshot()
         self.count = self._count()
 
     def _count(self):
-        raw = connection.connection
-        return raw.total_changes if connection.vendor == "sqlite" else None
+        if connection.vendor == "sqlite":
+            return connection.connection.total_changes
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT coalesce(sum(n_tup_ins + n_tup_upd + n_tup_del), 0) "
+                    "FROM pg_stat_xact_user_tables WHERE NOT relname = ANY(%s)",
+                    [sorted(IGNORED_TABLES)],
+                )
+                return cursor.fetchone()[0]
+        return None
 
     def since(self) -> list[str]:
         count = self._count()

@@ -8,7 +8,7 @@ from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from clinical.catalogue import BASELINE_ITEMS, ITEMS, TEMPERATURE, YESNO, Item
+from clinical.catalogue import BASELINE_ITEMS, ITEMS, SCORE, TEMPERATURE, YESNO, Item
 from clinical.urgency import CHOICES as URGENCY_CHOICES
 
 
@@ -274,6 +274,27 @@ class CheckIn(CheckInAnswers):
 
     def __str__(self):
         return f"Check-in of {self.patient} at {self.submitted_at:%Y-%m-%d %H:%M}"
+
+    def changes(self) -> list[tuple[Item, object]]:
+        """(item, value) for each answer that is not the patient's usual, for a list of
+        check-ins that shows only what changed: a score or count other than the usual
+        it was judged against (`baseline`, loaded with it; with none recorded, any
+        score but none), a warning sign answered yes, a temperature taken."""
+        shown = []
+        for item, value in self.answered():
+            if item.has_baseline:
+                usual = getattr(self.baseline, item.key, None) if self.baseline_id else None
+                if value == usual or (usual is None and item.kind == SCORE and value == 0):
+                    continue
+            elif value is False:
+                continue
+            shown.append((item, value))
+        return shown
+
+    @property
+    def no_warning_signs(self) -> bool:
+        """Every warning sign answered, and answered no."""
+        return all(getattr(self, item.key) is False for item in self.ITEMS if item.kind == YESNO)
 
 
 class Question(models.Model):

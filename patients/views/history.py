@@ -30,7 +30,7 @@ def check_in_list(request, patient):
     if request.carer:
         audit.record(request, "viewed", patient, obj=patient, detail="history")
     flags = Flag.objects.select_related("episode").with_seen()
-    check_ins = patient.check_ins.select_related("entered_by_user").prefetch_related(
+    check_ins = patient.check_ins.select_related("entered_by_user", "baseline").prefetch_related(
         Prefetch("flags", queryset=flags.order_by("pk"))
     )
     page = Paginator(check_ins, 20).get_page(request.GET.get("page"))
