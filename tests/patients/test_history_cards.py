@@ -29,9 +29,8 @@ NO_SIGNS = dict.fromkeys(
 
 def card_line(text: str, check_in: CheckIn) -> str:
     """The line under the check-in's link (its date), tags removed."""
-    found = re.search(
-        rf'check-ins/{check_in.pk}/".*?<p class="small mb-0 text-body-secondary">(.*?)</p>', text, re.S
-    )
+    line = r'<p class="small mb-0 text-body-secondary">(.*?)</p>'
+    found = re.search(rf'check-ins/{check_in.pk}/".*?{line}', text, re.S)
     return re.sub(r"<[^>]+>", "", found.group(1)).strip()
 
 
