@@ -68,15 +68,17 @@ def system_export(request):
 
 @token_view
 def group_export(request, pk):
-    team_id = int(pk) if pk.isdigit() and len(pk) < 18 else None
+    team_id = int(pk) if pk.isascii() and pk.isdecimal() and len(pk) < 18 else None
     if team_id not in request.client.team_ids:
         raise not_found("Group", pk)
     return _kick_off(request, team_ids=[team_id], group_id=team_id)
 
 
 def _job(request, job_id):
+    """The client's export, while every team it covers is still one of the client's:
+    a team taken away from a client takes its exports' files with it."""
     job = export.job_of(request.client, job_id)
-    if job is None:
+    if job is None or not set(job.team_ids) <= set(request.client.team_ids):
         raise ApiError(404, "not-found", "No such export (or it has expired).")
     return job
 
@@ -125,7 +127,9 @@ def export_file(request, job_id, name):
     path = export.file_path(job, name)
     if path is None or not path.is_file():
         raise ApiError(404, "not-found", "No such file in this export.")
-    count = next(f["count"] for f in job.output if f["file"] == name)
+    entry = next(f for f in job.output if f["file"] == name)
+    request.client.require(entry["type"])  # this token's scopes, not the kick-off's
+    count = entry["count"]
     record_reads(
         request,
         [None],
@@ -133,6 +137,10 @@ def export_file(request, job_id, name):
         detail=f"$export file {name} ({count} resources)",
         object_id=str(job.pk),
     )
-    response = FileResponse(path.open("rb"), content_type="application/fhir+ndjson")
+    try:
+        opened = path.open("rb")
+    except FileNotFoundError:  # deleted by the expiry sweep a moment ago
+        raise ApiError(404, "not-found", "No such file in this export.") from None
+    response = FileResponse(opened, content_type="application/fhir+ndjson")
     response["Cache-Control"] = "no-store, private"
     return response

@@ -96,7 +96,7 @@ def parse(kind: str, query) -> Search:
 
 
 def _count(values) -> int:
-    if len(values) != 1 or not values[0].isdigit() or not 1 <= int(values[0]) <= MAX_COUNT:
+    if len(values) != 1 or not _digits(values[0]) or not 1 <= int(values[0]) <= MAX_COUNT:
         raise bad(f"_count: a whole number from 1 to {MAX_COUNT}.")
     return int(values[0])
 
@@ -151,7 +151,7 @@ def date_range(name: str, value: str) -> tuple[str, datetime, datetime]:
             end = start + (timedelta(microseconds=1) if "." in text else timedelta(seconds=1))
         else:
             raise ValueError(text)
-    except ValueError:
+    except (ValueError, OverflowError):  # OverflowError: a day after 9999-12-31
         raise bad(
             f"{name}: {value[:40]!r} is not a date (YYYY, YYYY-MM, YYYY-MM-DD, or a "
             "dateTime with its offset, after eq, ge, le, gt or lt)."
@@ -204,3 +204,8 @@ def observation_id_parts(pk: str) -> tuple[int, str] | None:
         return None
     key = match[2].replace("-", "_")
     return (int(match[1]), key) if any(item.key == key for item in ITEMS) else None
+
+
+def _digits(text: str) -> bool:
+    """ASCII digits only: str.isdigit() also takes "²", which int() refuses."""
+    return text.isascii() and text.isdecimal()

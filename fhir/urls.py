@@ -1,6 +1,6 @@
 """The FHIR API (README "API (FHIR R4)"): the token endpoint, and the R4 read API."""
 
-from django.urls import path
+from django.urls import path, re_path
 
 from . import export_views, views
 
@@ -23,4 +23,6 @@ urlpatterns = [
     path("r4/$export-file/<uuid:job_id>/<str:name>", export_views.export_file, name="export_file"),
     path("r4/<str:kind>/<str:pk>", views.read, name="read"),
     path("r4/<str:kind>", views.search, name="search"),
+    # Anything else under /fhir/: an OperationOutcome, not the site's HTML 404.
+    re_path(r"^.+$", views.unknown, name="unknown"),
 ]

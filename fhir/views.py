@@ -61,7 +61,7 @@ def smart_configuration(request):
 
 
 def _int(pk: str, kind: str) -> int:
-    if not pk.isdigit() or len(pk) > 18:
+    if not (pk.isascii() and pk.isdecimal()) or len(pk) > 18:
         raise not_found(kind, pk)
     return int(pk)
 
@@ -182,6 +182,13 @@ def read(request, kind, pk):
         model = get_user_model()  # a Practitioner
     record_reads(request, [patient_id], model=model, detail=f"read {kind}/{pk}", object_id=str(pk))
     return fhir_response(resource)
+
+
+@token_view(methods=("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"))
+def unknown(request):
+    """Any other path under /fhir/: 404 as an OperationOutcome (after the token, as
+    every API path), never the site's HTML page."""
+    raise ApiError(404, "not-found", "This path is not part of the API: GET metadata lists it.")
 
 
 @token_view

@@ -395,6 +395,12 @@ PROJECT = {
         path=rev("fhir:export_file", lambda o: [EXPORT_JOB, "Patient.ndjson"]),
         handles=ALL,
     ),
+    # Any other path under /fhir/: a token's too (401), then a 404 OperationOutcome.
+    "fhir:unknown": Row(
+        everyone(401, nurse_1fa=401),
+        path=lambda o: f"/fhir/r4/Patient/{o.alice.pk}/_history",
+        handles=ALL,
+    ),
 }
 
 

@@ -94,6 +94,9 @@ def test_not_found_is_an_operation_outcome(client, token, patient):
         "Questionnaire/other",
         "Flag/0",
         "Basic/1",
+        "Patient/²",  # a digit to str.isdigit(), not to int()
+        "Group/²/$export",
+        f"Patient/{patient.pk}/_history",  # no such path: still an OperationOutcome
     ):
         outcome(get(client, token, path), 404)
 

@@ -142,6 +142,9 @@ def test_a_page_has_count_entries_and_a_next_link(client, token, told, patient):
         ("Flag", {"_count": "0"}),
         ("Flag", {"_count": "1000"}),
         ("Flag", {"_count": "ten"}),
+        ("Flag", {"_count": "²"}),  # a digit to str.isdigit(), not to int()
+        ("QuestionnaireResponse", {"authored": "9999-12-31"}),  # its next day overflows
+        ("Observation", {"date": "ge9999-12-31T23:59:59Z"}),
         ("Flag", {"_cursor": "abc"}),
         ("Flag", {"patient": ""}),
         ("Communication", {"_format": "xml"}),

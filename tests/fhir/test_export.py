@@ -341,3 +341,29 @@ def test_rows_are_read_a_batch_at_a_time(client, token, team, epr, settings):
     assert len(patient_reads) == 4  # 2 + 2 + 1 + the empty read that ends it
     job.refresh_from_db()
     assert job.output == [{"type": "Patient", "file": "Patient.ndjson", "count": 5}]
+
+
+def test_a_team_taken_from_the_client_takes_its_exports_files_too(
+    client, token, told, epr, other_team, django_capture_on_commit_callbacks
+):
+    """An admin removes the team from the client after the export: its status and
+    files are gone for the client, whatever token it holds (review of issue 14)."""
+    status_url = started(client, token, django_capture_on_commit_callbacks, _type="Patient")
+    url = manifest_of(client, token, status_url)["output"][0]["url"]
+    access, _ = epr
+    access.teams.set([other_team])
+    fresh = token_for(client, *epr)
+
+    outcome(get(client, fresh, status_url), 404)
+    outcome(get(client, fresh, url), 404)
+
+
+def test_a_file_needs_the_scope_of_its_type_in_the_token_that_asks(
+    client, token, told, epr, django_capture_on_commit_callbacks
+):
+    status_url = started(client, token, django_capture_on_commit_callbacks, _type="Patient,Flag")
+    urls = {o["type"]: o["url"] for o in manifest_of(client, token, status_url)["output"]}
+    patients_only = token_for(client, *epr, scope="system/Patient.read")
+
+    assert download(client, patients_only, urls["Patient"])
+    outcome(get(client, patients_only, urls["Flag"]), 403)
