@@ -172,7 +172,7 @@ def run_export(job_id: str, *, now=None) -> None:
     one for a job cancelled or gone, does nothing."""
     now = now or timezone.now()
     claimed = ExportJob.objects.filter(pk=job_id, status=ACCEPTED).update(
-        status=RUNNING, started_at=now, progress="starting"
+        status=RUNNING, started_at=now, beat_at=now, progress="starting"
     )
     if not claimed:
         return
@@ -225,8 +225,13 @@ def _live_team_ids(job) -> list[int]:
     return sorted(current.intersection(job.team_ids))
 
 
-def _progress(job, text: str) -> None:
-    if not ExportJob.objects.filter(pk=job.pk, status=RUNNING).update(progress=text[:100]):
+def _progress(job, text: str | None = None) -> None:
+    """Mark the job alive (beat_at) and say what it does; Cancelled when it is no longer
+    running (deleted by its client, or failed by the sweep as stale)."""
+    changes = {"beat_at": timezone.now()}
+    if text is not None:
+        changes["progress"] = text[:100]
+    if not ExportJob.objects.filter(pk=job.pk, status=RUNNING).update(**changes):
         raise Cancelled
 
 
@@ -237,8 +242,7 @@ def write_type(job, kind: str, team_ids, path: Path) -> int:
     count = 0
     with path.open("w", encoding="utf-8") as out:
         for batch in batches(rows, settings.FHIR_EXPORT_BATCH):
-            if not ExportJob.objects.filter(pk=job.pk).exists():
-                raise Cancelled
+            _progress(job)  # alive, and not cancelled
             for row in batch:
                 for resource in build(row):
                     out.write(json.dumps(resource, separators=(",", ":"), ensure_ascii=False))
@@ -392,11 +396,26 @@ def cancel_export(job) -> None:
     shutil.rmtree(folder(job.pk), ignore_errors=True)
 
 
-def delete_expired_exports(*, now=None) -> int:
-    """Delete the jobs past their expiry and their folders; returns how many. A job
-    stuck running (its worker died) expires too, FHIR_EXPORT_TTL_HOURS after its
-    kick-off, and so frees its client for another."""
+STOPPED = "the export stopped before it was done (its worker went away): start it again"
+
+
+def fail_stale_exports(*, now=None) -> int:
+    """Fail the exports that stopped: running with no batch written, or accepted and
+    never started, for FHIR_EXPORT_STALE_MINUTES (a worker that died, a task the broker
+    lost). Their clients may start another at once; returns how many."""
     now = now or timezone.now()
+    before = now - timedelta(minutes=settings.FHIR_EXPORT_STALE_MINUTES)
+    stale = Q(status=RUNNING, beat_at__lt=before) | Q(status=ACCEPTED, created_at__lt=before)
+    return ExportJob.objects.filter(stale).update(
+        status=FAILED, error=STOPPED, finished_at=now, expires_at=now + _ttl()
+    )
+
+
+def delete_expired_exports(*, now=None) -> int:
+    """Fail the exports that stopped (fail_stale_exports), then delete the jobs past
+    their expiry and their folders; returns how many were deleted."""
+    now = now or timezone.now()
+    fail_stale_exports(now=now)
     expired = list(ExportJob.objects.filter(expires_at__lte=now).values_list("pk", flat=True))
     for pk in expired:
         ExportJob.objects.filter(pk=pk).delete()

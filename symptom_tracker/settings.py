@@ -285,6 +285,9 @@ FHIR_EXPORT_DIR = Path(envstr("FHIR_EXPORT_DIR", str(VAR_DIR / "exports")))
 FHIR_EXPORT_TTL_HOURS = envint("FHIR_EXPORT_TTL_HOURS", 24)
 # Rows read (and resources held in memory) at a time while writing an export.
 FHIR_EXPORT_BATCH = envint("FHIR_EXPORT_BATCH", 200)
+# An export whose worker has written no batch for this long stopped (the worker died,
+# or the broker lost its task): the sweep fails it, so that its client may start again.
+FHIR_EXPORT_STALE_MINUTES = envint("FHIR_EXPORT_STALE_MINUTES", 15)
 # Named, as the toolkit asks, because fhir.ClientAccess refers to it.
 OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
 OAUTH2_PROVIDER = {

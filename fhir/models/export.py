@@ -41,6 +41,9 @@ class ExportJob(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    beat_at = models.DateTimeField(
+        null=True, blank=True, help_text="When its worker last wrote a batch (a stale one stopped)"
+    )
     expires_at = models.DateTimeField(db_index=True)
     error = models.CharField(max_length=500, blank=True)
     output = models.JSONField(

@@ -367,3 +367,61 @@ def test_a_file_needs_the_scope_of_its_type_in_the_token_that_asks(
 
     assert download(client, patients_only, urls["Patient"])
     outcome(get(client, patients_only, urls["Flag"]), 403)
+
+
+def test_an_export_that_stopped_is_failed_by_the_sweep_and_frees_its_client(
+    client, token, told, epr, settings, django_capture_on_commit_callbacks
+):
+    """A worker that died mid-export (or a task the broker lost) left the job running
+    (or accepted): after FHIR_EXPORT_STALE_MINUTES without a batch, the sweep fails it
+    with a plain error, and the client may start another at once."""
+    settings.FHIR_EXPORT_STALE_MINUTES = 15
+    access, _ = epr
+    now = timezone.now()
+    stopped = ExportJob.objects.create(
+        client=access,
+        request_url="x",
+        status="running",
+        started_at=now - timedelta(minutes=40),
+        beat_at=now - timedelta(minutes=16),
+        expires_at=now + timedelta(hours=23),
+    )
+    kick_off_refused = kick_off(client, token, _type="Patient")
+    assert kick_off_refused.status_code == 429  # one export in progress at a time
+
+    assert export.delete_expired_exports(now=now) == 0
+    stopped.refresh_from_db()
+    assert stopped.status == "failed" and "start it again" in stopped.error
+    assert stopped.expires_at > now
+    outcome(get(client, token, f"/fhir/r4/$export-status/{stopped.pk}"), 500)
+    assert started(client, token, django_capture_on_commit_callbacks, _type="Patient")
+
+
+def test_an_export_that_writes_batches_is_not_stale(
+    client, token, told, settings, django_capture_on_commit_callbacks
+):
+    settings.FHIR_EXPORT_STALE_MINUTES = 15
+    started(client, token, django_capture_on_commit_callbacks, _type="Patient")
+    job = ExportJob.objects.get()
+    ExportJob.objects.filter(pk=job.pk).update(status="running")  # as while it writes
+
+    assert export.fail_stale_exports() == 0  # its last batch was just written
+
+
+def test_a_lost_task_leaves_an_accepted_export_that_the_sweep_fails(epr, settings):
+    settings.FHIR_EXPORT_STALE_MINUTES = 15
+    access, _ = epr
+    now = timezone.now()
+    lost = ExportJob.objects.create(
+        client=access,
+        request_url="x",
+        created_at=now - timedelta(minutes=20),
+        expires_at=now + timedelta(hours=23),
+    )
+    export.fail_stale_exports(now=now - timedelta(minutes=10))
+    lost.refresh_from_db()
+    assert lost.status == "accepted"  # 10 minutes: not yet
+
+    export.fail_stale_exports(now=now)
+    lost.refresh_from_db()
+    assert lost.status == "failed"
