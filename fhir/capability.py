@@ -9,18 +9,11 @@ from django.utils import timezone
 
 from . import codes
 from .builders import instant
-from .scopes import SCOPES
+from .scopes import READ_TYPES, SCOPES
 from .search import PARAMETERS
 
-READ_ONLY = (
-    "Practitioner",
-    "CareTeam",
-    "Organization",
-    "Group",
-    "Questionnaire",
-    "CodeSystem",
-    "DetectedIssue",
-)
+# The types read by id only: every type a scope may name but those with searches.
+READ_ONLY = tuple(kind for kind in READ_TYPES if kind not in PARAMETERS)
 SEARCH_TYPES = {
     "identifier": "token",
     "patient": "reference",
