@@ -3,7 +3,7 @@ from datetime import date, time
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -37,9 +37,40 @@ class Patient(models.Model):
     invited_at = models.DateTimeField(
         null=True, blank=True, help_text="When the last invitation to set a password was sent"
     )
+    mobile_number = models.CharField(
+        "mobile number",
+        max_length=16,
+        blank=True,
+        validators=[
+            RegexValidator(
+                r"^\+[1-9]\d{7,14}$",
+                "Enter the mobile number in international format with no spaces, "
+                "e.g. +447700900123.",
+            )
+        ],
+        help_text="International format with no spaces, e.g. +447700900123. Replies by SMS "
+        "are matched to the patient by this number, so no two patients share one.",
+    )
+    sms_check_ins = models.BooleanField(
+        "text me the daily reminder and take my check-ins by SMS reply",
+        default=False,
+        help_text="Needs a mobile number.",
+    )
 
     class Meta:
         ordering = ["user__last_name", "user__first_name"]
+        constraints = [
+            # An SMS reply is matched to its patient by the number it came from.
+            models.UniqueConstraint(
+                fields=["mobile_number"],
+                condition=~Q(mobile_number=""),
+                name="one_patient_per_mobile_number",
+            ),
+            models.CheckConstraint(
+                condition=Q(sms_check_ins=False) | ~Q(mobile_number=""),
+                name="sms_check_ins_need_a_mobile_number",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.name} ({self.hospital_number})"
