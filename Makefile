@@ -50,8 +50,12 @@ run: setup
 dev:
 	DEBUG=1 $(MAKE) run
 
+# The suite runs on a worker per core (pytest-xdist), each module whole on one worker
+# so that its module-scoped set-up (a browser, a live server) is made once;
+# TEST_WORKERS=0 runs it in this one process.
+TEST_WORKERS ?= 2
 test: setup
-	DEBUG=0 $(BIN)/python -m pytest $(PYTEST_ARGS)
+	DEBUG=0 $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 lint: setup
 	$(BIN)/ruff check .

@@ -30,6 +30,12 @@ from .factories import (
     london_contact_list,
 )
 
+# Under pytest-xdist (`make test` runs a worker per core) each worker's tests that use
+# Redis get a database of their own (15, 14, ...), as each gets its own test database.
+_XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+if _XDIST_WORKER.startswith("gw") and "TEST_REDIS_DB" not in os.environ:
+    os.environ["TEST_REDIS_DB"] = str(15 - int(_XDIST_WORKER[2:]))
+
 
 def skip_or_fail(reason: str, flag: str = "REQUIRE_SERVICES"):
     """Skip a test whose service is absent, or fail it when CI requires it (flag=1)."""
