@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import carers, check_in, contacts, history, home, my_data, notebook, reminders
+from .views import carers, check_in, contacts, history, home, my_data, notebook, reminders, summary
 
 app_name = "patients"
 urlpatterns = [
@@ -22,6 +22,8 @@ urlpatterns = [
     path("questions/<int:pk>/asked/", notebook.question_asked, name="question_asked"),
     path("questions/<int:pk>/answer/", notebook.question_answer, name="question_answer"),
     path("questions/<int:pk>/delete/", notebook.question_delete, name="question_delete"),
+    # The clinic summary: one page to print before an appointment
+    path("summary/", summary.summary, name="summary"),
     # Carers
     path("carers/", carers.carers, name="carers"),
     path("carers/<int:pk>/resend/", carers.carer_resend, name="carer_resend"),

@@ -223,6 +223,12 @@ PROJECT = {
     "alerts:patient": Row(
         ALICE_TEAM, path=rev("alerts:patient", lambda o: [o.alice.pk]), writes=frozenset(TEAM)
     ),
+    # The clinic summary: the team's view of it is audited, as the patient's page is.
+    "alerts:patient_summary": Row(
+        ALICE_TEAM,
+        path=rev("alerts:patient_summary", lambda o: [o.alice.pk]),
+        writes=frozenset(TEAM),
+    ),
     # Admins manage every team's contact list; the figures are counts, no patient.
     # The figures keep their day rows (alerts.TeamDay) when first read.
     "alerts:figures": Row(
@@ -276,6 +282,7 @@ PROJECT = {
         audited=frozenset(CARERS),
     ),
     "patients:check_ins": Row(PATIENT_OR_CARER, audited=frozenset(CARERS)),
+    "patients:summary": Row(PATIENT_OR_CARER, audited=frozenset(CARERS)),
     "patients:contacts": Row(PATIENT_OR_CARER),
     "patients:treatment": Row(PATIENT_ONLY),
     "patients:questions": Row(
