@@ -220,6 +220,13 @@ SMS_API_URL = envstr("SMS_API_URL")
 SMS_ACCOUNT = envstr("SMS_ACCOUNT")
 SMS_TOKEN = envstr("SMS_TOKEN")
 SMS_FROM = envstr("SMS_FROM")
+# Check-ins by SMS reply (patients/services/sms.py): the provider POSTs each reply to
+# /sms/inbound/, signed with SMS_TOKEN over the address it posts to, which is this one
+# as the provider sees it (set it behind a proxy that changes the host or scheme).
+SMS_INBOUND_URL = envstr("SMS_INBOUND_URL", f"{SITE_URL}/sms/inbound/")
+# Messages one number may send an hour; beyond it they are dropped unanswered (a loop
+# or a flood costs nothing), but for a warning sign or a red reply, always taken.
+SMS_PER_NUMBER_PER_HOUR = envint("SMS_PER_NUMBER_PER_HOUR", 10)
 
 # Outbound HTTP: the webhook and SMS channels' one client (alerts/channels/http.py).
 # It follows no redirect and keeps no reply but its status. https only; plain http

@@ -3,6 +3,8 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 from django_otp.admin import OTPAdminSite
 
+from alerts.views import sms
+
 from . import preferences
 
 # The admin asks for a verified second factor too (as SecondFactorMiddleware does
@@ -17,6 +19,8 @@ urlpatterns = [
     path("text-size/", preferences.set_text_size, name="set_text_size"),
     path("health/", include("symptom_tracker.health")),
     path("triage/", include("alerts.urls")),
+    # The SMS provider's webhook: replies by SMS become check-ins (signed, no session).
+    path("sms/inbound/", sms.inbound, name="sms_inbound"),
     # The FHIR API: token-only, no session (fhir/auth.py); before the patients' pages.
     path("fhir/", include("fhir.urls")),
     path("", include("patients.urls")),

@@ -1,3 +1,6 @@
+import base64
+import hashlib
+import hmac
 import logging
 from datetime import UTC, datetime
 
@@ -53,3 +56,28 @@ class HttpSmsChannel(Channel):
 
 def sms_channel() -> Channel:
     return HttpSmsChannel() if settings.SMS_API_URL else ConsoleSmsChannel()
+
+
+# Inbound: the provider's signature on the replies it POSTs to /sms/inbound/
+
+
+def twilio_signature(url: str, params, token: str) -> str:
+    """Twilio's X-Twilio-Signature of a POST to `url` with form `params` (a dict of
+    lists, or of strings): base64 of HMAC-SHA1, keyed by the account's auth token,
+    over the URL followed by each parameter's name and value, sorted by name (the
+    values of a repeated name sorted too)."""
+    signed = url
+    for name in sorted(params):
+        values = params[name]
+        for value in sorted(values if isinstance(values, list) else [values]):
+            signed += f"{name}{value}"
+    digest = hmac.new(token.encode(), signed.encode(), hashlib.sha1).digest()
+    return base64.b64encode(digest).decode()
+
+
+def signature_valid(url: str, params, signature: str, token: str) -> bool:
+    """Whether `signature` is the provider's for this request, compared in constant
+    time. With no token set nothing is valid: an HMAC under an empty key is anyone's."""
+    if not token or not signature:
+        return False
+    return hmac.compare_digest(twilio_signature(url, params, token), signature)

@@ -24,6 +24,7 @@ from .record import (
     Treatment,
     validate_time_zone,
 )
+from .sms import SmsReply
 from .teams import (
     CHANNEL_KINDS,
     NOT_HTTPS,
@@ -64,6 +65,7 @@ __all__ = [
     "Patient",
     "Question",
     "Reminder",
+    "SmsReply",
     "TeamMembership",
     "Treatment",
     "handled_urgencies",

@@ -250,6 +250,7 @@ class CheckIn(CheckInAnswers):
         ("patient", "Patient"),
         ("carer", "Carer"),
         ("clinician", "Clinician, by phone"),
+        ("sms", "Patient, by SMS"),
     ]
     # No index of its own: the indexes below all begin with the patient, and each
     # index is one more write for every check-in.

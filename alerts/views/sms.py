@@ -1,0 +1,45 @@
+"""The SMS provider's webhook: each reply a patient texts is POSTed here.
+
+Twilio's form (From, To, Body, MessageSid), signed with X-Twilio-Signature over
+settings.SMS_INBOUND_URL. A request without a valid signature is refused (403)
+before anything is read or saved. The answer texted back is the TwiML response
+(patients.services.sms decides it: advice, help, or nothing), so that a warning
+sign is answered within the request, never behind a worker.
+"""
+
+from xml.sax.saxutils import escape
+
+from django.conf import settings
+from django.http import HttpResponse, HttpResponseForbidden
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from patients.services.sms import receive_sms_reply
+
+from ..channels.sms import signature_valid
+
+
+@csrf_exempt  # the provider has no session; the signature stands for the token
+@never_cache
+@require_POST
+def inbound(request):
+    params = {name: values for name, values in request.POST.lists()}
+    signature = request.headers.get("X-Twilio-Signature", "")
+    if not signature_valid(settings.SMS_INBOUND_URL, params, signature, settings.SMS_TOKEN):
+        return HttpResponseForbidden("Not signed by the SMS provider.", content_type="text/plain")
+    answer = receive_sms_reply(
+        sender=request.POST.get("From", "").strip(),
+        body=request.POST.get("Body", ""),
+        message_sid=request.POST.get("MessageSid", "").strip()[:64],
+    )
+    return twiml(answer)
+
+
+def twiml(answer: str) -> HttpResponse:
+    """The TwiML that texts `answer` back to the sender, or nothing for ""."""
+    message = f"<Message>{escape(answer)}</Message>" if answer else ""
+    return HttpResponse(
+        f'<?xml version="1.0" encoding="UTF-8"?><Response>{message}</Response>',
+        content_type="text/xml; charset=utf-8",
+    )
