@@ -168,8 +168,7 @@ def test_an_amber_reply_is_told_to_contact_the_team_today(client, patient, time_
     time_machine.move_to(TUESDAY_10, tick=False)
     answer = message(post(client, "D3"))
     assert answer == (
-        "Please contact your care team today: call Immunotherapy nurse specialist on "
-        "020 7946 0101."
+        "Please contact your care team today: call Immunotherapy nurse specialist on 020 7946 0101."
     )
 
 
@@ -212,7 +211,9 @@ def test_another_patients_message_id_is_not_answered_as_theirs(client, patient):
     assert not other.check_ins.exists()
 
 
-def test_beyond_the_numbers_limit_nothing_is_saved_and_nothing_answered(client, patient, time_machine):
+def test_beyond_the_numbers_limit_nothing_is_saved_and_nothing_answered(
+    client, patient, time_machine
+):
     time_machine.move_to(TUESDAY_10, tick=False)
     for n in range(3):
         assert message(post(client, "OK", sid=f"SM{n}")) == "Thank you, received."
@@ -248,7 +249,9 @@ def test_the_limit_is_per_number(client, patient, time_machine):
     assert other.check_ins.count() == 1
 
 
-def test_the_hours_limit_of_check_ins_answers_without_saving(client, patient, settings, time_machine):
+def test_the_hours_limit_of_check_ins_answers_without_saving(
+    client, patient, settings, time_machine
+):
     time_machine.move_to(TUESDAY_10, tick=False)
     settings.CHECK_INS_PER_HOUR = 1
     message(post(client, "OK", sid="SM1"))
