@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from .views import ack, flag, patient, queue, summary, teams
+from .views import ack, enrolment, flag, patient, queue, summary, teams
 
 app_name = "alerts"
 urlpatterns = [
@@ -8,6 +8,8 @@ urlpatterns = [
     path("missed/", queue.missed, name="missed"),
     path("ack/<str:token>/", ack.ack_link, name="ack"),
     path("patients/<int:pk>/", patient.patient_timeline, name="patient"),
+    path("patients/<int:pk>/welcome-letter/", enrolment.letter, name="welcome_letter"),
+    path("enrol/", enrolment.enrol, name="enrol"),
     path("patients/<int:pk>/summary/", summary.patient_summary, name="patient_summary"),
     path(
         "flags/<int:pk>/",

@@ -139,6 +139,22 @@ def check_in_data(o):
     return {"form_token": "00000000-0000-0000-0000-0000000000aa", "stools_per_day": "9"}
 
 
+def enrolment_data(o):
+    """A whole enrolment into alice's team (tests/alerts/test_enrolment.py)."""
+    return {
+        "patient-form_token": "00000000-0000-0000-0000-0000000000ee",
+        "patient-first_name": "Mo",
+        "patient-last_name": "Enrolled",
+        "patient-hospital_number": "MATRIX1",
+        "patient-care_team": str(o.team.pk),
+        "treatment-kind": "checkpoint_inhibitor",
+        "treatment-medicines": "nivolumab",
+        "treatment-status": "active",
+        "treatment-start_date": "2026-01-05",
+        "usual-usual": "later",
+    }
+
+
 # The project's own URLs, by name (or, for an unnamed pattern, by its route).
 PROJECT = {
     "login": Row(everyone(200), handles=FORM_VIEW, writes=frozenset(PERSONAS)),
@@ -222,6 +238,21 @@ PROJECT = {
     ),
     "alerts:patient": Row(
         ALICE_TEAM, path=rev("alerts:patient", lambda o: [o.alice.pk]), writes=frozenset(TEAM)
+    ),
+    # Enrolment in clinic: any clinician, into their own teams (olga's team is not
+    # alice's, so her POST is refused on the page and saves nothing).
+    "alerts:enrol": Row(
+        CLINICIANS,
+        post=row(LOGIN, 404, 404, 404, 404, 404, REDIRECT, 200, REDIRECT, 404),
+        data=enrolment_data,
+        writes=frozenset(TEAM),
+    ),
+    # The welcome letter holds a live invitation link: the team's, and each opening audited.
+    "alerts:welcome_letter": Row(
+        ALICE_TEAM,
+        path=rev("alerts:welcome_letter", lambda o: [o.alice.pk]),
+        writes=frozenset(TEAM),
+        audited=frozenset(TEAM),
     ),
     # The clinic summary: the team's view of it is audited, as the patient's page is.
     "alerts:patient_summary": Row(

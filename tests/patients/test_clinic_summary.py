@@ -142,7 +142,7 @@ def test_flags_their_actions_and_resolution_are_listed_for_the_team(alice, clien
     episodes = response.context["summary"].episodes
     assert [e.symptom for e in episodes] == ["stools_per_day"]
     assert "Red: urgent" in html and "<strong>Stools</strong>" in html
-    assert "Phoned the patient" in html and "by Nadia Hughes: “Spoke to her at home”" in html
+    assert "Phoned the patient" in html and "by Nadia Hughes: Spoke to her at home" in html
     assert "Acknowledged" in html and "Resolved" in html
     assert "Settled on loperamide after review" in html
     assert "<strong>Rash</strong>" not in html

@@ -1,0 +1,87 @@
+"""Enrolment in clinic and the welcome letter (alerts/services/enrolment.py).
+
+Any member of a care team (nurse, oncologist or coordinator: the rule book treats
+the team's clinicians alike for their patients) enrols patients into their own
+teams, and prints the welcome letter of their teams' patients."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.db import IntegrityError
+from django.shortcuts import redirect, render
+from django.urls import reverse
+
+from patients import audit
+from patients.access import clinician_required, get_patient_for_clinician
+
+from ..enrolment_forms import HOSPITAL_NUMBER_TAKEN, EnrolmentForms
+from ..services.enrolment import enrol_patient, enrolled_by_form, send_invitations, welcome_letter
+
+
+@clinician_required
+def enrol(request):
+    """GET: the empty form. POST: enrol and open the welcome letter, or show the page
+    again with every problem listed at the top and nothing saved."""
+    if request.method == "POST":
+        done = enrolled_by_form(request.user, request.POST.get("patient-form_token"))
+        if done is not None:  # the same form again: the first enrolment stands
+            return redirect("alerts:welcome_letter", done)
+    forms = EnrolmentForms(request.POST if request.method == "POST" else None, user=request.user)
+    if request.method == "POST" and forms.is_valid():
+        try:
+            patient = enrol_patient(
+                request=request,
+                details=forms.details.cleaned_data,
+                treatment=forms.treatment.cleaned_data,
+                usual=forms.baseline.values() if forms.record_usual else None,
+                carers=forms.invited_carers(),
+            )
+        except IntegrityError:
+            # Sent twice at once, or the number was taken meanwhile.
+            done = enrolled_by_form(request.user, request.POST.get("patient-form_token"))
+            if done is not None:
+                return redirect("alerts:welcome_letter", done)
+            forms.details.add_error("hospital_number", HOSPITAL_NUMBER_TAKEN)
+        else:
+            _say_what_was_sent(request, patient)
+            return redirect(reverse("alerts:welcome_letter", args=[patient.pk]) + "?new=1")
+    return render(
+        request,
+        "alerts/enrol.html",
+        {"forms": forms, "errors": forms.errors if request.method == "POST" else []},
+    )
+
+
+def _say_what_was_sent(request, patient) -> None:
+    sent, failed = send_invitations(request, patient)
+    said = f"{patient.name} is enrolled."
+    if sent:
+        said += " Invitations emailed: " + "; ".join(sent) + "."
+    messages.success(request, said)
+    for problem in failed:
+        messages.warning(request, problem)
+
+
+@clinician_required
+def letter(request, pk):
+    """The printable welcome letter, with a live invitation link while the patient has
+    no password: each opening is in the audit trail."""
+    patient = get_patient_for_clinician(request.user, pk)
+    content = welcome_letter(patient)
+    audit.record(
+        request,
+        "viewed",
+        patient,
+        obj=patient,
+        detail="welcome letter" + (", with invitation link" if content.url else ""),
+        role="clinician",
+    )
+    return render(
+        request,
+        "alerts/welcome_letter.html",
+        {
+            "letter": content,
+            "patient": patient,
+            "new": request.GET.get("new") == "1",
+            "login_url": settings.SITE_URL + reverse("login"),
+        },
+    )
