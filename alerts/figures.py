@@ -104,6 +104,8 @@ class TeamFigures:
     acknowledge_times: list[AcknowledgeTimes]  # most urgent first
     escalated_alerts: int  # alerts escalated at least once
     escalation_steps: int  # every escalation of every alert
+    phone_calls: int = 0  # check-ins a clinician recorded on a phone call
+    phone_overrides: int = 0  # of those, with an outcome below the engine's urgency
 
     @property
     def share_alerting(self) -> float | None:
@@ -130,7 +132,7 @@ class TeamFigures:
 
     @property
     def is_empty(self) -> bool:
-        return not (self.check_ins or self.total_flags or self.total_alerts)
+        return not (self.check_ins or self.total_flags or self.total_alerts or self.phone_calls)
 
 
 def window(team: CareTeam, now: datetime) -> tuple[date, date, datetime]:
@@ -165,6 +167,8 @@ class Tally:
     # urgency -> how long each acknowledged alert waited (unsorted)
     waits: dict[str, list[timedelta]] = field(default_factory=lambda: {u: [] for u in ALERTING})
     waiting: dict[str, int] = field(default_factory=no_urgency)  # not acknowledged yet
+    phone_calls: int = 0  # check-ins recorded by a clinician on a phone call
+    phone_overrides: int = 0  # of those, lowered below the engine's urgency
 
     def __add__(self, other: "Tally") -> "Tally":
         return Tally(
@@ -177,6 +181,8 @@ class Tally:
             escalation_steps=self.escalation_steps + other.escalation_steps,
             waits={u: self.waits[u] + other.waits[u] for u in ALERTING},
             waiting={u: self.waiting[u] + other.waiting[u] for u in ALERTING},
+            phone_calls=self.phone_calls + other.phone_calls,
+            phone_overrides=self.phone_overrides + other.phone_overrides,
         )
 
     @classmethod
@@ -191,7 +197,8 @@ def count_between(team: CareTeam, since: datetime, now: datetime, before=None) -
     Each record counts by when it was made: a check-in by its submission, a flag
     and an alert by their creation. A check-in belongs to the team of its patient.
 
-    1. Check-ins per patient who checked in: how many, and how many raised an alert.
+    1. Check-ins per patient who checked in: how many, how many raised an alert, and
+       how many a clinician recorded on a phone call (and lowered the urgency of).
     2. Flags per urgency.
     3. Alerts per urgency, alerts escalated at least once (level > 0) and the sum of
        their levels (escalation steps).
@@ -209,7 +216,12 @@ def count_between(team: CareTeam, since: datetime, now: datetime, before=None) -
     per_patient = (
         CheckIn.objects.filter(patient__care_team=team, **made("submitted_at"))
         .values("patient")
-        .annotate(total=Count("pk"), alerting=Count("pk", filter=Q(alert__isnull=False)))
+        .annotate(
+            total=Count("pk"),
+            alerting=Count("pk", filter=Q(alert__isnull=False)),
+            calls=Count("phone_call"),
+            lowered=Count("phone_call", filter=Q(phone_call__lowered=True)),
+        )
         .order_by()
     )
     per_patient = list(per_patient)
@@ -244,6 +256,8 @@ def count_between(team: CareTeam, since: datetime, now: datetime, before=None) -
         escalation_steps=alerts["steps"] or 0,
         waits=waits,
         waiting=waiting,
+        phone_calls=sum(p["calls"] for p in per_patient),
+        phone_overrides=sum(p["lowered"] for p in per_patient),
     )
 
 
@@ -277,6 +291,8 @@ def figures_of(team: CareTeam, tally: Tally, now: datetime, until: datetime) -> 
         acknowledge_times=times,
         escalated_alerts=tally.escalated_alerts,
         escalation_steps=tally.escalation_steps,
+        phone_calls=tally.phone_calls,
+        phone_overrides=tally.phone_overrides,
     )
 
 

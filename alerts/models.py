@@ -7,6 +7,7 @@ from django.db import models
 from django.utils import timezone
 
 from clinical.urgency import CHOICES as URGENCY_CHOICES
+from clinical.urgency import RANK
 from patients.models import CHANNEL_KINDS, OPEN, CareTeam, Contact, Flag
 
 
@@ -188,6 +189,12 @@ class TeamDay(models.Model):
     waiting = models.JSONField(
         default=dict, help_text="Urgency -> alerts raised that day not acknowledged yet"
     )
+    phone_calls = models.PositiveIntegerField(
+        default=0, help_text="Check-ins recorded by a clinician on a phone call"
+    )
+    phone_overrides = models.PositiveIntegerField(
+        default=0, help_text="Of those, calls whose outcome was below the engine's urgency"
+    )
     computed_at = models.DateTimeField(help_text="When it was counted from the records")
 
     class Meta:
@@ -198,3 +205,56 @@ class TeamDay(models.Model):
 
     def __str__(self):
         return f"{self.team} on {self.day:%Y-%m-%d}"
+
+
+class PhoneCall(models.Model):
+    """A clinician's phone triage (alerts/services/phone.py): the check-in they recorded
+    on the call ("Clinician, by phone"), the engine's urgency and the one they chose,
+    why they chose a lower one, the advice they gave and their note.
+
+    Written in the check-in's transaction. The worker that flags the check-in records
+    the outcome as an action on each episode its flags joined or opened, once
+    (`actions_recorded_at`)."""
+
+    ADVICE_CHOICES = [
+        ("attend_now", "Attend now"),
+        ("same_day", "Same-day review"),
+        ("call_back", "Call back if it gets worse"),
+        ("self_care", "Self-care at home"),
+    ]
+    check_in = models.OneToOneField(
+        "patients.CheckIn", on_delete=models.CASCADE, related_name="phone_call"
+    )
+    engine_urgency = models.CharField(
+        max_length=16, choices=URGENCY_CHOICES, help_text="What the engine worked out"
+    )
+    urgency = models.CharField(
+        "outcome", max_length=16, choices=URGENCY_CHOICES, help_text="What the clinician chose"
+    )
+    lowered = models.BooleanField(
+        default=False, help_text="The outcome is below the engine's urgency (a reason is needed)"
+    )
+    override_reason = models.TextField(blank=True, max_length=1000)
+    advice = models.CharField("advice given", max_length=16, choices=ADVICE_CHOICES)
+    note = models.TextField(blank=True, max_length=2000)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+    actions_recorded_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the worker recorded it on the episodes"
+    )
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(lowered=False) | ~models.Q(override_reason=""),
+                name="a_lowered_call_has_a_reason",
+            )
+        ]
+
+    def __str__(self):
+        return f"Phone call about {self.check_in}"
+
+    def save(self, *args, **kwargs):
+        self.lowered = RANK[self.urgency] < RANK[self.engine_urgency]
+        super().save(*args, **kwargs)

@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from .views import ack, enrolment, flag, patient, queue, summary, teams
+from .views import ack, enrolment, flag, patient, phone, queue, summary, teams
 
 app_name = "alerts"
 urlpatterns = [
@@ -8,9 +8,12 @@ urlpatterns = [
     path("missed/", queue.missed, name="missed"),
     path("ack/<str:token>/", ack.ack_link, name="ack"),
     path("patients/<int:pk>/", patient.patient_timeline, name="patient"),
+    path("patients/", phone.patient_search, name="patient_search"),
+    path("patients/<int:pk>/call/", phone.call, name="call"),
+    path("patients/<int:pk>/call/preview/", phone.call_preview, name="call_preview"),
+    path("patients/<int:pk>/summary/", summary.patient_summary, name="patient_summary"),
     path("patients/<int:pk>/welcome-letter/", enrolment.letter, name="welcome_letter"),
     path("enrol/", enrolment.enrol, name="enrol"),
-    path("patients/<int:pk>/summary/", summary.patient_summary, name="patient_summary"),
     path(
         "flags/<int:pk>/",
         include(

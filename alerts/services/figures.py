@@ -90,6 +90,8 @@ _COUNTED = {
     "escalation_steps",
     "waits",
     "waiting",
+    "phone_calls",
+    "phone_overrides",
     "computed_at",
 }
 
@@ -111,6 +113,8 @@ def _row(team: CareTeam, day: date, now: datetime) -> TeamDay:
         escalation_steps=tally.escalation_steps,
         waits={u: [_microseconds(w) for w in spans] for u, spans in tally.waits.items()},
         waiting=tally.waiting,
+        phone_calls=tally.phone_calls,
+        phone_overrides=tally.phone_overrides,
         computed_at=now,
     )
 
@@ -132,6 +136,8 @@ def tally_of(row: TeamDay) -> Tally:
         escalation_steps=row.escalation_steps,
         waits={u: [timedelta(microseconds=w) for w in row.waits.get(u, [])] for u in ALERTING},
         waiting={u: row.waiting.get(u, 0) for u in ALERTING},
+        phone_calls=row.phone_calls,
+        phone_overrides=row.phone_overrides,
     )
 
 

@@ -20,6 +20,7 @@ from patients.services.advice import route_for
 from patients.services.check_ins import claim_for_evaluation, claim_many_for_evaluation
 
 from ..models import Alert
+from . import phone
 from .delivery import notify
 
 log = logging.getLogger(__name__)
@@ -93,6 +94,9 @@ def _record_verdict(check_in: CheckIn, evaluation, *, now) -> list[int]:
         insert(flag)  # a statement written once (a check-in's flags are written here only)
         episode.took(flag)  # the queue's row: its newest flag, one more check-in
         any_alerted = any_alerted or alerted
+    # A clinician's phone call: its outcome on the episodes, which its caller
+    # acknowledges (nobody is paged about a patient on the phone already).
+    phone.record_call_outcome(check_in, open_episodes.values(), now=now)
     _record_urgency(check_in, evaluation)
     if not any_alerted:
         # Its flags are the only ones it has (they are written under the claim

@@ -49,7 +49,7 @@ def patient_timeline(request, pk):
         .distinct()
     )
     page = CountedPaginator(
-        in_window.select_related("entered_by_user").prefetch_related(
+        in_window.select_related("entered_by_user", "phone_call__by").prefetch_related(
             Prefetch(
                 "flags",
                 queryset=Flag.objects.select_related("episode__resolved_by")
