@@ -6,6 +6,7 @@ from django.db import OperationalError
 from base.tasks import runs
 
 from .services import reminders
+from .signals import SmsNotSent
 
 
 @shared_task(acks_late=True)
@@ -16,7 +17,7 @@ def send_due_reminders() -> None:
 @runs(reminders.deliver_reminder)
 @shared_task(
     acks_late=True,
-    autoretry_for=(OperationalError, OSError),
+    autoretry_for=(OperationalError, OSError, SmsNotSent),
     retry_backoff=60,
     retry_backoff_max=1800,
     max_retries=5,

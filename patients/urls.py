@@ -32,6 +32,7 @@ urlpatterns = [
     # Reminders, and the data the service holds
     path("reminders/", reminders.reminder_settings, name="reminders"),
     path("reminders/stop/<str:token>/", reminders.stop_reminders, name="stop_reminders"),
+    path("reminders/sms-card/", reminders.sms_card, name="sms_card"),
     path("my-data/", my_data.my_data, name="my_data"),
     path("my-data/export.json", my_data.export_as_json, name="my_data_json"),
     path("my-data/export.zip", my_data.export_as_csv, name="my_data_csv"),

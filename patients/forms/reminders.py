@@ -1,13 +1,40 @@
+import re
+
 from django import forms
 
 from ..models import Patient
+
+# Spaces, dashes, dots and brackets people type in a phone number, dropped.
+_PUNCTUATION = re.compile(r"[\s\-.()]")
+_INTERNATIONAL = re.compile(r"^\+[1-9][0-9]{7,14}$")
+BAD_NUMBER = (
+    "Enter your mobile number with your country code, starting with +, "
+    "for example +447700900123 (for a UK number 07700 900123)."
+)
+NUMBER_TAKEN = (
+    "This number cannot be used. Check that it is your own mobile number, or ask your care team."
+)
+SMS_NEEDS_NUMBER = "To check in by text message, enter your mobile number."
 
 
 class ReminderForm(forms.ModelForm):
     class Meta:
         model = Patient
-        fields = ["reminders", "reminder_time"]
-        widgets = {"reminder_time": forms.TimeInput(attrs={"type": "time"}, format="%H:%M")}
+        fields = ["reminders", "reminder_time", "mobile_number", "sms_check_ins"]
+        widgets = {
+            "reminder_time": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+            "mobile_number": forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
+        }
+        labels = {
+            "mobile_number": "Your mobile number",
+            "sms_check_ins": "Text me the reminder, and let me check in by replying to it",
+        }
+        help_texts = {
+            "mobile_number": "With your country code, for example +447700900123. Leave it "
+            "empty if you do not want text messages.",
+            "sms_check_ins": "For a phone without internet. Your reply uses the short codes "
+            "on your SMS card.",
+        }
         # Plain words, saying what to type: Django's "This field is required." does not.
         error_messages = {
             "reminder_time": {
@@ -15,3 +42,25 @@ class ReminderForm(forms.ModelForm):
                 "invalid": "Enter a valid time. Type it as hours and minutes, for example 18:30.",
             }
         }
+
+    def clean_mobile_number(self):
+        """The number as the SMS provider writes it (+ and digits): spaces and dashes
+        dropped, 00 read as +. A number another patient uses cannot be used; whose it
+        is, is never said."""
+        number = _PUNCTUATION.sub("", self.cleaned_data.get("mobile_number") or "")
+        if number.startswith("00"):
+            number = "+" + number[2:]
+        if not number:
+            return ""
+        if not _INTERNATIONAL.match(number):
+            raise forms.ValidationError(BAD_NUMBER, code="invalid")
+        if Patient.objects.filter(mobile_number=number).exclude(pk=self.instance.pk).exists():
+            raise forms.ValidationError(NUMBER_TAKEN, code="taken")
+        return number
+
+    def clean(self):
+        cleaned = super().clean()
+        wanted = cleaned.get("sms_check_ins") and not cleaned.get("mobile_number")
+        if wanted and "mobile_number" not in self.errors:
+            self.add_error("mobile_number", SMS_NEEDS_NUMBER)
+        return cleaned

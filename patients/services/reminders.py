@@ -1,6 +1,7 @@
 """Check-in reminders: decided by clinical.reminders.reminder_due, sent by the
 reminders queue's worker, at most once a patient and local day."""
 
+import logging
 import smtplib
 from datetime import timedelta
 
@@ -18,7 +19,11 @@ from base.tasks import queue_after_commit
 from clinical.reminders import ReminderState, reminder_due
 
 from ..models import Baseline, Patient, Reminder, Treatment
+from ..signals import SmsNotSent, text_patient
 from .advice import whom_to_call
+from .sms import reminder_text
+
+log = logging.getLogger(__name__)
 
 REMINDER_STALE = timedelta(minutes=10)
 
@@ -73,14 +78,19 @@ def send_due_reminders(*, now=None) -> int:
 
 
 def deliver_reminder(reminder_id: int, *, now=None) -> bool:
-    """Email one reminder, once: claimed with a conditional update, sent outside
-    any transaction. False if it was sent already or is no longer wanted."""
+    """Email one reminder (text it, to a patient who checks in by SMS), once: claimed
+    with a conditional update, sent outside any transaction. False if it was sent
+    already or is no longer wanted."""
     now = now or timezone.now()
     claimed = Reminder.objects.filter(pk=reminder_id, sent_at__isnull=True).update(sent_at=now)
     if not claimed:
         return False
-    reminder = Reminder.objects.select_related("patient__user").get(pk=reminder_id)
+    reminder = Reminder.objects.select_related("patient__user", "patient__care_team").get(
+        pk=reminder_id
+    )
     patient = reminder.patient
+    if patient.reminders and patient.sms_check_ins and patient.mobile_number:
+        return _text_reminder(reminder, now)
     if not patient.reminders or not patient.user.email:
         return False
     calls = {call.situation: call for call in whom_to_call(patient, now=now)}
@@ -101,6 +111,30 @@ def deliver_reminder(reminder_id: int, *, now=None) -> bool:
         )
     except (smtplib.SMTPException, OSError):
         Reminder.objects.filter(pk=reminder_id).update(sent_at=None)  # the sweep retries
+        raise
+    return True
+
+
+def _text_reminder(reminder: Reminder, now) -> bool:
+    """deliver_reminder by SMS, for a patient who checks in by SMS reply: a text that
+    names no symptom (patients.services.sms.reminder_text), sent by whoever receives
+    text_patient (alerts). A failure that may pass releases the claim (the task and
+    the sweep retry); a permanent one (a number the provider refuses) keeps it."""
+    patient = reminder.patient
+    try:
+        sent = text_patient.send(
+            sender=Reminder,
+            to=patient.mobile_number,
+            body=reminder_text(patient, now=now),
+            key=f"reminder-{reminder.pk}",
+        )
+        if not sent:
+            raise SmsNotSent("nothing sends text messages")
+    except SmsNotSent as exc:
+        if exc.permanent:
+            log.warning("reminder %s not texted: %s", reminder.pk, exc)
+            return False
+        Reminder.objects.filter(pk=reminder.pk).update(sent_at=None)  # the sweep retries
         raise
     return True
 

@@ -1,11 +1,15 @@
 """A patient's reminder settings, and the stop link in every reminder email."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import redirect, render
+
+from clinical.sms import card_rows
 
 from ..access import patient_required
 from ..forms.reminders import ReminderForm
 from ..models import Patient
+from ..services.advice import whom_to_call
 from ..services.reminders import patient_for_stop_token
 
 
@@ -14,13 +18,17 @@ def reminder_settings(request, patient):
     form = ReminderForm(request.POST or None, instance=patient)
     if request.method == "POST" and form.is_valid():
         form.save()
+        by = "text message" if patient.sms_check_ins else "email"
         if patient.reminders:
             messages.success(
                 request,
-                f"Saved: a reminder at {patient.reminder_time:%H:%M} on days without a check-in.",
+                f"Saved: a reminder by {by} at {patient.reminder_time:%H:%M} on days without "
+                "a check-in.",
             )
         else:
-            messages.success(request, "Saved: no more reminder emails.")
+            messages.success(request, f"Saved: no more reminder {by}s.")
+        if patient.sms_check_ins:
+            messages.info(request, "You can check in by replying to a text: print your SMS card.")
         return redirect("patients:reminders")
     return render(request, "patients/reminders.html", {"form": form, "patient": patient})
 
@@ -34,3 +42,19 @@ def stop_reminders(request, token):
         Patient.objects.filter(pk=patient.pk).update(reminders=False)
         return render(request, "patients/stop_reminders.html", {"stopped": True})
     return render(request, "patients/stop_reminders.html", {"patient": patient})
+
+
+@patient_required
+def sms_card(request, patient):
+    """The patient's SMS card, printable on one page: how to reply, every code."""
+    return render(request, "patients/sms_card.html", sms_card_context(patient))
+
+
+def sms_card_context(patient) -> dict:
+    return {
+        "patient": patient,
+        "rows": card_rows(),
+        "sms_from": settings.SMS_FROM,
+        "emergency_number": settings.EMERGENCY_NUMBER,
+        "calls": whom_to_call(patient, printed=True),
+    }
