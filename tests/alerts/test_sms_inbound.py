@@ -1,9 +1,13 @@
 """Check-ins by SMS reply: the provider's webhook (alerts/views/sms.py) and what
 patients.services.sms makes of each reply."""
 
+import shlex
 from datetime import UTC, datetime
+from io import StringIO
+from urllib.parse import parse_qsl
 
 import pytest
+from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -258,3 +262,14 @@ def test_the_hours_limit_of_check_ins_answers_without_saving(
     answer = message(post(client, "OK", sid="SM2"))
     assert answer.startswith("Not saved: too many check-ins in the last hour.")
     assert CheckIn.objects.count() == 1 and SmsReply.objects.count() == 1
+
+
+def test_the_sms_signature_command_prints_a_request_the_webhook_takes(client, patient):
+    out = StringIO()
+    call_command("sms_signature", "OK", "D9", "--from", NUMBER, "--sid", "SMcmd", stdout=out)
+    words = shlex.split(out.getvalue())
+    signature = words[words.index("-H") + 1].split(": ", 1)[1]
+    data = dict(parse_qsl(words[words.index("--data") + 1]))
+    assert words[2] == URL and data["Body"] == "OK D9"
+    response = client.post("/sms/inbound/", data, HTTP_X_TWILIO_SIGNATURE=signature)
+    assert message(response) != "" and CheckIn.objects.get().stools_per_day == 9

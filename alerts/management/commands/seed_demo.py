@@ -44,6 +44,7 @@ PASSWORD = "demo-pass-2026"  # noqa: S105 - printed for the demo; never a real d
 DEMO_TOTP_KEY = b"symptom-tracker-demo".hex()  # base32 ON4W 24DU N5WS 25DS MFRW WZLS FVSG K3LP
 STAFF = ("nurse", "coordinator", "admin", "nina")
 TEAM = "Immunotherapy Unit, St Catherine's Hospital"
+DEMO_MOBILE = "+447700900123"  # alice's: a number of the UK's range kept for drama
 OTHER_TEAM = "Oncology Day Unit, Riverside General Hospital"
 
 CONTACTS = [
@@ -322,6 +323,10 @@ class Command(BaseCommand):
         now = timezone.now()
         self._patients(team, PATIENTS, nurse, now)
         self._carer_and_newcomer(team, now)
+        # Alice also checks in by SMS reply (README, "Check-ins by SMS").
+        Patient.objects.filter(user__username="alice").update(
+            mobile_number=DEMO_MOBILE, sms_check_ins=True
+        )
 
     def _check_in(self, patient, baseline, at, answers):
         answers = dict(answers)
@@ -433,6 +438,8 @@ class Command(BaseCommand):
         self.stdout.write(
             f"\nDemo logins (password for all: {PASSWORD})\n"
             "  patient      alice        (baseline 1 stool a day; try a check-in with 9 stools)\n"
+            f"               alice also checks in by SMS from {DEMO_MOBILE}: try\n"
+            "               manage.py sms_signature D9 (README, Check-ins by SMS)\n"
             "  patient      bob          (a red bowel episode, escalated)\n"
             "  patient      eve          (has missed her check-ins)\n"
             "  carer        sam@example.org  (alice's carer: her contacts, advice, history)\n"
