@@ -1,6 +1,7 @@
 """The SMS reply format (clinical/sms.py): what each reply means, and what is refused."""
 
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -143,3 +144,9 @@ def test_any_text_is_read_or_refused_never_an_error(text):
             assert value is True
         else:
             assert item.bounds[0] <= value <= item.bounds[1]
+
+
+def test_the_readme_lists_every_code():
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    for code in CODES:
+        assert f"| `{code}` |" in readme, code
