@@ -239,6 +239,27 @@ PROJECT = {
     "alerts:patient": Row(
         ALICE_TEAM, path=rev("alerts:patient", lambda o: [o.alice.pk]), writes=frozenset(TEAM)
     ),
+    # Phone triage: any clinician searches their own teams' patients; alice's team
+    # records a call with her (a check-in and its call, audited); the preview saves nothing.
+    "alerts:patient_search": Row(CLINICIANS),
+    "alerts:call": Row(
+        ALICE_TEAM,
+        path=rev("alerts:call", lambda o: [o.alice.pk]),
+        post=ALICE_TEAM_POSTS,
+        data={
+            "form_token": "0e6c1b9a-0000-4000-8000-000000000015",
+            "stools_per_day": "3",
+            "advice": "same_day",
+        },
+        writes=frozenset(TEAM),
+    ),
+    "alerts:call_preview": Row(
+        POST_FOR_CLINICIANS,
+        path=rev("alerts:call_preview", lambda o: [o.alice.pk]),
+        handles=POST_ONLY,
+        post=row(LOGIN, 404, 404, 404, 404, 404, 200, 404, 200, 404),
+        data={"stools_per_day": "9"},
+    ),
     # Enrolment in clinic: any clinician, into their own teams (olga's team is not
     # alice's, so her POST is refused on the page and saves nothing).
     "alerts:enrol": Row(
