@@ -20,7 +20,7 @@ from django.dispatch import receiver
 from patients.models import Patient
 from patients.privacy import PersonalData, Table
 
-from .models import Alert, DeliveryAttempt, Notification
+from .models import Alert, DeliveryAttempt, Notification, PhoneCall
 from .services.figures import forget_patient
 
 
@@ -68,6 +68,25 @@ def tables(patient: Patient, when) -> list[Table]:
                 for n in notifications
             ],
         ),
+        Table(
+            "phone_calls",
+            "Phone calls with your care team recorded as a check-in",
+            [
+                {
+                    "check_in": c.check_in_id,
+                    "at": when(c.at),
+                    "by": c.by.get_full_name() or c.by.get_username(),
+                    "result_worked_out": c.get_engine_urgency_display(),
+                    "outcome": c.get_urgency_display(),
+                    "reason_for_a_lower_outcome": c.override_reason,
+                    "advice_given": c.get_advice_display(),
+                    "note": c.note,
+                }
+                for c in PhoneCall.objects.filter(check_in__patient=patient)
+                .select_related("by")
+                .order_by("at", "pk")
+            ],
+        ),
     ]
 
 
@@ -79,6 +98,7 @@ def records(patient: Patient) -> list[tuple[type, object]]:
             DeliveryAttempt,
             DeliveryAttempt.objects.filter(notification__alert__check_in__patient=patient),
         ),
+        (PhoneCall, PhoneCall.objects.filter(check_in__patient=patient)),
     ]
 
 

@@ -7,6 +7,7 @@ from email import policy
 import pytest
 from django.utils import timezone
 
+from alerts.models import PhoneCall
 from alerts.services import delivery, escalation, flagging, triage
 from patients.models import Carer, Flag, Question, Reminder
 
@@ -17,6 +18,7 @@ FREE_TEXT = "Walked to the allotment and felt faint"
 QUESTION = "Can I still garden while on treatment?"
 ACTION_NOTE = "Phoned her: advised the assessment unit"
 RESOLUTION_NOTE = "Seen in clinic, settled with fluids"
+CALL_NOTE = "Rang her back: loperamide discussed by phone"
 
 
 def flagged(patient, at=TUESDAY_10, **answers) -> Flag:
@@ -37,6 +39,10 @@ def full_record(patient, nurse):
         delivery.deliver_notification(notification_id, now=TUESDAY_10 + timedelta(minutes=1))
     triage.record_action(flag, nurse, kind="phoned", note=ACTION_NOTE)
     triage.resolve_flag(flag, nurse, note=RESOLUTION_NOTE)
+    PhoneCall.objects.create(
+        check_in=flag.check_in, engine_urgency="red", urgency="red", advice="attend_now",
+        note=CALL_NOTE, by=nurse,
+    )  # fmt: skip
     Question.objects.create(patient=patient, text=QUESTION, answer="Yes, with gloves")
     Reminder.objects.create(patient=patient, local_date=TUESDAY_10.date(), sent_at=TUESDAY_10)
     return patient

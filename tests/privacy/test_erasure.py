@@ -12,7 +12,7 @@ from django.db import models
 from django.test import RequestFactory
 from django.urls import reverse
 
-from alerts.models import Alert, DeliveryAttempt, Notification
+from alerts.models import Alert, DeliveryAttempt, Notification, PhoneCall
 from patients import audit
 from patients.models import (
     Acknowledgement,
@@ -50,6 +50,7 @@ PATIENT_DATA = [
     Alert,
     Notification,
     DeliveryAttempt,
+    PhoneCall,
 ]
 
 
@@ -122,6 +123,7 @@ PATIENT_PATH = {
     Alert: "check_in__patient",
     Notification: "alert__check_in__patient",
     DeliveryAttempt: "notification__alert__check_in__patient",
+    PhoneCall: "check_in__patient",
 }
 
 
