@@ -61,6 +61,7 @@ from .models import (
     Patient,
     Question,
     Reminder,
+    SmsReply,
     Treatment,
 )
 
@@ -163,6 +164,8 @@ def export_tables(patient: Patient) -> list[Table]:
                     "invitation_sent": when(patient.invited_at),
                     "reminder_emails": patient.reminders,
                     "reminder_time": when(patient.reminder_time),
+                    "mobile_number": patient.mobile_number,
+                    "sms_check_ins": patient.sms_check_ins,
                 }
             ],
         ),
@@ -234,6 +237,22 @@ def export_tables(patient: Patient) -> list[Table]:
             [
                 {"day": when(r.local_date), "sent_at": when(r.sent_at)}
                 for r in patient.check_in_reminders.order_by("local_date", "pk")
+            ],
+        ),
+        Table(
+            "sms_replies",
+            "Your check-ins by SMS reply: when each came and what we answered (the "
+            "answers are in check_ins)",
+            [
+                {
+                    "received_at": when(r.received_at),
+                    "message_id": r.message_sid,
+                    "answered": r.get_outcome_display(),
+                    "check_in_sent_at": when(r.check_in.submitted_at) if r.check_in else "",
+                }
+                for r in patient.sms_replies.select_related("check_in").order_by(
+                    "received_at", "pk"
+                )
             ],
         ),
         Table(
@@ -412,6 +431,7 @@ def _records(patient: Patient) -> list[tuple[type, object]]:
         (CheckIn, patient.check_ins.all()),
         (Question, patient.questions.all()),
         (Reminder, patient.check_in_reminders.all()),
+        (SmsReply, patient.sms_replies.all()),
         (Carer, patient.carers.all()),
         (Episode, patient.episodes.all()),
         (Acknowledgement, Acknowledgement.objects.filter(episode__patient=patient)),

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from alerts.models import PhoneCall
 from alerts.services import delivery, escalation, flagging, triage
-from patients.models import Carer, Flag, Question, Reminder
+from patients.models import Carer, Flag, Question, Reminder, SmsReply
 
 from ..factories import PatientFactory, UserFactory, make_check_in
 
@@ -45,6 +45,10 @@ def full_record(patient, nurse):
     )  # fmt: skip
     Question.objects.create(patient=patient, text=QUESTION, answer="Yes, with gloves")
     Reminder.objects.create(patient=patient, local_date=TUESDAY_10.date(), sent_at=TUESDAY_10)
+    SmsReply.objects.create(
+        patient=patient, message_sid="SMprivacy", received_at=TUESDAY_10, outcome="red",
+        check_in=flag.check_in,
+    )  # fmt: skip
     return patient
 
 

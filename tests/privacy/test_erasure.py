@@ -26,6 +26,7 @@ from patients.models import (
     Patient,
     Question,
     Reminder,
+    SmsReply,
     Treatment,
 )
 from patients.privacy import ErasureRefused, _records, erase_patient
@@ -42,6 +43,7 @@ PATIENT_DATA = [
     CheckIn,
     Question,
     Reminder,
+    SmsReply,
     Carer,
     Episode,
     Acknowledgement,
