@@ -75,16 +75,13 @@ def tables(patient: Patient, when) -> list[Table]:
                 {
                     "check_in": c.check_in_id,
                     "at": when(c.at),
-                    "by": c.by.get_full_name() or c.by.get_username(),
                     "result_worked_out": c.get_engine_urgency_display(),
                     "outcome": c.get_urgency_display(),
                     "reason_for_a_lower_outcome": c.override_reason,
                     "advice_given": c.get_advice_display(),
                     "note": c.note,
                 }
-                for c in PhoneCall.objects.filter(check_in__patient=patient)
-                .select_related("by")
-                .order_by("at", "pk")
+                for c in PhoneCall.objects.filter(check_in__patient=patient).order_by("at", "pk")
             ],
         ),
     ]
