@@ -277,6 +277,36 @@ def test_the_same_form_sent_twice_enrols_once(enrolling, nurse_client, team):
     assert len(mail.outbox) == 2
 
 
+def test_two_sends_at_once_enrol_once(nurse_client, team, monkeypatch):
+    """The second request of a double click passed its checks before the first
+    committed: its insert fails on the hospital number, and it shows the first."""
+    data = valid(
+        **{
+            "patient-care_team": str(team.pk),
+            "patient-mobile_number": "",
+            "patient-sms_check_ins": None,
+        }
+    )
+    first = nurse_client.post(URL, data)
+    from alerts import enrolment_forms
+    from alerts.views import enrolment as views
+
+    monkeypatch.setattr(
+        enrolment_forms.PatientDetailsForm,
+        "clean_hospital_number",
+        lambda form: form.cleaned_data["hospital_number"].strip(),
+    )
+    monkeypatch.setattr(enrolment_forms, "email_in_use", lambda email: False)
+    lookups = iter([None])
+    real = views.enrolled_by_form
+    monkeypatch.setattr(
+        views, "enrolled_by_form", lambda user, token: next(lookups, real(user, token))
+    )
+    again = nurse_client.post(URL, data)
+    assert again.status_code == 302 and again["Location"] == first["Location"].split("?")[0]
+    assert counts() == (2, 1, 1, 1, 1)
+
+
 def test_an_email_that_cannot_be_sent_is_told_not_a_crash(enrolling, monkeypatch):
     def refuse(*args, **kwargs):
         raise smtplib.SMTPException("mail server away")
