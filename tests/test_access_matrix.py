@@ -205,6 +205,14 @@ PROJECT = {
         writes=frozenset(PERSONAS),
     ),
     "health": Row(everyone(HEALTH), handles="GET HEAD"),
+    # The SMS provider's webhook: signed by the provider, never by a session; nobody
+    # here holds SMS_TOKEN, so every POST is refused (403) and nothing is written.
+    "sms_inbound": Row(
+        everyone(405, nurse_1fa=TWO_FA),
+        handles=POST_ONLY,
+        post=everyone(403, nurse_1fa=TWO_FA),
+        data={"From": "+447700900123", "Body": "CP", "MessageSid": "SMmatrix"},
+    ),
     "alerts:queue": Row(CLINICIANS),
     "alerts:missed": Row(CLINICIANS),
     "alerts:ack": Row(
@@ -268,10 +276,12 @@ PROJECT = {
         data=enrolment_data,
         writes=frozenset(TEAM),
     ),
-    # The welcome letter holds a live invitation link: the team's, and each opening audited.
+    # The welcome letter holds a live invitation link: the team's, and each opening
+    # audited. A POST cancels earlier links (alice has a password: nothing to cancel).
     "alerts:welcome_letter": Row(
         ALICE_TEAM,
         path=rev("alerts:welcome_letter", lambda o: [o.alice.pk]),
+        post=ALICE_TEAM_POSTS,
         writes=frozenset(TEAM),
         audited=frozenset(TEAM),
     ),
@@ -401,6 +411,7 @@ PROJECT = {
         data={"reminders": "on", "reminder_time": "09:00"},
         writes=frozenset(PATIENTS),
     ),
+    "patients:sms_card": Row(PATIENT_ONLY),
     "patients:stop_reminders": Row(
         everyone(404, nurse_1fa=TWO_FA),
         path=rev("patients:stop_reminders", lambda o: ["not-a-token"]),
