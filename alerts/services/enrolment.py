@@ -12,7 +12,9 @@ with them, then hands over a printed welcome letter.
    nothing is undone (the letter carries the patient's link; the patient can send a
    carer's invitation again from "People who help me").
 3. `welcome_letter`: what the letter shows, with a fresh invitation link and its QR
-   code while the patient has no password.
+   code while the patient has no password. Opening it changes nothing, so the link
+   just emailed keeps working; `cancel_invitation_links` ends every earlier link
+   when a letter or an email may be in the wrong hands.
 """
 
 from dataclasses import dataclass
@@ -131,6 +133,18 @@ def send_invitations(request, patient: Patient) -> tuple[list[str], list[str]]:
         else:
             sent.append(f"{carer.name} (to {carer.email})")
     return sent, failed
+
+
+def cancel_invitation_links(patient: Patient) -> bool:
+    """Make every invitation link given so far stop working, while the patient has no
+    password: a link's token is made from the password's hash, and a new unusable
+    password is a new random hash. False, and nothing changed, once they have one."""
+    user = patient.user
+    if user.has_usable_password():
+        return False
+    user.set_unusable_password()
+    user.save(update_fields=["password"])
+    return True
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,13 @@ from patients import audit
 from patients.access import clinician_required, get_patient_for_clinician
 
 from ..enrolment_forms import HOSPITAL_NUMBER_TAKEN, EnrolmentForms
-from ..services.enrolment import enrol_patient, enrolled_by_form, send_invitations, welcome_letter
+from ..services.enrolment import (
+    cancel_invitation_links,
+    enrol_patient,
+    enrolled_by_form,
+    send_invitations,
+    welcome_letter,
+)
 
 
 @clinician_required
@@ -64,8 +70,25 @@ def _say_what_was_sent(request, patient) -> None:
 @clinician_required
 def letter(request, pk):
     """The printable welcome letter, with a live invitation link while the patient has
-    no password: each opening is in the audit trail."""
+    no password: each opening is in the audit trail. A POST cancels every link given
+    before (a letter lost, an email read by someone else), and the page shows a new one."""
     patient = get_patient_for_clinician(request.user, pk)
+    if request.method == "POST":
+        if cancel_invitation_links(patient):
+            audit.record(
+                request,
+                "changed",
+                patient,
+                obj=patient,
+                detail="earlier invitation links cancelled",
+                role="clinician",
+            )
+            messages.success(
+                request,
+                "Every earlier link, printed or emailed, no longer works. The letter below "
+                "has the only one that does: print it for the patient.",
+            )
+        return redirect("alerts:welcome_letter", patient.pk)
     content = welcome_letter(patient)
     audit.record(
         request,

@@ -395,3 +395,28 @@ def test_the_letter_reads_a_bounded_number_of_queries(nurse_client, patient):
     with CaptureQueriesContext(connection) as queries:
         assert letter_of(nurse_client, patient).status_code == 200
     assert len(queries) <= 24, [q["sql"] for q in queries]
+
+
+def test_earlier_links_can_be_cancelled_for_a_lost_letter(enrolling, nurse_client, nurse):
+    enrolling()
+    patient = Patient.objects.get()
+    emailed = re.search(r"http://\S+/welcome/\S+", mail.outbox[0].body).group(0)
+    printed = unescape(LINK.search(letter_of(nurse_client, patient).content.decode()).group(1))
+    response = nurse_client.post(reverse("alerts:welcome_letter", args=[patient.pk]))
+    assert response.status_code == 302
+    html = nurse_client.get(response["Location"]).content.decode()
+    assert "Every earlier link, printed or emailed, no longer works." in html
+    fresh = unescape(LINK.search(html).group(1))
+    for old in (emailed, printed):
+        assert "This link no longer works" in Client().get(old, follow=True).content.decode()
+    assert "Welcome, Grace" in Client().get(fresh, follow=True).content.decode()
+    assert AuditEvent.objects.filter(
+        patient_id=patient.pk, actor_id=nurse.pk, detail="earlier invitation links cancelled"
+    ).exists()
+
+
+def test_a_password_set_is_never_cancelled(nurse_client, patient):
+    password = patient.user.password
+    nurse_client.post(reverse("alerts:welcome_letter", args=[patient.pk]))
+    patient.user.refresh_from_db()
+    assert patient.user.password == password and patient.user.has_usable_password()
