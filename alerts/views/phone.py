@@ -115,19 +115,30 @@ def call(request, pk):
     if not form.is_valid():
         return _call_page(request, patient, form, status=400)
     data = form.cleaned_data
-    call, created = record_call(
-        patient=patient,
-        answers=form.answers(),
-        outcome=data["outcome"],
-        advice=data["advice"],
-        override_reason=data["override_reason"],
-        note=data["note"],
-        free_text=data["free_text"],
-        new_medicines=data["new_medicines"],
-        form_token=data["form_token"],
-        user=request.user,
-        actor=request,
-    )
+    try:
+        call, created = record_call(
+            patient=patient,
+            answers=form.answers(),
+            outcome=data["outcome"],
+            advice=data["advice"],
+            override_reason=data["override_reason"],
+            note=data["note"],
+            free_text=data["free_text"],
+            new_medicines=data["new_medicines"],
+            form_token=data["form_token"],
+            user=request.user,
+            actor=request,
+        )
+    except ValueError:
+        # Judged again as it was saved, the answers came out more urgent than the
+        # page showed (a check-in of the days before arrived meanwhile): nothing saved.
+        form.evaluation = None
+        form.add_error(
+            "override_reason",
+            "The result changed while you were recording: read it again and, if you "
+            "still choose a lower urgency, write why. Nothing has been saved.",
+        )
+        return _call_page(request, patient, form, status=409)
     if created:
         messages.success(
             request,

@@ -280,3 +280,22 @@ def test_the_call_page_shows_the_usual_beside_each_question(patient, nurse_clien
     assert "The patient&#x27;s usual: 1 a day" in page or "The patient's usual" in page
     assert 'data-preview-url="' + call_url(patient, "alerts:call_preview") in page
     assert "Work out the result" in page
+
+
+def test_a_result_that_changed_before_saving_refuses_a_lower_urgency_without_a_reason(
+    patient, nurse_client, monkeypatch
+):
+    """The page judged the answers amber; saved, they are judged red (something came
+    in meanwhile): the amber chosen without a reason is not saved."""
+    from clinical.engine import Evaluation
+
+    monkeypatch.setattr(
+        "alerts.views.phone.judge_call", lambda patient, answers: Evaluation("amber")
+    )
+    response = nurse_client.post(
+        call_url(patient), posted({"stools_per_day": "9"}, outcome="amber", advice="same_day")
+    )
+
+    assert response.status_code == 409
+    assert "The result changed while you were recording" in response.content.decode()
+    assert not CheckIn.objects.exists() and not PhoneCall.objects.exists()
