@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from .views import ack, enrolment, flag, patient, phone, queue, summary, teams
+from .views import ack, enrolment, flag, patient, phone, queue, sms, summary, teams
 
 app_name = "alerts"
 urlpatterns = [
@@ -13,6 +13,7 @@ urlpatterns = [
     path("patients/<int:pk>/call/preview/", phone.call_preview, name="call_preview"),
     path("patients/<int:pk>/summary/", summary.patient_summary, name="patient_summary"),
     path("patients/<int:pk>/welcome-letter/", enrolment.letter, name="welcome_letter"),
+    path("patients/<int:pk>/sms-card/", sms.patient_sms_card, name="patient_sms_card"),
     path("enrol/", enrolment.enrol, name="enrol"),
     path(
         "flags/<int:pk>/",

@@ -291,6 +291,11 @@ PROJECT = {
         path=rev("alerts:patient_summary", lambda o: [o.alice.pk]),
         writes=frozenset(TEAM),
     ),
+    "alerts:patient_sms_card": Row(
+        ALICE_TEAM,
+        path=rev("alerts:patient_sms_card", lambda o: [o.alice.pk]),
+        writes=frozenset(TEAM),
+    ),
     # Admins manage every team's contact list; the figures are counts, no patient.
     # The figures keep their day rows (alerts.TeamDay) when first read.
     "alerts:figures": Row(

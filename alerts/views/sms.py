@@ -1,4 +1,5 @@
-"""The SMS provider's webhook: each reply a patient texts is POSTed here.
+"""The SMS provider's webhook, where each reply a patient texts is POSTed; and a
+patient's SMS card, printed by their team.
 
 Twilio's form (From, To, Body, MessageSid), signed with X-Twilio-Signature over
 settings.SMS_INBOUND_URL. A request without a valid signature is refused (403)
@@ -11,11 +12,15 @@ from xml.sax.saxutils import escape
 
 from django.conf import settings
 from django.http import HttpResponse, HttpResponseForbidden
+from django.shortcuts import render
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from patients.services.sms import receive_sms_reply
+from patients import audit
+from patients.access import clinician_required, get_patient_for_clinician
+from patients.services.sms import receive_sms_reply, sms_card_context
 
 from ..channels.sms import signature_valid
 
@@ -43,3 +48,15 @@ def twiml(answer: str) -> HttpResponse:
         f'<?xml version="1.0" encoding="UTF-8"?><Response>{message}</Response>',
         content_type="text/xml; charset=utf-8",
     )
+
+
+@clinician_required
+def patient_sms_card(request, pk):
+    """A patient's SMS card, printed by their team (404 for anyone else's patient),
+    audited as the patient's page is: the same template as the patient's own."""
+    patient = get_patient_for_clinician(request.user, pk)
+    audit.record(request, "viewed", patient, obj=patient, role="clinician", detail="SMS card")
+    context = sms_card_context(patient)
+    context["back"] = reverse("alerts:patient", args=[patient.pk])
+    context["back_words"] = f"Back to {patient.name}'s page"
+    return render(request, "patients/sms_card.html", context)

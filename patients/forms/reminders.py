@@ -58,6 +58,12 @@ class ReminderForm(forms.ModelForm):
             raise forms.ValidationError(NUMBER_TAKEN, code="taken")
         return number
 
+    def _get_validation_exclusions(self):
+        """The model's constraints on the number (one patient each; SMS needs one) are
+        checked above, in words a patient reads, so the model does not check them again
+        (its generic messages, and a query, for every save of a reminder time)."""
+        return {*super()._get_validation_exclusions(), "mobile_number", "sms_check_ins"}
+
     def clean(self):
         cleaned = super().clean()
         wanted = cleaned.get("sms_check_ins") and not cleaned.get("mobile_number")

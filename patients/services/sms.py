@@ -16,7 +16,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from base.throttle import limited_until
-from clinical.sms import Malformed, parse_reply
+from clinical.sms import Malformed, card_rows, parse_reply
 from clinical.urgency import AMBER, EMERGENCY, GREEN, RED
 
 from ..models import Patient, SmsReply
@@ -172,3 +172,15 @@ def reminder_text(patient: Patient, *, now=None) -> str:
         "Time for your check-in. Reply OK if all is as usual, or use the codes on your "
         f"card. {_unwell_now(patient, now)}"
     )
+
+
+def sms_card_context(patient: Patient) -> dict:
+    """What the printable SMS card shows (templates/patients/sms_card.html): every code,
+    the number to text, whom to call (as the printed care card says it)."""
+    return {
+        "patient": patient,
+        "rows": card_rows(),
+        "sms_from": settings.SMS_FROM,
+        "emergency_number": settings.EMERGENCY_NUMBER,
+        "calls": whom_to_call(patient, printed=True),
+    }

@@ -1,16 +1,13 @@
 """A patient's reminder settings, and the stop link in every reminder email."""
 
-from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import redirect, render
-
-from clinical.sms import card_rows
 
 from ..access import patient_required
 from ..forms.reminders import ReminderForm
 from ..models import Patient
-from ..services.advice import whom_to_call
 from ..services.reminders import patient_for_stop_token
+from ..services.sms import sms_card_context
 
 
 @patient_required
@@ -48,13 +45,3 @@ def stop_reminders(request, token):
 def sms_card(request, patient):
     """The patient's SMS card, printable on one page: how to reply, every code."""
     return render(request, "patients/sms_card.html", sms_card_context(patient))
-
-
-def sms_card_context(patient) -> dict:
-    return {
-        "patient": patient,
-        "rows": card_rows(),
-        "sms_from": settings.SMS_FROM,
-        "emergency_number": settings.EMERGENCY_NUMBER,
-        "calls": whom_to_call(patient, printed=True),
-    }

@@ -13,7 +13,7 @@ from alerts.channels.sms import ConsoleSmsChannel
 from clinical.catalogue import ITEMS
 from clinical.sms import CODES
 from patients.forms.reminders import BAD_NUMBER, NUMBER_TAKEN, SMS_NEEDS_NUMBER
-from patients.models import Patient, Reminder
+from patients.models import AuditEvent, Patient, Reminder
 from patients.services.reminders import deliver_reminder, send_due_reminders
 from patients.signals import SmsNotSent
 
@@ -45,9 +45,7 @@ def test_00_is_read_as_plus(patient_client, patient):
     assert patient.mobile_number == "+447700900123"
 
 
-@pytest.mark.parametrize(
-    "number", ["07700900123", "+44", "phone me", "+0447700900123"]
-)
+@pytest.mark.parametrize("number", ["07700900123", "+44", "phone me", "+0447700900123"])
 def test_a_bad_number_is_refused_and_nothing_changes(patient_client, patient, number):
     response = patient_client.post(URL, form(mobile_number=number, sms_check_ins="on"))
     assert response.status_code == 200 and BAD_NUMBER in response.text
@@ -171,3 +169,18 @@ def test_a_patient_who_turned_reminders_off_gets_no_text(patient, texting):
 def test_a_number_is_one_patients(patient):
     other = PatientFactory(mobile_number="+447700900555")
     assert Patient.objects.filter(mobile_number="+447700900555").get() == other
+
+
+def test_the_team_prints_a_patients_sms_card_from_their_page(nurse_client, patient):
+    Patient.objects.filter(pk=patient.pk).update(mobile_number="+447700900123", sms_check_ins=True)
+    url = reverse("alerts:patient_sms_card", args=[patient.pk])
+    assert url in nurse_client.get(reverse("alerts:patient", args=[patient.pk])).text
+    response = nurse_client.get(url)
+    assert response.status_code == 200 and "In an emergency call 999; do not text." in response.text
+    assert reverse("alerts:patient", args=[patient.pk]) in response.text
+    assert AuditEvent.objects.filter(action="viewed", detail="SMS card").count() == 1
+
+
+def test_another_teams_patients_card_is_not_found(nurse_client, other_patient):
+    url = reverse("alerts:patient_sms_card", args=[other_patient.pk])
+    assert nurse_client.get(url).status_code == 404
