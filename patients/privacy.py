@@ -570,7 +570,13 @@ def _traces(patient: Patient, ids: dict) -> Traces:
     return Traces(
         addresses=frozenset(e.casefold() for e in emails if e),
         words=frozenset(w for w in (patient.user.get_full_name(), patient.hospital_number) if w),
-        keys=frozenset(key for data in _REGISTERED for key in data.message_keys(patient)),
+        keys=frozenset(
+            [
+                *(key for data in _REGISTERED for key in data.message_keys(patient)),
+                # Their reminders texted (services/reminders.py, _text_reminder).
+                *(f"reminder-{pk}" for pk in ids.get(Reminder, ())),
+            ]
+        ),
     )
 
 

@@ -14,10 +14,11 @@ from clinical.catalogue import ITEMS
 from clinical.sms import CODES
 from patients.forms.reminders import BAD_NUMBER, NUMBER_TAKEN, SMS_NEEDS_NUMBER
 from patients.models import AuditEvent, Patient, Reminder
+from patients.privacy import erase_patient
 from patients.services.reminders import deliver_reminder, send_due_reminders
 from patients.signals import SmsNotSent
 
-from ..factories import PatientFactory
+from ..factories import PatientFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -184,3 +185,21 @@ def test_the_team_prints_a_patients_sms_card_from_their_page(nurse_client, patie
 def test_another_teams_patients_card_is_not_found(nurse_client, other_patient):
     url = reverse("alerts:patient_sms_card", args=[other_patient.pk])
     assert nurse_client.get(url).status_code == 404
+
+
+def test_an_erased_patients_texted_reminders_go_from_the_development_sms_file(
+    patient, texting, django_capture_on_commit_callbacks
+):
+    other = PatientFactory(mobile_number="+447700900555")
+    with django_capture_on_commit_callbacks(execute=True):
+        send_due_reminders(now=TUESDAY_1830)
+    with open(texting, "a", encoding="utf-8") as out:
+        out.write(f"2026-11-24T18:30:00 SMS to {other.mobile_number} [reminder-0]: kept\n")
+    assert "+447700900123" in texting.read_text()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        erase_patient(patient, UserFactory(is_staff=True, is_superuser=True))
+
+    assert texting.read_text().splitlines() == [
+        f"2026-11-24T18:30:00 SMS to {other.mobile_number} [reminder-0]: kept"
+    ]
