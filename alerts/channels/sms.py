@@ -26,7 +26,8 @@ class ConsoleSmsChannel(Channel):
         _check_number(address)
         line = f"SMS to {address} [{idempotency_key}]: {message.short}"
         where = f"written to {settings.SMS_FILE}" if settings.SMS_FILE else "not kept (no SMS_FILE)"
-        log.info("SMS to %s [%s] %s", address, idempotency_key, where)
+        # The number's last digits only: a patient's mobile number is theirs to erase.
+        log.info("SMS to …%s [%s] %s", address[-3:], idempotency_key, where)
         if settings.SMS_FILE:
             try:
                 with open(settings.SMS_FILE, "a", encoding="utf-8") as out:
@@ -80,4 +81,8 @@ def signature_valid(url: str, params, signature: str, token: str) -> bool:
     time. With no token set nothing is valid: an HMAC under an empty key is anyone's."""
     if not token or not signature:
         return False
-    return hmac.compare_digest(twilio_signature(url, params, token), signature)
+    # Bytes: compare_digest refuses a str with characters beyond ASCII (a TypeError,
+    # a 500 for anyone who sends one).
+    return hmac.compare_digest(
+        twilio_signature(url, params, token).encode(), signature.encode("utf-8", "replace")
+    )

@@ -26,6 +26,12 @@ from patients.services.check_ins import evaluate, record_check_in
 
 from ..models import PhoneCall
 
+
+class FormNotOurs(Exception):
+    """The form's token names a check-in that is not a phone call's (a form token
+    posted by hand): nothing is saved."""
+
+
 # What the advice given becomes on the episode's trail (an existing Action kind:
 # no change to patients' choices).
 ACTION_KIND = "advice"
@@ -82,7 +88,10 @@ def record_call(
             actor=actor,
         )
         if not created:
-            return PhoneCall.objects.get(check_in=check_in), False
+            earlier = PhoneCall.objects.filter(check_in=check_in).first()
+            if earlier is None:  # the token of a check-in that is no call: not this form
+                raise FormNotOurs
+            return earlier, False
         chosen = outcome or evaluation.urgency
         lowered = RANK[chosen] < RANK[evaluation.urgency]
         if lowered and not override_reason.strip():
@@ -131,9 +140,10 @@ def record_call_outcome(check_in: CheckIn, episodes, *, now) -> int:
     """In the worker's flagging transaction, with `episodes` (those the check-in's
     flags joined or opened) locked and their flags written: when the check-in is a
     phone call's, its outcome as an Action on each episode, and each episode still
-    open acknowledged by the caller (the alert would page someone to phone a patient
-    the caller is talking to). The call is claimed (actions_recorded_at from NULL)
-    so that this happens once. Returns the number of actions written."""
+    open acknowledged by the caller when their outcome is at least its urgency (the
+    alert would page someone to phone a patient the caller is talking to). The call
+    is claimed (actions_recorded_at from NULL) so that this happens once.
+    Returns the number of actions written."""
     if check_in.entered_by != "clinician":
         return 0
     claimed = PhoneCall.objects.filter(check_in_id=check_in.pk, actions_recorded_at=None)
@@ -143,7 +153,10 @@ def record_call_outcome(check_in: CheckIn, episodes, *, now) -> int:
     note = action_note(call)
     actions = []
     for episode in {e.pk: e for e in episodes}.values():
-        if episode.status == OPEN:
+        # Acknowledged by the caller only when their outcome is at least as urgent as
+        # the episode: an episode opened at red by an earlier check-in and joined by
+        # an amber call keeps its alert and its escalation.
+        if episode.status == OPEN and RANK[call.urgency] >= RANK[episode.urgency]:
             episode.status = ACKNOWLEDGED
             episode.save(update_fields=["status"])
             Acknowledgement.objects.create(

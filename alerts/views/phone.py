@@ -22,7 +22,7 @@ from patients.models import AuditEvent, Patient
 from patients.services.advice import advice_for
 
 from ..phone_forms import CallForm, PatientSearchForm
-from ..services.phone import judge_call, record_call
+from ..services.phone import FormNotOurs, judge_call, record_call
 
 SEARCH_PAGE_SIZE = 20
 
@@ -129,6 +129,12 @@ def call(request, pk):
             user=request.user,
             actor=request,
         )
+    except FormNotOurs:
+        form.evaluation = None
+        form.add_error(
+            None, "This form cannot be saved: open the call page again. Nothing has been saved."
+        )
+        return _call_page(request, patient, form, status=409)
     except ValueError:
         # Judged again as it was saved, the answers came out more urgent than the
         # page showed (a check-in of the days before arrived meanwhile): nothing saved.

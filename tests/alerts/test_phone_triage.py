@@ -189,6 +189,42 @@ def test_a_call_joins_the_open_episode_and_records_its_action_once(patient, nurs
     assert "advice given: same-day review" in timeline
 
 
+def test_a_less_urgent_call_leaves_a_red_episode_open_with_its_alert(patient, nurse, nurse_client):
+    earlier = timezone.now() - timedelta(hours=1)
+    own = make_check_in(patient, at=earlier, stools_per_day=9)  # red, from the patient
+    flagging.flag_check_in(own.pk, now=earlier)
+    episode = Episode.objects.get()
+    assert episode.urgency == "red" and Alert.objects.unanswered().count() == 1
+
+    nurse_client.post(call_url(patient), posted({"stools_per_day": "3"}, advice="same_day"))
+    call = PhoneCall.objects.get()
+    assert call.urgency == "amber"
+    flagging.flag_check_in(call.check_in_id, now=timezone.now())
+
+    episode.refresh_from_db()
+    # Joined and recorded, but an amber call does not answer a red alert for it.
+    assert call.check_in.flags.get().episode == episode
+    assert Action.objects.get().episode == episode
+    assert episode.status == "open" and not episode.acknowledgements.exists()
+    assert Alert.objects.unanswered().count() == 1
+
+
+def test_a_form_token_of_a_check_in_that_is_no_call_saves_nothing(patient, nurse_client):
+    own = make_check_in(patient, stools_per_day=1)
+    token = uuid.uuid4()
+    CheckIn.objects.filter(pk=own.pk).update(form_token=token)
+    before = CheckIn.objects.count()
+
+    response = nurse_client.post(
+        call_url(patient),
+        {**posted({"stools_per_day": "1"}, advice="call_back"), "form_token": str(token)},
+    )
+
+    assert response.status_code == 409
+    assert "open the call page again" in response.content.decode()
+    assert CheckIn.objects.count() == before and not PhoneCall.objects.exists()
+
+
 def test_a_call_opens_an_episode_when_none_is_open(patient, nurse, nurse_client):
     nurse_client.post(call_url(patient), posted({"chest_pain": "yes"}, advice="attend_now"))
     call = PhoneCall.objects.get()
