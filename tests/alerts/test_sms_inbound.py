@@ -98,7 +98,7 @@ def test_a_signed_ok_becomes_a_check_in_as_usual(client, patient):
 
 @pytest.mark.parametrize(
     "signature",
-    ["", "bm90IHRoZSBzaWduYXR1cmU=", twilio_signature(URL, {"Body": "OK"}, TOKEN)],
+    ["", "bm90IHRoZSBzaWduYXR1cmU=", twilio_signature(URL, {"Body": "OK"}, TOKEN), "é"],
 )
 def test_a_bad_or_missing_signature_is_refused_and_nothing_saved(client, patient, signature):
     before = counts()
@@ -273,3 +273,52 @@ def test_the_sms_signature_command_prints_a_request_the_webhook_takes(client, pa
     assert words[2] == URL and data["Body"] == "OK D9"
     response = client.post("/sms/inbound/", data, HTTP_X_TWILIO_SIGNATURE=signature)
     assert message(response) != "" and CheckIn.objects.get().stools_per_day == 9
+
+
+def test_a_warning_sign_with_a_full_stop_is_read(client, patient, time_machine):
+    time_machine.move_to(TUESDAY_10, tick=False)
+    answer = message(post(client, "CP."))
+    assert answer.startswith("Call 999 now for an ambulance.")
+    assert "could not read" not in answer
+    assert CheckIn.objects.get().chest_pain is True
+
+
+def test_a_warning_sign_in_an_unreadable_reply_is_taken_with_the_rest_unread(
+    client, patient, time_machine
+):
+    time_machine.move_to(TUESDAY_10, tick=False)
+    answer = message(post(client, "cp please help"))
+    assert answer == (
+        "Call 999 now for an ambulance. Then call Acute oncology 24-hour line on "
+        "020 7946 0999. We could not read the rest of your message."
+    )
+    check_in = CheckIn.objects.get()
+    assert (check_in.chest_pain, check_in.urgency, check_in.entered_by) == (
+        True,
+        "emergency",
+        "sms",
+    )
+    # Only the warning sign is answered: nothing else is taken as "no" or as usual.
+    assert check_in.fainting is None and check_in.stools_per_day is None
+    assert SmsReply.objects.get().outcome == "emergency"
+
+
+def test_a_red_warning_sign_in_an_unreadable_reply_is_taken(client, patient, time_machine):
+    time_machine.move_to(TUESDAY_10, tick=False)
+    answer = message(post(client, "blood BL again"))
+    assert answer.startswith("Please call Immunotherapy nurse specialist on 020 7946 0101 now")
+    assert answer.endswith("We could not read the rest of your message.")
+    assert CheckIn.objects.get().urgency == "red"
+
+
+def test_beyond_the_numbers_limit_a_warning_sign_in_an_unreadable_reply_is_still_taken(
+    client, patient, time_machine
+):
+    time_machine.move_to(TUESDAY_10, tick=False)
+    for n in range(3):
+        message(post(client, "OK", sid=f"SM{n}"))
+    assert message(post(client, "help me", sid="SMhelp")) == ""  # no warning sign: flood
+    answer = message(post(client, "cp please help", sid="SMcp"))
+    assert answer.startswith("Call 999 now for an ambulance.")
+    assert answer.endswith("We could not read the rest of your message.")
+    assert CheckIn.objects.filter(chest_pain=True).count() == 1
