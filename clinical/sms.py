@@ -1,6 +1,7 @@
 """The SMS reply format: a check-in typed on a feature phone's keypad.
 
-A reply is words separated by spaces or commas, in any case:
+A reply is words separated by spaces, commas or semicolons, in any case; a full
+stop, !, ?, ; or : before or after a word is dropped (`CP.`, `OK!` are read):
 
 - `OK`: everything as my usual and no warning signs: each item with a recorded
   usual takes it, every warning sign is answered no, the temperature is not taken
@@ -13,6 +14,9 @@ A reply is words separated by spaces or commas, in any case:
 Codes may follow OK: `OK D9` is as usual but for 9 stools. Without OK, an item not
 mentioned is not answered: the engine judges answered items only, so `D9` alone
 says nothing about nausea, and a warning sign not sent is not a "no".
+
+A reply that is not in the format but names a warning sign's code as a word of
+its own (`cp please help`) still tells us that warning sign: warning_signs_in.
 
 Pure: no Django model, no database. CODES is the one list of codes; they are
 printed on the patient's card, so a code, once given, is never changed or reused.
@@ -64,7 +68,9 @@ CODE_OF: dict[str, str] = {key: code for code, key in CODES.items()}
 _WORD = re.compile(r"^([A-Z]+)(.*)$")
 _INTEGER = re.compile(r"^[0-9]{1,3}$")
 _DECIMAL = re.compile(r"^[0-9]{1,3}(\.[0-9]{1,2})?$")
-_SEPARATORS = re.compile(r"[\s,]+")
+_SEPARATORS = re.compile(r"[\s,;]+")
+# Dropped from either end of a word: a sentence's punctuation, never part of a code.
+PUNCTUATION = ".!?;:"
 # A reply longer than this is not one of ours (30 codes with values fit in 150).
 MAX_LENGTH = 320
 
@@ -109,7 +115,7 @@ def parse_reply(text: str) -> Reply:
     its value in range); a code twice, or nothing at all, is malformed."""
     if len(text) > MAX_LENGTH:
         raise Malformed("too long")
-    words = [w for w in _SEPARATORS.split(text.strip().upper()) if w]
+    words = _words(text)
     if not words:
         raise Malformed("empty")
     ok, values = False, {}
@@ -125,6 +131,19 @@ def parse_reply(text: str) -> Reply:
             raise Malformed("code given twice", word)
         values[item.key] = _value(item, match.group(2), word)
     return Reply(ok, values)
+
+
+def _words(text: str) -> list[str]:
+    """The reply's words, upper case, each without the punctuation around it."""
+    stripped = (w.strip(PUNCTUATION) for w in _SEPARATORS.split(text.strip().upper()))
+    return [w for w in stripped if w]
+
+
+def warning_signs_in(text: str) -> list[str]:
+    """The catalogue keys of the warning signs whose code is a word of `text` (in the
+    catalogue's order): for a reply not in the format, what it still tells us."""
+    words = set(_words(text[:1600]))  # the longest text a provider delivers
+    return [item.key for item in ITEMS if item.kind == YESNO and CODE_OF[item.key] in words]
 
 
 def _value(item: Item, typed: str, word: str):

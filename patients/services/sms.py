@@ -16,7 +16,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from base.throttle import limited_until
-from clinical.sms import Malformed, card_rows, parse_reply
+from clinical.sms import Malformed, Reply, card_rows, parse_reply, warning_signs_in
 from clinical.urgency import AMBER, EMERGENCY, GREEN, RED
 
 from ..models import Patient, SmsReply
@@ -50,7 +50,10 @@ def receive_sms_reply(*, sender: str, body: str, message_sid: str, now=None) -> 
        answer (a loop or a flood costs nothing), unless the reply is well formed and
        the hour's limit of check-ins would not refuse it either: a warning sign, or a
        check-in the engine judges red or emergency (check_ins.never_refused).
-    4. A reply not in the format: the help text, nothing saved.
+    4. A reply not in the format: the help text, nothing saved; unless it names a
+       warning sign's code as a word (`cp please help`): a check-in of those warning
+       signs, yes (never refused by a limit, as every warning sign), answered with its
+       advice and a line saying the rest could not be read.
     5. Otherwise a check-in, entered by the patient by SMS (limit=True: the hour's
        limit of check-ins applies, as on the form), with its SmsReply row, in one
        transaction; the answer is the advice for the engine's urgency.
@@ -63,10 +66,13 @@ def receive_sms_reply(*, sender: str, body: str, message_sid: str, now=None) -> 
     if earlier is not None:
         same = earlier.patient_id == patient.pk
         return reply_text(patient, earlier.outcome, now=now) if same else ""
+    unread = False
     try:
         reply = parse_reply(body)
     except Malformed:
-        reply = None
+        signs = warning_signs_in(body)
+        reply = Reply(ok=False, values=dict.fromkeys(signs, True)) if signs else None
+        unread = reply is not None
     flood = limited_until(
         THROTTLE_KIND,
         sender,
@@ -109,7 +115,11 @@ def receive_sms_reply(*, sender: str, body: str, message_sid: str, now=None) -> 
         # The same message, delivered twice at once: the other delivery saved it.
         earlier = SmsReply.objects.get(message_sid=message_sid)
         return reply_text(patient, earlier.outcome, now=now)
-    return reply_text(patient, check_in.urgency, now=now)
+    answer = reply_text(patient, check_in.urgency, now=now)
+    return f"{answer} {UNREAD}" if unread else answer
+
+
+UNREAD = "We could not read the rest of your message."
 
 
 def _call(contact) -> str:

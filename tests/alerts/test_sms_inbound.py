@@ -183,7 +183,9 @@ def test_a_reply_is_escaped_in_the_twiml(client, patient, time_machine):
     assert "Nurses &lt;A&amp;E&gt; on" in text and "<A&E>" not in text
 
 
-@pytest.mark.parametrize("body", ["OK", "D9", "OK CP", "D3", "BL", "nonsense", "T38.5 N4 H3"])
+@pytest.mark.parametrize(
+    "body", ["OK", "D9", "OK CP", "D3", "BL", "nonsense", "T38.5 N4 H3", "cp please help"]
+)
 def test_no_answer_names_a_symptom(client, patient, time_machine, body):
     time_machine.move_to(TUESDAY_10, tick=False)
     answer = message(post(client, body, sid=f"SM-{body}")).lower()

@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from clinical.catalogue import BY_KEY, ITEMS, YESNO
-from clinical.sms import CODES, OK, Malformed, card_rows, parse_reply
+from clinical.sms import CODES, OK, Malformed, card_rows, parse_reply, warning_signs_in
 
 
 def test_it_gives_every_catalogue_item_exactly_one_code():
@@ -40,6 +40,16 @@ def test_it_gives_every_catalogue_item_exactly_one_code():
         ("T32", False, {"temperature_c": Decimal("32.0")}),
         ("T44.0", False, {"temperature_c": Decimal("44.0")}),
         ("WB10", False, {"wellbeing": 10}),
+        # A sentence's punctuation around a word is dropped; ";" separates too.
+        ("CP.", False, {"chest_pain": True}),
+        ("CP!", False, {"chest_pain": True}),
+        ("OK.", True, {}),
+        ("Ok!!", True, {}),
+        ("D9;N2", False, {"stools_per_day": 9, "nausea": 2}),
+        ("ok: d9; n2.", True, {"stools_per_day": 9, "nausea": 2}),
+        ("T38.5.", False, {"temperature_c": Decimal("38.5")}),
+        ("?CP?", False, {"chest_pain": True}),
+        ("OK .", True, {}),
     ],
 )
 def test_it_reads_a_well_formed_reply(text, ok, values):
@@ -70,6 +80,11 @@ def test_it_reads_a_well_formed_reply(text, ok, values):
         "CPX",
         "N 2",
         "D9" * 200,
+        ".",
+        "!?;:",
+        "cp please help",
+        "N1.5.",  # a dot inside a word is not punctuation
+        "T.5",
     ],
 )
 def test_it_refuses_a_malformed_reply(text):
@@ -96,6 +111,23 @@ def test_a_warning_sign_is_reported_yes_and_overrides_ok():
     assert reply.warning_sign
     assert reply.answers({})["stool_blood_or_mucus"] is True
     assert not parse_reply("OK D9").warning_sign
+
+
+@pytest.mark.parametrize(
+    "text, keys",
+    [
+        ("cp please help", ["chest_pain"]),
+        ("CP. help!", ["chest_pain"]),
+        ("help fT, cp", ["chest_pain", "fainting"]),  # the catalogue's order
+        ("OK thanks", []),
+        ("please call", []),
+        ("cpx help", []),  # a code inside a word is not the code
+        ("D9 help", []),  # only warning signs are read from an unreadable reply
+        ("help " * 100 + "CP", ["chest_pain"]),  # beyond a reply's length, still read
+    ],
+)
+def test_it_finds_the_warning_signs_in_an_unreadable_reply(text, keys):
+    assert warning_signs_in(text) == keys
 
 
 def _word(code):
