@@ -13,7 +13,8 @@ The usual. Each check-in is compared with the usual it was judged against when i
 was made (CheckIn.baseline), as the engine compared it; where the usual changed
 within the period the page shows each one and the day it was recorded. With no
 usual recorded, a score's usual is none (0) and the stools' 1 a day (the engine's
-rule); wellbeing then has no usual.
+rule); wellbeing then has no usual ("none recorded"), was compared with nothing, and
+so is listed with its worst rather than "as usual throughout".
 
 The cost is fixed (tests assert it): two aggregate queries over the period's
 check-ins (each item's worst, its days worse than usual, its warning-sign days; then
@@ -43,6 +44,7 @@ from django.utils import timezone, translation
 
 from clinical import words as plain
 from clinical.catalogue import COUNT, ITEMS, SCORE, TEMPERATURE, WELLBEING, YESNO, Item
+from clinical.engine import DEFAULT_BASELINE, DEFAULT_SCORE_BASELINE, LOW
 
 from .models import Acknowledgement, Action, Baseline, Flag, Patient
 
@@ -51,8 +53,6 @@ LAST_DOSE_WITHIN = 365  # days: an older last dose is not "the last appointment"
 MAX_DAYS_BACK = 366  # the longest period a viewer may ask for: the cap on what is read
 EPISODES_SHOWN = 8  # the page stays one page: the rest are on the patient's page
 QUESTIONS_SHOWN = 12
-# The usual assumed where none was recorded (shared/clinical/REFERENCE.md, rule set v1).
-NO_USUAL = {SCORE: 0, COUNT: 1}
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
@@ -84,6 +84,7 @@ class Summary:
     warning_signs: list[tuple[Item, list[date]]] = field(default_factory=list)
     no_warning_signs: list[Item] = field(default_factory=list)
     temperature: tuple[str, date] | None = None
+    low_temperature: tuple[str, date] | None = None  # only below 36.0 °C (R12)
     episodes: list = field(default_factory=list)
     episodes_total: int = 0
     questions: list = field(default_factory=list)
@@ -133,6 +134,16 @@ def read_since(raw: str | None, *, patient: Patient, today: date, default: date)
     return since, ""
 
 
+def no_usual(item: Item):
+    """The usual the engine assumes where none was recorded (REFERENCE.md, rule set
+    v1): a score's none (0), the stools' 1 a day; None for wellbeing (no comparison)."""
+    if item.kind == SCORE:
+        return DEFAULT_SCORE_BASELINE
+    if item.kind == COUNT:
+        return DEFAULT_BASELINE[item.key]
+    return None
+
+
 # Values in the page's words: a score by its label ("Moderate (2)")
 
 
@@ -154,8 +165,15 @@ def _worse(item: Item) -> Q | None:
     usual = F(f"baseline__{item.key}")
     if item.kind == WELLBEING:  # lower is worse; no usual recorded, no comparison
         return Q(**{f"{item.key}__lt": usual})
-    if item.kind in NO_USUAL:
-        return Q(**{f"{item.key}__gt": Coalesce(usual, Value(NO_USUAL[item.kind]))})
+    if item.kind in (SCORE, COUNT):
+        return Q(**{f"{item.key}__gt": Coalesce(usual, Value(no_usual(item)))})
+    return None
+
+
+def _uncompared(item: Item) -> Q | None:
+    """An answer that was compared with no usual (wellbeing with none recorded)."""
+    if item.kind == WELLBEING:
+        return Q(**{f"{item.key}__isnull": False, f"baseline__{item.key}__isnull": True})
     return None
 
 
@@ -164,9 +182,9 @@ def _usuals(patient: Patient, check_ins, *, without: bool) -> dict[str, str]:
     or 'None (0); Mild (1) from 3 Mar' where it changed (one query). `without`: some
     check-ins were judged against no usual recorded."""
     used = list(
-        Baseline.objects.filter(Exists(check_ins.filter(baseline=OuterRef("pk")))).order_by(
-            "created_at", "pk"
-        )
+        Baseline.objects.filter(
+            Exists(check_ins.filter(baseline=OuterRef("pk"))), patient=patient
+        ).order_by("created_at", "pk")
     )
     usuals = {}
     for item in ITEMS:
@@ -174,11 +192,11 @@ def _usuals(patient: Patient, check_ins, *, without: bool) -> dict[str, str]:
             continue
         chain: list[tuple[date | None, object]] = []
         if without or not used:
-            chain.append((None, NO_USUAL.get(item.kind)))
+            chain.append((None, no_usual(item)))
         for baseline in used:
             value = getattr(baseline, item.key)
             if value is None:
-                value = NO_USUAL.get(item.kind)
+                value = no_usual(item)
             if not chain or chain[-1][1] != value:
                 chain.append((patient.local_date(baseline.created_at), value))
         parts = []
@@ -191,7 +209,11 @@ def _usuals(patient: Patient, check_ins, *, without: bool) -> dict[str, str]:
 
 def _symptoms(summary: Summary, check_ins) -> None:
     """The period's check-ins item by item: worst and when, days worse than usual,
-    warning signs with their days, the highest temperature."""
+    warning signs with their days, the highest temperature (and the lowest when low).
+
+    The worst is the worst of the days worse than the usual they were judged against
+    (a usual may change in the period); an item goes under "as usual throughout" only
+    when every answer was compared with a usual and none was worse."""
     totals = {
         "n": Count("pk"),
         "days": Count("local_date", distinct=True),
@@ -206,26 +228,46 @@ def _symptoms(summary: Summary, check_ins) -> None:
         totals[f"answered_{key}"] = Count(
             "local_date", distinct=True, filter=Q(**{f"{key}__isnull": False})
         )
-        totals[f"worst_{key}"] = Min(key) if item.kind == WELLBEING else Max(key)
+        lowest = item.kind == WELLBEING
+        totals[f"worst_{key}"] = Min(key) if lowest else Max(key)
+        if item.kind == TEMPERATURE:
+            totals[f"lowest_{key}"] = Min(key)
         if (worse := _worse(item)) is not None:
             totals[f"worse_{key}"] = Count("local_date", distinct=True, filter=worse)
+            totals[f"worst_worse_{key}"] = (Min if lowest else Max)(key, filter=worse)
+        if (uncompared := _uncompared(item)) is not None:
+            totals[f"uncompared_{key}"] = Count("pk", filter=uncompared)
     got = check_ins.aggregate(**totals)
     summary.check_ins = got["n"]
     summary.days_checked_in = got["days"]
     summary.days_without = max(summary.days - got["days"], 0)
     if not got["n"]:
         return
-    worst = {
-        item.key: got[f"worst_{item.key}"]
-        for item in ITEMS
-        if item.kind != YESNO and got[f"worst_{item.key}"] is not None
+    # Each item's worst, and the check-ins it is the worst of: the days worse than
+    # usual where there were some, else all.
+    worst, among = {}, {}
+    for item in ITEMS:
+        key = item.key
+        if item.kind == YESNO or got[f"worst_{key}"] is None:
+            continue
+        if got.get(f"worse_{key}"):
+            worst[key], among[key] = got[f"worst_worse_{key}"], _worse(item)
+        else:
+            worst[key], among[key] = got[f"worst_{key}"], Q()
+    low = {
+        i.key: got[f"lowest_{i.key}"]
+        for i in ITEMS
+        if i.kind == TEMPERATURE
+        and got[f"lowest_{i.key}"] is not None
+        and got[f"lowest_{i.key}"] < LOW
     }
-    # The first day each item reached its worst: one more aggregate, whatever the items.
+    # The first day each worst was reached: one more aggregate, whatever the items.
     firsts = check_ins.aggregate(
         **{
-            f"when_{key}": Min("local_date", filter=Q(**{key: value}))
+            f"when_{key}": Min("local_date", filter=among[key] & Q(**{key: value}))
             for key, value in worst.items()
-        }
+        },
+        **{f"low_{key}": Min("local_date", filter=Q(**{key: v})) for key, v in low.items()},
     )
     usuals = _usuals(summary.patient, check_ins, without=bool(got["without_usual"]))
     for item in ITEMS:
@@ -234,9 +276,11 @@ def _symptoms(summary: Summary, check_ins) -> None:
             continue
         if item.kind == TEMPERATURE:
             summary.temperature = (value_words(item, worst[key]), firsts[f"when_{key}"])
+            if key in low:
+                summary.low_temperature = (value_words(item, low[key]), firsts[f"low_{key}"])
             continue
         days_worse = got.get(f"worse_{key}") or 0
-        if not days_worse:
+        if not days_worse and not got.get(f"uncompared_{key}"):
             summary.as_usual.append(item)
             continue
         summary.rows.append(

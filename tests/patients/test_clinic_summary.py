@@ -305,3 +305,66 @@ def test_the_number_of_queries_does_not_grow_with_the_check_ins(alice, client, n
     login(client, alice.user)
     client.get(summary_url())
     assert _queries(client, summary_url(), since=since) <= 16
+
+
+def test_with_no_usual_recorded_wellbeing_is_listed_not_as_usual(alice, client):
+    # Judged against no usual: the stools against the engine's 1 a day, wellbeing
+    # against nothing, so it cannot be "as usual throughout".
+    make_check_in(alice, at=days_ago(alice, 3), baseline=None, stools_per_day=1, wellbeing=5)
+    make_check_in(alice, at=days_ago(alice, 2), baseline=None, stools_per_day=0, wellbeing=7)
+    response, html = page(login(client, alice.user), summary_url())
+    s = response.context["summary"]
+    assert [i.key for i in s.as_usual] == ["stools_per_day"]
+    wellbeing = row_of(response, "wellbeing")
+    assert (wellbeing.usual, wellbeing.worst) == ("none recorded", "5 out of 10")
+    assert wellbeing.worst_day == alice.local_date() - timedelta(days=3)
+    assert (wellbeing.days_worse, wellbeing.days_answered) == (0, 2)
+    assert "none recorded" in html
+
+
+def test_the_worst_is_the_worst_of_the_days_worse_than_their_usual(alice, client):
+    # Usual severe (3), then mild (1): a 3 judged against severe was her usual; the
+    # worst worse than usual is the 2 judged against mild.
+    severe = BaselineFactory(patient=alice, fatigue=3, stools_per_day=1, wellbeing=8)
+    Baseline.objects.filter(pk=severe.pk).update(created_at=days_ago(alice, 9, hour=8))
+    make_check_in(alice, at=days_ago(alice, 9), fatigue=3, baseline=severe)
+    mild = BaselineFactory(patient=alice, fatigue=1, stools_per_day=1, wellbeing=8)
+    Baseline.objects.filter(pk=mild.pk).update(created_at=days_ago(alice, 6))
+    make_check_in(alice, at=days_ago(alice, 4), fatigue=2, baseline=mild)
+    make_check_in(alice, at=days_ago(alice, 3), fatigue=1, baseline=mild)
+    response, _html = page(login(client, alice.user), summary_url())
+    fatigue = row_of(response, "fatigue")
+    assert (fatigue.worst, fatigue.days_worse) == ("Moderate (2)", 1)
+    assert fatigue.worst_day == alice.local_date() - timedelta(days=4)
+
+
+def test_the_usuals_are_read_from_the_patients_own(alice, client):
+    make_check_in(alice, at=days_ago(alice, 2), fatigue=2)
+    login(client, alice.user)
+    with CaptureQueriesContext(connection) as ctx:
+        client.get(summary_url())
+    usuals = [
+        q["sql"]
+        for q in ctx.captured_queries
+        if q["sql"].startswith('SELECT "patients_baseline"') and "EXISTS" in q["sql"]
+    ]
+    assert len(usuals) == 1
+    assert '"patients_baseline"."patient_id" =' in usuals[0]
+
+
+def test_a_low_temperature_is_shown_with_its_day(alice, client):
+    make_check_in(alice, at=days_ago(alice, 3), temperature_c="35.6")
+    make_check_in(alice, at=days_ago(alice, 2), temperature_c="38.1")
+    response, html = page(login(client, alice.user), summary_url())
+    s = response.context["summary"]
+    today = alice.local_date()
+    assert s.temperature == ("38.1 °C", today - timedelta(days=2))
+    assert s.low_temperature == ("35.6 °C", today - timedelta(days=3))
+    assert "Lowest, below 36.0 °C:</strong> 35.6 °C on" in html
+
+
+def test_a_lowest_temperature_of_36_or_more_is_not_shown(alice, client):
+    make_check_in(alice, at=days_ago(alice, 3), temperature_c="36.0")
+    response, html = page(login(client, alice.user), summary_url())
+    assert response.context["summary"].low_temperature is None
+    assert "Lowest" not in html
