@@ -140,10 +140,10 @@ def record_call_outcome(check_in: CheckIn, episodes, *, now) -> int:
     """In the worker's flagging transaction, with `episodes` (those the check-in's
     flags joined or opened) locked and their flags written: when the check-in is a
     phone call's, its outcome as an Action on each episode, and each episode still
-    open acknowledged by the caller when their outcome is at least its urgency (the
-    alert would page someone to phone a patient the caller is talking to). The call
-    is claimed (actions_recorded_at from NULL) so that this happens once.
-    Returns the number of actions written."""
+    open acknowledged by the caller when its urgency is no more than what the call
+    page showed them or they chose (the alert would page someone to phone a patient
+    the caller is talking to). The call is claimed (actions_recorded_at from NULL)
+    so that this happens once. Returns the number of actions written."""
     if check_in.entered_by != "clinician":
         return 0
     claimed = PhoneCall.objects.filter(check_in_id=check_in.pk, actions_recorded_at=None)
@@ -151,12 +151,15 @@ def record_call_outcome(check_in: CheckIn, episodes, *, now) -> int:
         return 0
     call = PhoneCall.objects.get(check_in_id=check_in.pk)
     note = action_note(call)
+    seen = max(RANK[call.urgency], RANK[call.engine_urgency])
     actions = []
     for episode in {e.pk: e for e in episodes}.values():
-        # Acknowledged by the caller only when their outcome is at least as urgent as
-        # the episode: an episode opened at red by an earlier check-in and joined by
-        # an amber call keeps its alert and its escalation.
-        if episode.status == OPEN and RANK[call.urgency] >= RANK[episode.urgency]:
+        # Acknowledged by the caller only when the call page showed them (as the
+        # engine's result) or they chose an urgency at least the episode's: an episode
+        # opened at red by an earlier check-in and joined by an amber call keeps its
+        # alert and its escalation; a red the caller saw and lowered, with a reason, is
+        # theirs.
+        if episode.status == OPEN and seen >= RANK[episode.urgency]:
             episode.status = ACKNOWLEDGED
             episode.save(update_fields=["status"])
             Acknowledgement.objects.create(

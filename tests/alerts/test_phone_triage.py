@@ -209,6 +209,28 @@ def test_a_less_urgent_call_leaves_a_red_episode_open_with_its_alert(patient, nu
     assert Alert.objects.unanswered().count() == 1
 
 
+def test_a_red_the_caller_saw_and_lowered_with_a_reason_is_acknowledged_by_them(
+    patient, nurse, nurse_client
+):
+    nurse_client.post(
+        call_url(patient),
+        posted(
+            {"stools_per_day": "9"},
+            outcome="amber",
+            override_reason="Her usual stoma output since the operation.",
+            advice="same_day",
+        ),
+    )
+    call = PhoneCall.objects.get()
+    assert (call.engine_urgency, call.urgency) == ("red", "amber")
+    flagging.flag_check_in(call.check_in_id, now=timezone.now())
+
+    episode = Episode.objects.get()
+    assert episode.urgency == "red" and episode.status == "acknowledged"
+    assert episode.acknowledgements.get().by == nurse
+    assert not Alert.objects.unanswered().exists()
+
+
 def test_a_form_token_of_a_check_in_that_is_no_call_saves_nothing(patient, nurse_client):
     own = make_check_in(patient, stools_per_day=1)
     token = uuid.uuid4()
