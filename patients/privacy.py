@@ -166,6 +166,7 @@ def export_tables(patient: Patient) -> list[Table]:
                     "reminder_time": when(patient.reminder_time),
                     "mobile_number": patient.mobile_number,
                     "sms_check_ins": patient.sms_check_ins,
+                    "mobile_confirmed": when(patient.mobile_confirmed_at),
                 }
             ],
         ),

@@ -32,6 +32,7 @@ from patients.invitations import NotSent, invite_carer, invite_patient, patient_
 from patients.models import AuditEvent, Carer, Patient, Treatment
 from patients.services.advice import whom_to_call
 from patients.services.check_ins import record_baseline
+from patients.services.sms_confirmation import awaiting_code, may_send_code, send_code
 
 ENROLLED = "enrolled in clinic; form {token}"
 ROLE = "clinician"
@@ -103,6 +104,27 @@ def enrol_patient(
                 request, "carer_invited", patient, obj=invited, detail="at enrolment", role=ROLE
             )
     return patient
+
+
+def text_confirmation_code(patient: Patient) -> tuple[str, bool]:
+    """Text a patient enrolled for SMS check-ins the code that confirms their number
+    (patients.services.sms_confirmation): until they reply with it, nothing else is
+    texted to the number and no reply from it is a check-in. ("", True) when there is
+    nothing to send; else the sentence for the nurse and whether it was sent."""
+    if not awaiting_code(patient):
+        return "", True
+    if may_send_code(patient) or not send_code(patient):
+        return (
+            f"The text with the code for {patient.mobile_number} could not be sent. Check the "
+            "number; the patient can ask for the code again from their reminders page, or "
+            "by texting CODE.",
+            False,
+        )
+    return (
+        f"We texted {patient.mobile_number} a code: {patient.name} replies to that text with "
+        "the code to start SMS check-ins (it works for 7 days).",
+        True,
+    )
 
 
 def send_invitations(request, patient: Patient) -> tuple[list[str], list[str]]:

@@ -19,6 +19,7 @@ from ..services.enrolment import (
     enrol_patient,
     enrolled_by_form,
     send_invitations,
+    text_confirmation_code,
     welcome_letter,
 )
 
@@ -65,6 +66,9 @@ def _say_what_was_sent(request, patient) -> None:
     messages.success(request, said)
     for problem in failed:
         messages.warning(request, problem)
+    said, texted = text_confirmation_code(patient)
+    if said:
+        (messages.info if texted else messages.warning)(request, said)
 
 
 @clinician_required

@@ -3,6 +3,7 @@ import re
 from django import forms
 
 from ..models import Patient
+from ..services.sms_confirmation import clear_confirmation
 
 # Spaces, dashes, dots and brackets people type in a phone number, dropped.
 _PUNCTUATION = re.compile(r"[\s\-.()]")
@@ -63,6 +64,12 @@ class ReminderForm(forms.ModelForm):
         checked above, in words a patient reads, so the model does not check them again
         (its generic messages, and a query, for every save of a reminder time)."""
         return {*super()._get_validation_exclusions(), "mobile_number", "sms_check_ins"}
+
+    def save(self, commit=True):
+        """A new number (or none) is not confirmed: its confirmation and code go."""
+        if "mobile_number" in self.changed_data:
+            clear_confirmation(self.instance)
+        return super().save(commit)
 
     def clean(self):
         cleaned = super().clean()

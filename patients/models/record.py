@@ -56,6 +56,15 @@ class Patient(models.Model):
         default=False,
         help_text="Needs a mobile number.",
     )
+    # The number is confirmed by a reply with the code texted to it
+    # (patients/services/sms_confirmation.py): until then nothing is texted to it
+    # but the code, and no reply from it is a check-in. A new number clears it.
+    mobile_confirmed_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the patient replied with the code texted to it"
+    )
+    mobile_code_hash = models.CharField(max_length=64, blank=True, editable=False)
+    mobile_code_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
+    mobile_code_tries = models.PositiveSmallIntegerField(default=0, editable=False)
 
     class Meta:
         ordering = ["user__last_name", "user__first_name"]
@@ -90,6 +99,11 @@ class Patient(models.Model):
     @property
     def name(self) -> str:
         return self.user.get_full_name() or self.user.get_username()
+
+    @property
+    def texts_check_ins(self) -> bool:
+        """Reminders by SMS and check-ins by SMS reply: opted in, the number confirmed."""
+        return bool(self.sms_check_ins and self.mobile_number and self.mobile_confirmed_at)
 
     @property
     def tz(self) -> zoneinfo.ZoneInfo:

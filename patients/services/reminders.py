@@ -10,7 +10,7 @@ from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.core import signing
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, Max, OuterRef, Prefetch
+from django.db.models import Exists, Max, OuterRef, Prefetch, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -38,9 +38,14 @@ def send_due_reminders(*, now=None) -> int:
     now = now or timezone.now()
     candidates = (
         Patient.objects.filter(reminders=True, user__is_active=True)
-        # Only after the first visit: a password chosen (an invited patient has none
-        # yet, so a check-in link would not work) and the usual recorded.
-        .exclude(user__password__startswith=UNUSABLE_PASSWORD_PREFIX)
+        # Only once the usual is recorded, and, for an email (its check-in link would
+        # not work before), a password chosen: an invited patient has none yet. A
+        # text needs no password: an SMS-only patient enrolled in clinic gets it once
+        # their number is confirmed.
+        .filter(
+            Q(sms_check_ins=True, mobile_confirmed_at__isnull=False)
+            | ~Q(user__password__startswith=UNUSABLE_PASSWORD_PREFIX)
+        )
         .filter(Exists(Baseline.objects.filter(patient=OuterRef("pk"))))
         .select_related("care_team")
         .annotate(
@@ -89,10 +94,12 @@ def deliver_reminder(reminder_id: int, *, now=None) -> bool:
         pk=reminder_id
     )
     patient = reminder.patient
-    if patient.reminders and patient.sms_check_ins and patient.mobile_number:
+    if patient.reminders and patient.texts_check_ins:  # a confirmed number only
         return _text_reminder(reminder, now)
     if not patient.reminders or not patient.user.email:
         return False
+    if not patient.user.has_usable_password():
+        return False  # no email link before a password (their number unconfirmed since)
     calls = {call.situation: call for call in whom_to_call(patient, now=now)}
     context = {
         "patient": patient,

@@ -22,6 +22,7 @@ from clinical.urgency import AMBER, EMERGENCY, GREEN, RED
 from ..models import Patient, SmsReply
 from .advice import advice_for, whom_to_call
 from .check_ins import TooManyCheckIns, load_for_check_in, record_check_in
+from .sms_confirmation import answer_unconfirmed
 
 # A reply's form token (one check-in per message, as one per web form): derived from
 # the provider's message id, so that a message saved once is never saved again.
@@ -30,8 +31,9 @@ THROTTLE_KIND = "sms-reply"
 
 
 def sms_patient(number: str) -> Patient | None:
-    """The patient who takes check-ins by SMS from `number`, their account active;
-    None for anyone else (an unknown number, a patient who opted out)."""
+    """The patient who takes check-ins by SMS from `number` (confirmed or awaiting its
+    code), their account active; None for anyone else (an unknown number, a patient
+    who opted out)."""
     if not number:
         return None
     return (
@@ -44,7 +46,9 @@ def sms_patient(number: str) -> Patient | None:
 def receive_sms_reply(*, sender: str, body: str, message_sid: str, now=None) -> str:
     """Take one SMS the provider delivered; the text to answer with ("" for none).
 
-    1. A number that is no SMS patient's: nothing saved, no answer.
+    1. A number that is no SMS patient's: nothing saved, no answer. A number not yet
+       confirmed: only its code is read (sms_confirmation.answer_unconfirmed), no
+       check-in, within the number's hourly limit.
     2. A message saved before (the provider delivers again): answered as it was.
     3. Beyond SMS_PER_NUMBER_PER_HOUR messages from the number: nothing saved and no
        answer (a loop or a flood costs nothing), unless the reply is well formed and
@@ -62,6 +66,16 @@ def receive_sms_reply(*, sender: str, body: str, message_sid: str, now=None) -> 
     patient = sms_patient(sender)
     if patient is None or not message_sid:
         return ""
+    if not patient.mobile_confirmed_at:
+        # Maybe a stranger's, the number mistyped: only the code is read from it.
+        flood = limited_until(
+            THROTTLE_KIND,
+            sender,
+            limit=settings.SMS_PER_NUMBER_PER_HOUR,
+            per=timedelta(hours=1),
+            now=now,
+        )
+        return "" if flood else answer_unconfirmed(patient, body, now=now)
     earlier = SmsReply.objects.filter(message_sid=message_sid).first()
     if earlier is not None:
         same = earlier.patient_id == patient.pk

@@ -24,6 +24,7 @@ TOKEN = "test-auth-token"
 NUMBER = "+447700900123"
 # A Tuesday at 10:00 in London: the weekday nurse is on duty.
 TUESDAY_10 = datetime(2026, 3, 10, 10, 0, tzinfo=UTC)
+CONFIRMED = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)  # the number, confirmed by its code
 
 
 @pytest.fixture(autouse=True)
@@ -38,7 +39,9 @@ def provider(settings):
 def patient():
     team = CareTeamFactory(time_zone="Europe/London")
     london_contact_list(team)
-    patient = PatientFactory(care_team=team, mobile_number=NUMBER, sms_check_ins=True)
+    patient = PatientFactory(
+        care_team=team, mobile_number=NUMBER, sms_check_ins=True, mobile_confirmed_at=CONFIRMED
+    )
     BaselineFactory(patient=patient, stools_per_day=1)
     return patient
 
@@ -209,7 +212,10 @@ def test_the_same_message_delivered_twice_makes_one_check_in(client, patient, ti
 
 def test_another_patients_message_id_is_not_answered_as_theirs(client, patient):
     other = PatientFactory(
-        care_team=patient.care_team, mobile_number="+447700900777", sms_check_ins=True
+        care_team=patient.care_team,
+        mobile_number="+447700900777",
+        sms_check_ins=True,
+        mobile_confirmed_at=CONFIRMED,
     )
     BaselineFactory(patient=other)
     message(post(client, "BL", sid="SMsame"))
@@ -246,7 +252,10 @@ def test_beyond_the_numbers_limit_a_warning_sign_is_still_taken_and_answered(
 def test_the_limit_is_per_number(client, patient, time_machine):
     time_machine.move_to(TUESDAY_10, tick=False)
     other = PatientFactory(
-        care_team=patient.care_team, mobile_number="+447700900777", sms_check_ins=True
+        care_team=patient.care_team,
+        mobile_number="+447700900777",
+        sms_check_ins=True,
+        mobile_confirmed_at=CONFIRMED,
     )
     BaselineFactory(patient=other)
     for n in range(3):

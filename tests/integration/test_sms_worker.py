@@ -25,6 +25,7 @@ pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 URL = "https://tracker.example.org/sms/inbound/"
 TOKEN = "integration-auth-token"
 NUMBER = "+447700900123"
+CONFIRMED = timezone.now()  # the number, confirmed by its code
 
 
 @pytest.fixture
@@ -33,7 +34,9 @@ def patient(services_ready, settings):
     settings.SMS_INBOUND_URL = URL
     team = CareTeamFactory(time_zone="Europe/London")
     london_contact_list(team)
-    patient = PatientFactory(care_team=team, mobile_number=NUMBER, sms_check_ins=True)
+    patient = PatientFactory(
+        care_team=team, mobile_number=NUMBER, sms_check_ins=True, mobile_confirmed_at=CONFIRMED
+    )
     TreatmentFactory(patient=patient)
     BaselineFactory(patient=patient, stools_per_day=1)
     return patient

@@ -7,6 +7,7 @@ import pytest
 import time_machine
 from django.core import mail
 from django.urls import reverse
+from django.utils import timezone
 
 from alerts.channels import ChannelError
 from alerts.channels.sms import ConsoleSmsChannel
@@ -36,7 +37,10 @@ def test_a_patient_opts_in_with_their_mobile_number(patient_client, patient):
     )
     patient.refresh_from_db()
     assert patient.mobile_number == "+447700900123" and patient.sms_check_ins
-    assert "a reminder by text message at 18:00" in response.text
+    # Nothing is texted but the code until the patient replies with it.
+    text = response.text
+    assert "a reminder by text message once you have replied with the code at 18:00" in text
+    assert "Waiting for you to reply to our text with the code" in text
     assert reverse("patients:sms_card") in response.text
 
 
@@ -106,7 +110,9 @@ def test_another_role_has_no_sms_card(nurse_client):
 def texting(patient, settings, tmp_path):
     settings.SMS_FILE = str(tmp_path / "sms.log")
     settings.SMS_API_URL = ""
-    Patient.objects.filter(pk=patient.pk).update(mobile_number="+447700900123", sms_check_ins=True)
+    Patient.objects.filter(pk=patient.pk).update(
+        mobile_number="+447700900123", sms_check_ins=True, mobile_confirmed_at=timezone.now()
+    )
     return tmp_path / "sms.log"
 
 
@@ -173,7 +179,9 @@ def test_a_number_is_one_patients(patient):
 
 
 def test_the_team_prints_a_patients_sms_card_from_their_page(nurse_client, patient):
-    Patient.objects.filter(pk=patient.pk).update(mobile_number="+447700900123", sms_check_ins=True)
+    Patient.objects.filter(pk=patient.pk).update(
+        mobile_number="+447700900123", sms_check_ins=True, mobile_confirmed_at=timezone.now()
+    )
     url = reverse("alerts:patient_sms_card", args=[patient.pk])
     assert url in nurse_client.get(reverse("alerts:patient", args=[patient.pk])).text
     response = nurse_client.get(url)

@@ -325,7 +325,7 @@ class Command(BaseCommand):
         self._carer_and_newcomer(team, now)
         # Alice also checks in by SMS reply (README, "Check-ins by SMS").
         Patient.objects.filter(user__username="alice").update(
-            mobile_number=DEMO_MOBILE, sms_check_ins=True
+            mobile_number=DEMO_MOBILE, sms_check_ins=True, mobile_confirmed_at=now
         )
 
     def _check_in(self, patient, baseline, at, answers):
