@@ -205,6 +205,8 @@ def test_a_full_enrolment_creates_exactly_the_record(enrolling, nurse, team):
     )
     assert patient.time_zone == team.time_zone  # left empty: the team's
     assert (patient.mobile_number, patient.sms_check_ins) == ("+447700900456", True)
+    # Texted its code; nothing else is texted to it, or taken from it, until confirmed.
+    assert patient.mobile_confirmed_at is None and patient.mobile_code_sent_at is not None
     assert patient.invited_at is not None
     treatment = Treatment.objects.get()
     assert (treatment.patient, treatment.medicines, treatment.schedule) == (
