@@ -52,6 +52,7 @@ DEFAULT_DAYS = 30  # the period when no dose was recorded in the last year
 LAST_DOSE_WITHIN = 365  # days: an older last dose is not "the last appointment"
 MAX_DAYS_BACK = 366  # the longest period a viewer may ask for: the cap on what is read
 EPISODES_SHOWN = 8  # the page stays one page: the rest are on the patient's page
+ACTIONS_SHOWN = 3  # an episode's last actions; the earlier ones are counted
 QUESTIONS_SHOWN = 12
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -339,6 +340,10 @@ def _episodes(summary: Summary) -> None:
     shown = list(episodes[: EPISODES_SHOWN + 1])
     summary.episodes_total = episodes.count() if len(shown) > EPISODES_SHOWN else len(shown)
     summary.episodes = list(reversed(shown[:EPISODES_SHOWN]))
+    for episode in summary.episodes:
+        actions = list(episode.actions.all())  # prefetched, oldest first
+        episode.last_actions = actions[-ACTIONS_SHOWN:]
+        episode.earlier_actions = len(actions) - len(episode.last_actions)
 
 
 def _questions(summary: Summary, *, include: bool) -> None:

@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from clinical.catalogue import ITEMS, SCORE, YESNO
 from patients.models import Action, Question
 
 from ..conftest import second_factor
@@ -125,3 +126,65 @@ def test_the_clinic_summary_prints_on_one_a4_page(chromium, server, alice):
         assert printed_pages(page, f"clinic-summary-{who}") == 1
         context.close()
     axe.assert_clean()
+
+
+def test_the_worst_case_still_prints_on_one_a4_page(chromium, server, alice):
+    """8 episodes shown, each with many long actions and a long resolution; 12 long
+    questions; warning signs on most days of a 90-day period; a low temperature."""
+    nurse = alice.care_team.memberships.get(user__username="nadia").user
+    now = timezone.now()
+    note = "Spoke at length about the symptoms and what to do overnight. " * 40
+    for n in range(89, 29, -1):
+        # 13 symptoms worse than usual on some days, every warning sign on many.
+        scores = [i for i in ITEMS if i.kind == SCORE][:12]
+        answers = {i.key: (n + k) % 4 for k, i in enumerate(scores)}
+        answers |= {i.key: (n + k) % 3 > 0 for k, i in enumerate(ITEMS) if i.kind == YESNO}
+        make_check_in(
+            alice,
+            at=now - timedelta(days=n),
+            stools_per_day=2 + n % 5,
+            wellbeing=n % 10,
+            temperature_c="35.4" if n == 50 else "37.9",
+            **answers,
+        )
+    for i in range(10):
+        c = make_check_in(alice, at=now - timedelta(days=80 - 5 * i), stools_per_day=8)
+        flag = make_flag(
+            c,
+            acknowledged_at=now - timedelta(days=80 - 5 * i, hours=-1),
+            acknowledged_by=nurse,
+            status="resolved",
+            resolved_at=now - timedelta(days=79 - 5 * i),
+            resolved_by=nurse,
+            resolution_note=note,
+        )
+        for k in range(6):
+            Action.objects.create(
+                episode=flag.episode,
+                kind="phoned",
+                note=note,
+                taken_at=now - timedelta(days=80 - 5 * i, hours=-2 - k),
+                taken_by=nurse,
+            )
+    alice.questions.all().delete()
+    for i in range(14):
+        Question.objects.create(
+            patient=alice, text=f"{i + 1}. " + "Could we talk about my treatment plan? " * 8
+        )
+    since = (alice.local_date() - timedelta(days=89)).isoformat()
+    for who, url in (
+        ("nadia", f"/triage/patients/{alice.pk}/summary/?since={since}"),
+        ("alice", f"/summary/?since={since}"),
+    ):
+        context = chromium.new_context(viewport=DESKTOP)
+        page = context.new_page()
+        log_in(page, server, who)
+        page.goto(f"{server.url}{url}")
+        page.emulate_media(media="print")
+        shot(page, f"clinic-summary-worst-print-{who}")
+        text = page.locator("article.clinic-summary").inner_text()
+        assert "The 8 most recent of 1" in text and "earlier actions" in text
+        assert "Dark urine (" in text and " days, " in text
+        assert "35.4 °C" in text and "12 of 14 shown" in text
+        assert printed_pages(page, f"clinic-summary-worst-{who}") == 1
+        context.close()

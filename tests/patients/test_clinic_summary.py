@@ -368,3 +368,33 @@ def test_a_lowest_temperature_of_36_or_more_is_not_shown(alice, client):
     response, html = page(login(client, alice.user), summary_url())
     assert response.context["summary"].low_temperature is None
     assert "Lowest" not in html
+
+
+def test_long_lists_are_shortened_to_keep_one_page(alice, client, nurse):
+    # A warning sign on more than 3 days: counted, with the first and the last.
+    for n in (9, 8, 6, 4, 2):
+        make_check_in(alice, at=days_ago(alice, n), dark_urine=True)
+    make_check_in(alice, at=days_ago(alice, 3), chest_pain=True)
+    # An episode's last 3 actions; the earlier ones counted.
+    flag = make_flag(make_check_in(alice, at=days_ago(alice, 5), stools_per_day=7))
+    for i in range(5):
+        Action.objects.create(
+            episode=flag.episode,
+            kind="phoned",
+            note=f"Call number {i}",
+            taken_at=timezone.now() - timedelta(hours=10 - i),
+            taken_by=nurse,
+        )
+    # A long question is cut short on paper, whole on screen.
+    long = "Is it safe to " + "keep walking the dog every morning " * 8 + "?"
+    Question.objects.create(patient=alice, text=long)
+    _response, html = page(login(client, nurse), summary_url(alice))
+    first, last = (alice.local_date() - timedelta(days=n) for n in (9, 2))
+    assert f"Dark urine (5 days, {first:%-d %b} to {last:%-d %b})" in html
+    chest = (alice.local_date() - timedelta(days=3)).strftime("%-d %b")
+    assert f"Chest pain ({chest})" in html
+    assert "2 earlier actions, then:" in html
+    assert "Call number 1" not in html
+    assert all(f"Call number {i}" in html for i in (2, 3, 4))
+    assert f'<span class="d-print-none">{long}</span>' in html
+    assert f'<span class="d-none d-print-inline">{long[:99]}…</span>' in html
