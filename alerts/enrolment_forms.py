@@ -28,8 +28,8 @@ from patients.models import Patient, Treatment
 CARERS = 2  # carers a nurse may invite at enrolment; the patient invites more at home
 RECORD_NOW, AT_FIRST_VISIT = "now", "later"
 HOSPITAL_NUMBER_TAKEN = (
-    "A patient with this hospital number is already enrolled. Check the number, or find "
-    "the patient in the triage queue."
+    "A patient with this hospital number is already enrolled, perhaps with another team. "
+    "Check the number, find the patient in the triage queue, or ask the other teams."
 )
 EMAIL_TAKEN = "This email address already belongs to an account. Check it, or leave it empty."
 MOBILE_TAKEN = "Another patient already uses this mobile number. Check it, or leave it empty."
@@ -69,9 +69,15 @@ class PatientDetailsForm(forms.Form):
     email = forms.EmailField(
         label="Email address (optional)",
         required=False,
+        max_length=150,  # it becomes User.username (at most 150)
         help_text="We email the invitation to set a password here. Without one, the patient "
         "uses the link or QR code on the welcome letter. It becomes their username.",
-        error_messages={"invalid": "Enter an email address like name@example.org."},
+        error_messages={
+            "invalid": "Enter an email address like name@example.org.",
+            "max_length": "This address is too long to be a username (at most 150 "
+            "characters, it has %(show_value)d). Leave it empty: the patient uses the "
+            "welcome letter's link.",
+        },
     )
     hospital_number = forms.CharField(
         label="Hospital number",
@@ -252,7 +258,12 @@ class CarerForm(forms.Form):
     email = forms.EmailField(
         label="Their email address",
         required=False,
-        error_messages={"invalid": "Enter an email address like name@example.org."},
+        max_length=254,  # Carer.email's
+        error_messages={
+            "invalid": "Enter an email address like name@example.org.",
+            "max_length": "Enter an email address of at most 254 characters (it has "
+            "%(show_value)d).",
+        },
     )
 
     def __init__(self, *args, **kwargs):

@@ -23,6 +23,7 @@ from datetime import timedelta
 import segno
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX, make_password
 from django.db import transaction
 from django.utils import timezone
 from django.utils.safestring import mark_safe
@@ -154,19 +155,28 @@ def send_invitations(request, patient: Patient) -> tuple[list[str], list[str]]:
             )
         else:
             sent.append(f"{carer.name} (to {carer.email})")
+            audit.record(
+                request, "changed", patient, obj=carer, detail="carer's invitation sent", role=ROLE
+            )
     return sent, failed
 
 
 def cancel_invitation_links(patient: Patient) -> bool:
     """Make every invitation link given so far stop working, while the patient has no
     password: a link's token is made from the password's hash, and a new unusable
-    password is a new random hash. False, and nothing changed, once they have one."""
+    password is a new random hash. False, and nothing changed, once they have one:
+    the write is conditional in the database, so a password the patient chose a
+    moment ago (after `patient.user` was read) is never replaced."""
     user = patient.user
-    if user.has_usable_password():
-        return False
-    user.set_unusable_password()
-    user.save(update_fields=["password"])
-    return True
+    unusable = make_password(None)
+    changed = (
+        get_user_model()
+        .objects.filter(pk=user.pk, password__startswith=UNUSABLE_PASSWORD_PREFIX)
+        .update(password=unusable)
+    )
+    if changed:
+        user.password = unusable
+    return bool(changed)
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from django.urls import reverse
 from patients import audit
 from patients.access import clinician_required, get_patient_for_clinician
 
-from ..enrolment_forms import HOSPITAL_NUMBER_TAKEN, EnrolmentForms
+from ..enrolment_forms import EnrolmentForms
 from ..services.enrolment import (
     cancel_invitation_links,
     enrol_patient,
@@ -47,7 +47,7 @@ def enrol(request):
             done = enrolled_by_form(request.user, request.POST.get("patient-form_token"))
             if done is not None:
                 return redirect("alerts:welcome_letter", done)
-            forms.details.add_error("hospital_number", HOSPITAL_NUMBER_TAKEN)
+            _say_what_was_taken(forms.details)
         else:
             _say_what_was_sent(request, patient)
             return redirect(reverse("alerts:welcome_letter", args=[patient.pk]) + "?new=1")
@@ -56,6 +56,20 @@ def enrol(request):
         "alerts/enrol.html",
         {"forms": forms, "errors": forms.errors if request.method == "POST" else []},
     )
+
+
+def _say_what_was_taken(details) -> None:
+    """Another enrolment took something of these details between their checks and
+    the save: run the form's checks again, on what the database holds now, so the
+    page says which (the hospital number, the email address or username, the mobile
+    number)."""
+    details.full_clean()
+    if not details.errors:
+        details.add_error(
+            None,
+            "Another enrolment took one of these details (hospital number, email address "
+            "or mobile number) at the same moment. Nothing was saved: send the form again.",
+        )
 
 
 def _say_what_was_sent(request, patient) -> None:

@@ -22,7 +22,7 @@ from ..factories import UserFactory, add_member
 
 URL = reverse("alerts:enrol")
 TODAY = date.today()
-LINK = re.compile(r'<p class="letter-link"><a href="([^"]+)">')
+LINK = re.compile(r'<p class="letter-link">([^<]+)</p>')
 
 
 def valid(**changes) -> dict:
@@ -156,7 +156,8 @@ def test_a_hospital_number_already_enrolled_is_refused_naming_no_one(enrolling, 
     before = counts()
     response = enrolling(**{"patient-hospital_number": other_patient.hospital_number.lower()})
     html = response.content.decode()
-    assert "A patient with this hospital number is already enrolled." in html
+    assert "A patient with this hospital number is already enrolled, perhaps with another" in html
+    assert "or ask the other teams" in html
     assert other_patient.user.first_name not in html and other_patient.user.last_name not in html
     assert counts() == before
 
@@ -229,6 +230,7 @@ def test_a_full_enrolment_creates_exactly_the_record(enrolling, nurse, team):
     trail = AuditEvent.objects.filter(patient_id=patient.pk, actor_id=nurse.pk)
     assert sorted(trail.values_list("action", "object_type")) == [
         ("carer_invited", "patients.carer"),
+        ("changed", "patients.carer"),  # the carer's invitation sent
         ("changed", "patients.patient"),  # the invitation sent
         ("created", "patients.baseline"),
         ("created", "patients.patient"),
@@ -422,3 +424,101 @@ def test_a_password_set_is_never_cancelled(nurse_client, patient):
     nurse_client.post(reverse("alerts:welcome_letter", args=[patient.pk]))
     patient.user.refresh_from_db()
     assert patient.user.password == password and patient.user.has_usable_password()
+
+
+def test_a_password_chosen_after_the_page_was_read_is_never_replaced(nurse_client, patient):
+    """The nurse's request read the patient's account while it had no password; the
+    patient chose one before the cancel was written: theirs stands."""
+    from alerts.services.enrolment import cancel_invitation_links
+
+    user = patient.user
+    user.set_unusable_password()
+    user.save(update_fields=["password"])
+    stale = Patient.objects.select_related("user").get(pk=patient.pk)
+    user.set_password("a new long passphrase")
+    user.save(update_fields=["password"])
+    assert cancel_invitation_links(stale) is False
+    user.refresh_from_db()
+    assert user.check_password("a new long passphrase")
+
+
+def test_cancelling_gives_the_account_a_new_unusable_password(patient):
+    from alerts.services.enrolment import cancel_invitation_links
+
+    user = patient.user
+    user.set_unusable_password()
+    user.save(update_fields=["password"])
+    before = user.password
+    assert cancel_invitation_links(patient) is True
+    user.refresh_from_db()
+    assert user.password != before and not user.has_usable_password()
+    assert patient.user.password == user.password
+
+
+def test_an_email_too_long_for_a_username_is_a_form_error(enrolling):
+    long = "a" * 64 + "@" + "b" * 63 + "." + "c" * 30 + ".org"  # 163 characters
+    carers = "x" * 60 + "@" + "b" * 63 + "." + "c" * 63 + "." + "d" * 62 + ".org"  # 255
+    response = enrolling(**{"patient-email": long, "carer1-email": carers})
+    assert response.status_code == 200
+    html = unescape(response.content.decode())
+    assert "too long to be a username (at most 150 characters, it has 163)" in html
+    assert "at most 254 characters (it has 255)" in html
+    assert counts() == (1, 0, 0, 0, 0)  # the nurse's account only
+
+
+@pytest.mark.parametrize("taken", ["mobile", "email", "hospital_number"])
+def test_a_detail_taken_meanwhile_is_named(nurse_client, team, monkeypatch, taken, other_team):
+    """Another enrolment took a detail between this page's checks and its save: the
+    page names the detail taken."""
+    from alerts.views import enrolment as views
+
+    from ..factories import PatientFactory
+
+    real = views.enrol_patient
+
+    def racing(**kwargs):
+        details = kwargs["details"]
+        other = {
+            "mobile": {"mobile_number": details["mobile_number"]},
+            "email": {"user__username": details["email"]},
+            "hospital_number": {"hospital_number": details["hospital_number"]},
+        }[taken]
+        PatientFactory(care_team=other_team, **other)
+        return real(**kwargs)
+
+    monkeypatch.setattr(views, "enrol_patient", racing)
+    response = nurse_client.post(URL, valid(**{"patient-care_team": str(team.pk)}))
+    assert response.status_code == 200
+    html = unescape(response.content.decode())
+    expected = {
+        "mobile": "Another patient already uses this mobile number.",
+        "email": "This email address already belongs to an account.",
+        "hospital_number": "or ask the other teams",
+    }
+    for name, message in expected.items():
+        assert (message in html) == (name == taken), name
+    assert Patient.objects.count() == 1 and not Patient.objects.filter(care_team=team).exists()
+
+
+def test_the_carers_invitations_sent_are_in_the_trail(enrolling, nurse):
+    enrolling()
+    patient = Patient.objects.get()
+    carer = Carer.objects.get()
+    assert AuditEvent.objects.filter(
+        patient_id=patient.pk,
+        actor_id=nurse.pk,
+        action="changed",
+        object_type="patients.carer",
+        object_id=str(carer.pk),
+        detail="carer's invitation sent",
+    ).exists()
+
+
+def test_the_letters_link_is_text_not_a_link(enrolling, nurse_client):
+    enrolling()
+    html = letter_of(nurse_client, Patient.objects.get()).content.decode()
+    link = unescape(LINK.search(html).group(1))
+    assert "/welcome/" in link
+    assert f'href="{link}"' not in unescape(html) and "/welcome/" not in "".join(
+        re.findall(r'href="([^"]*)"', html)
+    )

@@ -55,8 +55,9 @@ def test_a_nurse_enrols_a_patient_and_prints_the_welcome_letter(chromium, server
     page.get_by_role("heading", name="Welcome letter for Grace Adeyemi").wait_for()
     assert "Grace Adeyemi is enrolled." in page.locator("main").inner_text()
     letter = page.locator(".welcome-letter")
-    link = letter.locator(".letter-link a").inner_text()
+    link = letter.locator("p.letter-link").inner_text()
     assert "/welcome/" in link
+    assert letter.locator(".letter-link a").count() == 0  # plain text: never clicked here
     assert letter.locator("svg.qr-code").is_visible()
     assert letter.get_by_text("020 7946 0999").first.is_visible()
     axe.check(page, "welcome letter")
