@@ -169,7 +169,9 @@ def test_the_worst_case_still_prints_on_one_a4_page(chromium, server, alice):
     alice.questions.all().delete()
     for i in range(14):
         Question.objects.create(
-            patient=alice, text=f"{i + 1}. " + "Could we talk about my treatment plan? " * 8
+            # As long as a question may be (300 characters, which PostgreSQL enforces).
+            patient=alice,
+            text=(f"{i + 1}. " + "Could we talk about my treatment plan? " * 8)[:300],
         )
     since = (alice.local_date() - timedelta(days=89)).isoformat()
     for who, url in (
