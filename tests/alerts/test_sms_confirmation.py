@@ -275,3 +275,17 @@ def test_a_nurse_enrolling_for_sms_texts_the_code(team, sms_file):
     Patient.objects.filter(pk=patient.pk).update(sms_check_ins=False)
     patient.refresh_from_db()
     assert text_confirmation_code(patient) == ("", True)
+
+
+def test_the_patient_page_tells_the_team_whether_the_number_is_confirmed(nurse_client, waiting):
+    page = f"/triage/patients/{waiting.pk}/"
+
+    html = nurse_client.get(page).content.decode()
+    assert f"SMS check-ins from {NUMBER}:" in html
+    assert "waiting for the patient to reply to our text with its code" in html
+
+    Patient.objects.filter(pk=waiting.pk).update(
+        mobile_confirmed_at=datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
+    )
+    html = nurse_client.get(page).content.decode()
+    assert "number confirmed 20 Nov 2026." in html and "waiting for the patient" not in html
