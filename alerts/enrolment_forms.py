@@ -8,7 +8,6 @@ questions, when the nurse chooses to record it now) and up to two carers
 at the top.
 """
 
-import re
 import uuid
 import zoneinfo
 
@@ -23,6 +22,7 @@ from base.validators import validate_name
 from clinical.catalogue import BASELINE_ITEMS
 from patients.access import teams_of
 from patients.forms.check_in import BaselineForm
+from patients.forms.reminders import tidy_mobile_number
 from patients.models import Patient, Treatment
 
 CARERS = 2  # carers a nurse may invite at enrolment; the patient invites more at home
@@ -33,7 +33,6 @@ HOSPITAL_NUMBER_TAKEN = (
 )
 EMAIL_TAKEN = "This email address already belongs to an account. Check it, or leave it empty."
 MOBILE_TAKEN = "Another patient already uses this mobile number. Check it, or leave it empty."
-_SPACING = re.compile(r"[\s\-().]")
 
 
 def _required(message: str) -> dict:
@@ -162,16 +161,13 @@ class PatientDetailsForm(forms.Form):
         return name
 
     def clean_mobile_number(self):
-        number = _SPACING.sub("", self.cleaned_data["mobile_number"])
-        if number.startswith("00"):
-            number = "+" + number[2:]
+        number = tidy_mobile_number(
+            self.cleaned_data["mobile_number"],
+            "Enter the mobile number in international format, starting with + and the "
+            "country code, for example +447700900123.",
+        )
         if not number:
             return ""
-        if not re.fullmatch(r"\+[1-9]\d{7,14}", number):
-            raise forms.ValidationError(
-                "Enter the mobile number in international format, starting with + and the "
-                "country code, for example +447700900123."
-            )
         if Patient.objects.filter(mobile_number=number).exists():
             raise forms.ValidationError(MOBILE_TAKEN)
         return number

@@ -15,6 +15,21 @@ BAD_NUMBER = (
 NUMBER_TAKEN = (
     "This number cannot be used. Check that it is your own mobile number, or ask your care team."
 )
+
+
+def tidy_mobile_number(text: str | None, message: str) -> str:
+    """A mobile number as the SMS provider writes it (+ and digits; "" for none):
+    spaces, dashes, dots and brackets dropped, 00 read as +; ValidationError(message)
+    for anything else. The patient's reminders page and enrolment in clinic both
+    take numbers through it."""
+    number = _PUNCTUATION.sub("", text or "")
+    if number.startswith("00"):
+        number = "+" + number[2:]
+    if number and not _INTERNATIONAL.match(number):
+        raise forms.ValidationError(message, code="invalid")
+    return number
+
+
 SMS_NEEDS_NUMBER = "To check in by text message, enter your mobile number."
 
 
@@ -45,16 +60,10 @@ class ReminderForm(forms.ModelForm):
         }
 
     def clean_mobile_number(self):
-        """The number as the SMS provider writes it (+ and digits): spaces and dashes
-        dropped, 00 read as +. A number another patient uses cannot be used; whose it
-        is, is never said."""
-        number = _PUNCTUATION.sub("", self.cleaned_data.get("mobile_number") or "")
-        if number.startswith("00"):
-            number = "+" + number[2:]
+        """A number another patient uses cannot be used; whose it is, is never said."""
+        number = tidy_mobile_number(self.cleaned_data.get("mobile_number"), BAD_NUMBER)
         if not number:
             return ""
-        if not _INTERNATIONAL.match(number):
-            raise forms.ValidationError(BAD_NUMBER, code="invalid")
         if Patient.objects.filter(mobile_number=number).exclude(pk=self.instance.pk).exists():
             raise forms.ValidationError(NUMBER_TAKEN, code="taken")
         return number
