@@ -19,10 +19,11 @@ from base.throttle import limited_until
 from clinical.sms import Malformed, Reply, card_rows, parse_reply, warning_signs_in
 from clinical.urgency import AMBER, EMERGENCY, GREEN, RED
 
+from .. import audit
 from ..models import Patient, SmsReply
 from .advice import advice_for, whom_to_call
 from .check_ins import TooManyCheckIns, load_for_check_in, record_check_in
-from .sms_confirmation import answer_unconfirmed
+from .sms_confirmation import CLEARED, answer_unconfirmed
 
 # A reply's form token (one check-in per message, as one per web form): derived from
 # the provider's message id, so that a message saved once is never saved again.
@@ -66,6 +67,8 @@ def receive_sms_reply(*, sender: str, body: str, message_sid: str, now=None) -> 
     patient = sms_patient(sender)
     if patient is None or not message_sid:
         return ""
+    if _words(body) in STOP_WORDS:
+        return stop_texts(patient)
     if not patient.mobile_confirmed_at:
         # Maybe a stranger's, the number mistyped: only the code is read from it.
         flood = limited_until(
@@ -134,6 +137,41 @@ def receive_sms_reply(*, sender: str, body: str, message_sid: str, now=None) -> 
 
 
 UNREAD = "We could not read the rest of your message."
+
+# A patient must always be able to stop what we send them, from the phone itself
+# (a feature phone cannot open the reminders page): the words carriers and
+# providers treat as an opt-out.
+STOP_WORDS = frozenset({"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT"})
+
+
+def _words(body: str) -> str:
+    return "".join(c for c in (body or "").upper() if c.isalpha())
+
+
+def stop_texts(patient: Patient) -> str:
+    """Turn the patient's SMS check-ins off (no more texted reminders or codes, and
+    their replies are no longer read) and forget the number's confirmation, in the
+    audit trail; the text to answer with.
+    A STOP delivered again finds no SMS patient, and is not answered twice."""
+    with transaction.atomic():
+        # Its confirmation goes too: turned on again, the number is confirmed again
+        # (the phone may have changed hands).
+        stopped = Patient.objects.filter(pk=patient.pk, sms_check_ins=True).update(
+            sms_check_ins=False, **CLEARED
+        )
+        if stopped:
+            audit.record(
+                patient.user,
+                "changed",
+                patient,
+                obj=patient,
+                detail="SMS check-ins stopped by a STOP text",
+            )
+    unwell = _unwell_now(patient, timezone.now())
+    return (
+        "You will get no more texts from us, and texts are no longer read as check-ins. "
+        f"To start again, ask your care team. {unwell}"
+    )
 
 
 def _call(contact) -> str:

@@ -333,3 +333,31 @@ def test_beyond_the_numbers_limit_a_warning_sign_in_an_unreadable_reply_is_still
     assert answer.startswith("Call 999 now for an ambulance.")
     assert answer.endswith("We could not read the rest of your message.")
     assert CheckIn.objects.filter(chest_pain=True).count() == 1
+
+
+@pytest.mark.parametrize("body", ["STOP", "stop.", "Unsubscribe"])
+def test_stop_turns_sms_check_ins_off_from_the_phone_itself(client, patient, time_machine, body):
+    time_machine.move_to(TUESDAY_10)
+
+    answer = message(post(client, body, sid="SMstop1"))
+
+    assert answer.startswith("You will get no more texts from us")
+    assert "In an emergency call 999." in answer
+    patient.refresh_from_db()
+    assert not patient.sms_check_ins and not patient.texts_check_ins
+    assert patient.mobile_confirmed_at is None  # on again, the number is confirmed again
+    assert AuditEvent.objects.get(action="changed").detail == "SMS check-ins stopped by a STOP text"
+    # Nothing more is read from the number, nor answered, a STOP again included.
+    assert message(post(client, "OK", sid="SMstop2")) == ""
+    assert message(post(client, "STOP", sid="SMstop3")) == ""
+    assert not CheckIn.objects.exists()
+
+
+def test_stop_inside_a_reply_is_not_an_opt_out(client, patient, time_machine):
+    time_machine.move_to(TUESDAY_10)
+
+    answer = message(post(client, "CP stop"))
+
+    assert "999" in answer and CheckIn.objects.get().chest_pain is True
+    patient.refresh_from_db()
+    assert patient.sms_check_ins
