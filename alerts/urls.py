@@ -14,6 +14,7 @@ urlpatterns = [
     path("patients/<int:pk>/summary/", summary.patient_summary, name="patient_summary"),
     path("patients/<int:pk>/welcome-letter/", enrolment.letter, name="welcome_letter"),
     path("patients/<int:pk>/sms-card/", sms.patient_sms_card, name="patient_sms_card"),
+    path("patients/<int:pk>/sms-code/", sms.text_code_again, name="text_sms_code"),
     path("enrol/", enrolment.enrol, name="enrol"),
     path(
         "flags/<int:pk>/",

@@ -296,6 +296,14 @@ PROJECT = {
         path=rev("alerts:patient_sms_card", lambda o: [o.alice.pk]),
         writes=frozenset(TEAM),
     ),
+    # A new confirmation code texted by the team (alice takes no SMS: nothing sent).
+    "alerts:text_sms_code": Row(
+        POST_FOR_CLINICIANS,
+        path=rev("alerts:text_sms_code", lambda o: [o.alice.pk]),
+        handles=POST_ONLY,
+        post=ALICE_TEAM_POSTS,
+        writes=frozenset(TEAM),
+    ),
     # Admins manage every team's contact list; the figures are counts, no patient.
     # The figures keep their day rows (alerts.TeamDay) when first read.
     "alerts:figures": Row(

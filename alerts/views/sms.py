@@ -11,8 +11,9 @@ sign is answered within the request, never behind a worker.
 from xml.sax.saxutils import escape
 
 from django.conf import settings
+from django.contrib import messages
 from django.http import HttpResponse, HttpResponseForbidden
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
@@ -23,6 +24,7 @@ from patients.access import clinician_required, get_patient_for_clinician
 from patients.services.sms import receive_sms_reply, sms_card_context
 
 from ..channels.sms import signature_valid
+from ..services.enrolment import text_confirmation_code
 
 
 @csrf_exempt  # the provider has no session; the signature stands for the token
@@ -60,3 +62,22 @@ def patient_sms_card(request, pk):
     context["back"] = reverse("alerts:patient", args=[patient.pk])
     context["back_words"] = f"Back to {patient.name}'s page"
     return render(request, "patients/sms_card.html", context)
+
+
+@clinician_required
+@require_POST
+def text_code_again(request, pk):
+    """Text the patient's number a new confirmation code (within its day's limit),
+    for a patient who missed the first: from their page, by their team."""
+    patient = get_patient_for_clinician(request.user, pk)
+    said, sent = text_confirmation_code(patient)
+    if not said:
+        messages.info(request, f"{patient.name}'s number needs no code now.")
+    elif sent:
+        audit.record(
+            request, "changed", patient, obj=patient, role="clinician", detail="SMS code texted"
+        )
+        messages.success(request, said)
+    else:
+        messages.error(request, said)
+    return redirect("alerts:patient", pk=patient.pk)

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from alerts.services.enrolment import text_confirmation_code
 from clinical.catalogue import ITEMS
-from patients.models import CheckIn, Patient, Reminder, SmsReply
+from patients.models import AuditEvent, CheckIn, Patient, Reminder, SmsReply
 from patients.services import sms_confirmation
 from patients.services.reminders import deliver_reminder, send_due_reminders
 from patients.services.sms_confirmation import (
@@ -21,6 +21,7 @@ from patients.services.sms_confirmation import (
     new_code,
 )
 
+from ..conftest import login
 from ..factories import BaselineFactory, PatientFactory, TreatmentFactory, UserFactory
 from .test_sms_inbound import NUMBER, TUESDAY_10, message, post, provider  # noqa: F401
 
@@ -289,3 +290,27 @@ def test_the_patient_page_tells_the_team_whether_the_number_is_confirmed(nurse_c
     )
     html = nurse_client.get(page).content.decode()
     assert "number confirmed 20 Nov 2026." in html and "waiting for the patient" not in html
+
+
+def test_the_team_texts_the_code_again_from_the_patient_page(nurse_client, waiting, sms_file):
+    url = f"/triage/patients/{waiting.pk}/sms-code/"
+    assert "Text the code again" in nurse_client.get(f"/triage/patients/{waiting.pk}/").text
+
+    response = nurse_client.post(url, follow=True)
+
+    assert f"We texted {NUMBER} a code" in response.text
+    assert len(texts(sms_file)) == 1 and "to start SMS check-ins" in texts(sms_file)[0]
+    waiting.refresh_from_db()
+    assert waiting.mobile_code_hash and waiting.mobile_confirmed_at is None
+    assert AuditEvent.objects.filter(detail="SMS code texted", patient_id=waiting.pk).exists()
+
+    Patient.objects.filter(pk=waiting.pk).update(mobile_confirmed_at=timezone.now())
+    response = nurse_client.post(url, follow=True)
+    assert "needs no code now" in response.text and len(texts(sms_file)) == 1
+    assert "Text the code again" not in response.text
+
+
+def test_another_teams_patient_gets_no_code(client, other_nurse, waiting, sms_file):
+    login(client, other_nurse)
+    response = client.post(f"/triage/patients/{waiting.pk}/sms-code/")
+    assert response.status_code == 404 and texts(sms_file) == []
